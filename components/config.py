@@ -1,0 +1,322 @@
+"""The stack configuration, read once into typed objects and validated before any resource.
+
+This is the only module that reads Pulumi config. Every value is checked here (and again,
+for direct users of the components, by the components' own ``check_*`` functions); a bad
+value raises :class:`ConfigError` naming the key path, the value and what is allowed, e.g.::
+
+    repositories[1].lifecycle.keep_last: -3 is not a positive integer
+
+Values arrive as the Pulumi CLI passes them: strings, with structured values as JSON.
+``pulumi config set --path`` stores numbers and booleans as strings unless told otherwise,
+so ``"10"`` is read as 10 and ``"true"`` as true.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import pulumi
+
+from .access import ACCESS_LEVELS, Grant
+from .errors import InvalidValue
+from .lifecycle import TAG_STATUSES, LifecycleRule, check_rules, shorthand_rules
+from .regions import ALL_REGIONS, partition_of
+from .registry import EcrRegistryArgs, RegistryEncryption, check_registry_args
+from .repository import (ENCRYPTION_TYPES, TAG_MUTABILITIES, EcrRepositoryArgs,
+                         check_repository_args)
+
+
+class ConfigError(InvalidValue):
+    """A stack configuration value the program refuses (a ``pulumi.RunError``: no traceback)."""
+
+
+# The keys of each structured value, in the order the README documents them.
+TOP_LEVEL_KEYS = ("environment", "protect", "tags", "encryption", "repositories")
+ENCRYPTION_KEYS = ("type", "kms_key_arn", "create_key")
+REPOSITORY_KEYS = ("name", "tag_mutability", "tag_mutability_exclusions", "scan_on_push",
+                   "force_delete", "protect", "lifecycle", "grants", "tags")
+LIFECYCLE_KEYS = ("untagged_expire_days", "keep_last", "tag_patterns", "tag_prefixes", "rules")
+RULE_KEYS = ("priority", "description", "tag_status", "tag_patterns", "tag_prefixes",
+             "keep_last", "expire_after_days")
+GRANT_KEYS = ("principal", "access")
+# Keys whose values are structured (JSON in the CLI's config map).
+STRUCTURED_KEYS = ("tags", "encryption", "repositories")
+
+MAX_TAGS = 50
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """Everything a stack asks of the platform."""
+
+    project: str
+    stack: str
+    region: str
+    partition: str
+    environment: str
+    tags: Mapping[str, str]
+    registry: EcrRegistryArgs
+    secret_keys: frozenset[str] = field(default_factory=frozenset)
+
+
+# --------------------------------------------------------------------------------------------
+# A value at a key path, with typed accessors that fail with the path in the message.
+
+
+class _Value:
+    def __init__(self, value: Any, path: str) -> None:
+        self.value = value
+        self.path = path
+
+    def fail(self, reason: str, value: Any = None) -> ConfigError:
+        return ConfigError(self.path, self.value if value is None else value, reason)
+
+    def child(self, key: str | int, value: Any) -> "_Value":
+        sub = f"{self.path}[{key}]" if isinstance(key, int) else (f"{self.path}.{key}" if self.path else key)
+        return _Value(value, sub)
+
+    def object(self, allowed: Iterable[str]) -> dict[str, "_Value"]:
+        allowed = tuple(allowed)
+        if not isinstance(self.value, dict):
+            raise self.fail(f"is not an object with keys {', '.join(allowed)}")
+        for key in self.value:
+            if key not in allowed:
+                near = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean {near[0]}? " if near else ""
+                raise ConfigError(self.child(str(key), None).path, self.value[key],
+                                  f"is set on an unknown key; {hint}allowed keys: {', '.join(allowed)}")
+        return {key: self.child(key, val) for key, val in self.value.items()}
+
+    def list(self) -> list["_Value"]:
+        if not isinstance(self.value, list):
+            raise self.fail("is not a list")
+        return [self.child(i, item) for i, item in enumerate(self.value)]
+
+    def string(self, allow_empty: bool = False) -> str:
+        if not isinstance(self.value, str) or (not allow_empty and not self.value):
+            raise self.fail("is not a non-empty string")
+        return self.value
+
+    def strings(self) -> tuple[str, ...]:
+        return tuple(item.string() for item in self.list())
+
+    def enum(self, choices: Iterable[str]) -> str:
+        choices = tuple(choices)
+        if self.value not in choices:
+            raise self.fail(f"is not one of {', '.join(choices)}")
+        return self.value
+
+    def boolean(self) -> bool:
+        if isinstance(self.value, bool):
+            return self.value
+        if self.value in ("true", "false"):
+            return self.value == "true"
+        raise self.fail("is not a boolean (true or false)")
+
+    def positive_int(self) -> int:
+        value = self.value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise self.fail("is not a positive integer")
+        return value
+
+    def tags(self) -> dict[str, str]:
+        if not isinstance(self.value, dict):
+            raise self.fail("is not a map of tag names to values")
+        if len(self.value) > MAX_TAGS:
+            raise self.fail(f"has more than the {MAX_TAGS} tags AWS allows", f"{len(self.value)} tags")
+        out = {}
+        for key, val in self.value.items():
+            where = self.child(key, val)
+            if not (1 <= len(key) <= 128) or key.lower().startswith("aws:"):
+                raise ConfigError(where.path, key, "is not a tag name (1-128 characters, not aws:...)")
+            if not isinstance(val, str) or len(val) > 256:
+                raise where.fail("is not a tag value (a string of at most 256 characters)")
+            out[key] = val
+        return out
+
+
+def _opt(fields: Mapping[str, _Value], key: str, read: Callable[[_Value], Any], default: Any = None) -> Any:
+    return read(fields[key]) if key in fields else default
+
+
+def _domain(check: Callable[[], None], prefix: str) -> None:
+    """Run a component's own validation, reporting its errors under ``prefix``."""
+    try:
+        check()
+    except InvalidValue as err:
+        moved = err.under(prefix)
+        raise ConfigError(moved.path, moved.value, moved.reason) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Structured values.
+
+
+def _lifecycle(node: _Value) -> list[LifecycleRule]:
+    fields = node.object(LIFECYCLE_KEYS)
+    shorthand = [k for k in fields if k != "rules"]
+    if "rules" in fields:
+        if shorthand:
+            raise ConfigError(f"{node.path}.{shorthand[0]}", fields[shorthand[0]].value,
+                              "cannot be combined with lifecycle.rules; use either the rules list "
+                              "or the shorthand keys (untagged_expire_days, keep_last, tag_patterns, "
+                              "tag_prefixes)")
+        rules = [_rule(item) for item in fields["rules"].list()]
+        _domain(lambda: check_rules(rules), f"{node.path}.rules")
+        return rules
+    untagged = _opt(fields, "untagged_expire_days", _Value.positive_int)
+    keep_last = _opt(fields, "keep_last", _Value.positive_int)
+    patterns = _opt(fields, "tag_patterns", _Value.strings, ())
+    prefixes = _opt(fields, "tag_prefixes", _Value.strings, ())
+    if (patterns or prefixes) and keep_last is None:
+        key = "tag_patterns" if patterns else "tag_prefixes"
+        raise fields[key].fail("needs keep_last (how many matching images to keep)")
+    if patterns and prefixes:
+        raise fields["tag_prefixes"].fail("cannot be combined with tag_patterns; use one of them")
+    rules = shorthand_rules(untagged_expire_days=untagged, keep_last=keep_last,
+                            tag_patterns=patterns, tag_prefixes=prefixes)
+    try:
+        check_rules(rules)
+    except InvalidValue as err:
+        # Report against the shorthand key the user wrote, not the generated rule.
+        sub = err.path.split("].", 1)[-1] if err.path.startswith("[") else err.path
+        sub = {"expire_after_days": "untagged_expire_days"}.get(sub, sub)
+        raise ConfigError(f"{node.path}.{sub}", err.value, err.reason) from None
+    return rules
+
+
+def _rule(node: _Value) -> LifecycleRule:
+    fields = node.object(RULE_KEYS)
+    for required in ("priority", "tag_status"):
+        if required not in fields:
+            raise ConfigError(f"{node.path}.{required}", None, "is required")
+    return LifecycleRule(
+        priority=fields["priority"].positive_int(),
+        tag_status=fields["tag_status"].enum(TAG_STATUSES),
+        description=_opt(fields, "description", lambda v: v.string(allow_empty=True), ""),
+        tag_patterns=_opt(fields, "tag_patterns", _Value.strings, ()),
+        tag_prefixes=_opt(fields, "tag_prefixes", _Value.strings, ()),
+        keep_last=_opt(fields, "keep_last", _Value.positive_int),
+        expire_after_days=_opt(fields, "expire_after_days", _Value.positive_int),
+    )
+
+
+def _grant(node: _Value) -> Grant:
+    fields = node.object(GRANT_KEYS)
+    if "principal" not in fields:
+        raise ConfigError(f"{node.path}.principal", None, "is required")
+    principal = fields["principal"].value
+    grant = Grant(principal=principal, access=_opt(fields, "access", lambda v: v.enum(ACCESS_LEVELS), "pull"))
+    return grant
+
+
+def _repository(node: _Value, default_protect: bool) -> EcrRepositoryArgs:
+    fields = node.object(REPOSITORY_KEYS)
+    if "name" not in fields:
+        raise ConfigError(f"{node.path}.name", None, "is required")
+    args = EcrRepositoryArgs(
+        name=fields["name"].string(),
+        tag_mutability=_opt(fields, "tag_mutability", lambda v: v.enum(TAG_MUTABILITIES), "IMMUTABLE"),
+        tag_mutability_exclusions=_opt(fields, "tag_mutability_exclusions", _Value.strings, ()),
+        scan_on_push=_opt(fields, "scan_on_push", _Value.boolean, True),
+        force_delete=_opt(fields, "force_delete", _Value.boolean, False),
+        protect=_opt(fields, "protect", _Value.boolean, default_protect),
+        lifecycle_rules=_opt(fields, "lifecycle", _lifecycle, ()),
+        grants=tuple(_grant(g) for g in fields["grants"].list()) if "grants" in fields else (),
+        tags=_opt(fields, "tags", _Value.tags, {}),
+    )
+    if args.protect and args.force_delete and "protect" not in fields:
+        raise ConfigError(f"{node.path}.force_delete", True,
+                          "is not allowed while the stack protects its repositories (protect: true); "
+                          "set protect: false on this repository to allow it")
+    _domain(lambda: check_repository_args(args), node.path)
+    return args
+
+
+def _encryption(node: _Value) -> RegistryEncryption:
+    fields = node.object(ENCRYPTION_KEYS)
+    enc = RegistryEncryption(
+        type=_opt(fields, "type", lambda v: v.enum(ENCRYPTION_TYPES), "KMS"),
+        kms_key_arn=_opt(fields, "kms_key_arn", _Value.string),
+        create_key=_opt(fields, "create_key", _Value.boolean, False),
+    )
+    return enc
+
+
+# --------------------------------------------------------------------------------------------
+# The whole stack.
+
+
+def parse(raw: Mapping[str, Any], *, project: str, stack: str,
+          secret_keys: Iterable[str] = ()) -> PlatformConfig:
+    """Validate the stack's config map (keys ``namespace:key``, values as the CLI passes them)."""
+    region_value = raw.get("aws:region")
+    if region_value is None:
+        raise ConfigError("aws:region", None,
+                          "is not set; run `pulumi config set aws:region eu-central-1` (or your region)")
+    if region_value not in ALL_REGIONS:
+        raise ConfigError("aws:region", region_value,
+                          "is not an AWS region where ECR is offered (e.g. eu-central-1, us-east-1)")
+    prefix = f"{project}:"
+    values: dict[str, Any] = {}
+    for full_key, value in raw.items():
+        if not full_key.startswith(prefix):
+            continue
+        key = full_key[len(prefix):]
+        if key in STRUCTURED_KEYS and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                raise ConfigError(key, value, "is not valid structured config (JSON)") from None
+        values[key] = value
+    fields = _Value(values, "").object(TOP_LEVEL_KEYS)
+
+    protect = _opt(fields, "protect", _Value.boolean, False)
+    environment = _opt(fields, "environment", lambda v: v.string(allow_empty=True), "") or stack
+    tags = {"ManagedBy": "pulumi", "PulumiProject": project, "PulumiStack": stack,
+            "Environment": environment, **_opt(fields, "tags", _Value.tags, {})}
+    if "repositories" not in fields:
+        raise ConfigError("repositories", None,
+                          "is not set; list at least one repository "
+                          f"(pulumi config set --path '{project}:repositories[0].name' myapp)")
+    repo_nodes = fields["repositories"].list()
+    if not repo_nodes:
+        raise fields["repositories"].fail("is empty; list at least one repository")
+    repositories = [_repository(node, protect) for node in repo_nodes]
+    registry = EcrRegistryArgs(
+        repositories=repositories,
+        encryption=_opt(fields, "encryption", _encryption, RegistryEncryption()),
+        tags=tags,
+        protect_key=protect,
+        partition=partition_of(region_value),
+    )
+    _domain(lambda: check_registry_args(registry), "")
+    return PlatformConfig(
+        project=project, stack=stack, region=region_value, partition=registry.partition,
+        environment=environment, tags=tags, registry=registry,
+        secret_keys=frozenset(secret_keys),
+    )
+
+
+def current_config_map() -> tuple[dict[str, Any], list[str]]:
+    """The config map and secret keys the Pulumi language host gave this process."""
+    from pulumi.runtime import config as runtime_config
+
+    raw: dict[str, Any] = dict(runtime_config.get_config_env())
+    raw.update(runtime_config.CONFIG.get())
+    secret_keys = set(runtime_config.get_config_secret_keys_env())
+    secret_keys.update(k for k in raw if runtime_config.is_config_secret(k))
+    return raw, sorted(secret_keys)
+
+
+def load() -> PlatformConfig:
+    """Read and validate the running stack's configuration."""
+    raw, secret_keys = current_config_map()
+    return parse(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), secret_keys=secret_keys)

@@ -1,0 +1,112 @@
+"""``EcrRegistry``: the team's repositories, sharing one encryption setting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from . import token
+from .errors import InvalidValue
+from .repository import KMS_ARN_RE, Encryption, EcrRepository, EcrRepositoryArgs
+
+
+@dataclass(frozen=True)
+class RegistryEncryption:
+    """Encryption for every repository of the registry.
+
+    ``KMS`` alone uses the AWS-managed key; ``kms_key_arn`` names a customer-managed key;
+    ``create_key`` makes the component create one with yearly rotation on.
+    """
+
+    type: str = "KMS"
+    kms_key_arn: str | None = None
+    create_key: bool = False
+
+
+@dataclass
+class EcrRegistryArgs:
+    """The repositories of the registry and what they share."""
+
+    repositories: Sequence[EcrRepositoryArgs]
+    """One entry per repository; each keeps its own settings."""
+    encryption: RegistryEncryption = field(default_factory=RegistryEncryption)
+    """Encryption applied to every repository."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags added to every resource the component creates."""
+    protect_key: bool = False
+    """Protect the created KMS key (deleting it would make every image unreadable)."""
+    partition: str = "aws"
+    """ARN partition of the account, for principals named by account ID."""
+
+
+def check_registry_args(args: EcrRegistryArgs) -> None:
+    """Raise ``InvalidValue`` for settings that contradict each other."""
+    enc = args.encryption
+    if enc.create_key and enc.kms_key_arn:
+        raise InvalidValue("encryption", {"create_key": True, "kms_key_arn": enc.kms_key_arn},
+                           "sets both create_key and kms_key_arn; choose one")
+    if enc.type != "KMS" and (enc.create_key or enc.kms_key_arn):
+        key = "create_key" if enc.create_key else "kms_key_arn"
+        raise InvalidValue(f"encryption.{key}", getattr(enc, key),
+                           f"needs encryption type KMS, not {enc.type}")
+    if enc.kms_key_arn is not None and not KMS_ARN_RE.match(enc.kms_key_arn):
+        raise InvalidValue("encryption.kms_key_arn", enc.kms_key_arn,
+                           "is not a KMS key or alias ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+    seen: dict[str, int] = {}
+    for i, repo in enumerate(args.repositories):
+        if repo.name in seen:
+            raise InvalidValue(f"repositories[{i}].name", repo.name,
+                               f"is already the name of repositories[{seen[repo.name]}]")
+        seen[repo.name] = i
+
+
+class EcrRegistry(pulumi.ComponentResource):
+    """The private registry of one account and region: hardened repositories, an optional
+    customer-managed KMS key, and the registry ID."""
+
+    repositories: dict[str, EcrRepository]
+    registry_id: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: EcrRegistryArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(token("EcrRegistry"), name, None, opts)
+        check_registry_args(args)
+
+        kms_key: pulumi.Input[str] | None = args.encryption.kms_key_arn
+        self.kms_key_arn = None
+        if args.encryption.create_key:
+            key = aws.kms.Key(
+                f"{name}-key",
+                description=f"ECR image encryption for {pulumi.get_project()}/{pulumi.get_stack()}",
+                enable_key_rotation=True,
+                # The longest waiting period: a mistaken deletion can still be cancelled.
+                deletion_window_in_days=30,
+                tags=dict(args.tags) or None,
+                opts=pulumi.ResourceOptions(
+                    parent=self, protect=args.protect_key, retain_on_delete=args.protect_key or None,
+                ),
+            )
+            kms_key = key.arn
+            self.kms_key_arn = key.arn
+        elif kms_key is not None:
+            self.kms_key_arn = pulumi.Output.from_input(kms_key)
+
+        encryption = Encryption(type=args.encryption.type, kms_key=kms_key)
+        self.repositories = {}
+        for repo in args.repositories:
+            repo_args = replace(repo, encryption=encryption, tags={**args.tags, **repo.tags})
+            self.repositories[repo.name] = EcrRepository(
+                f"{name}-{repo.name}", repo_args, partition=args.partition,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        self.registry_id = identity.account_id
+        self.register_outputs({
+            "registry_id": self.registry_id,
+            "repository_urls": {n: r.repository_url for n, r in self.repositories.items()},
+        })

@@ -1,0 +1,378 @@
+"""The one mock harness: runs the real ``__main__.py`` under Pulumi mocks and records the plan.
+
+Used by ``python -m tools.preview`` and by the tests. It runs the program the way the Python
+language host does (``run_in_stack`` on a fresh event loop), with a mock monitor that records
+each registration as the engine would receive it (type, name, parent, provider, ``protect``,
+inputs) and mocks that answer with plausible provider outputs for the stack's account and region.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import runpy
+import sys
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from google.protobuf import json_format, struct_pb2
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_in_stack
+
+from components.regions import ALL_REGIONS, dns_suffix, partition_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Special values of Pulumi's wire format (sdk/python/lib/pulumi/runtime/rpc.py).
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET_SHOWN = "[secret]"
+DEFAULT_ACCOUNT = "123456789012"
+
+
+class StackFileError(Exception):
+    """A stack file that cannot be read (missing, not YAML, wrong shape)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Stack files → the config map the CLI would pass.
+
+
+@dataclass
+class StackSettings:
+    """A stack's name and its config as the Pulumi CLI passes it to the program."""
+
+    project: str
+    stack: str
+    config: dict[str, str]
+    secret_keys: list[str]
+
+    @property
+    def region(self) -> str:
+        return self.config.get("aws:region", "us-east-1")
+
+    @property
+    def account(self) -> str:
+        """The account the stack is pinned to (``aws:allowedAccountIds``), for mock ARNs."""
+        try:
+            ids = json.loads(self.config.get("aws:allowedAccountIds", "[]"))
+        except json.JSONDecodeError:
+            ids = []
+        return str(ids[0]) if ids else DEFAULT_ACCOUNT
+
+
+def read_project(root: Path = ROOT) -> dict:
+    with open(root / "Pulumi.yaml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def _cli_value(value: Any, key: str, secret_keys: set[str]) -> Any:
+    """Replace ``secure:`` leaves (ciphertext nobody here can decrypt) and note the key secret."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            secret_keys.add(key)
+            return SECRET_SHOWN
+        return {k: _cli_value(v, key, secret_keys) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cli_value(v, key, secret_keys) for v in value]
+    return value
+
+
+def _to_cli_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)
+
+
+def load_stack(stack: str, config_file: Path | None = None, root: Path = ROOT) -> StackSettings:
+    """Read ``Pulumi.<stack>.yaml`` (or ``config_file``) and apply the project's defaults."""
+    project = read_project(root)
+    name = project["name"]
+    path = config_file or root / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise StackFileError(f"{path}: no such stack file")
+    try:
+        with open(path, encoding="utf-8") as f:
+            document = yaml.safe_load(f) or {}
+    except yaml.YAMLError as err:
+        raise StackFileError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
+        raise StackFileError(f"{path}: expected a mapping with a 'config' mapping")
+    secret_keys: set[str] = set()
+    config: dict[str, str] = {}
+    for key, declared in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(declared, dict) and "default" in declared:
+            config[full] = _to_cli_string(declared["default"])
+        elif isinstance(declared, dict) and "value" in declared:
+            config[full] = _to_cli_string(declared["value"])
+    for key, value in (document.get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        config[full] = _to_cli_string(_cli_value(value, full, secret_keys))
+    return StackSettings(project=name, stack=stack, config=config, secret_keys=sorted(secret_keys))
+
+
+# --------------------------------------------------------------------------------------------
+# Mocks: plausible provider answers.
+
+
+def _stable_uuid(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Answers as AWS would for the stack's account and region."""
+
+    def __init__(self, account: str, region: str) -> None:
+        self.account = account
+        self.region = region if region in ALL_REGIONS else "us-east-1"
+
+    def _where(self, inputs: Mapping[str, Any]) -> tuple[str, str, str]:
+        region = inputs.get("region") or self.region
+        if region not in ALL_REGIONS:
+            region = self.region
+        return region, partition_of(region), dns_suffix(region)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        inputs = dict(args.inputs)
+        region, partition, dns = self._where(inputs)
+        acct = self.account
+        typ = args.typ
+        if typ == "aws:ecr/repository:Repository":
+            repo = inputs.get("name") or args.name
+            return repo, {
+                **inputs,
+                "name": repo,
+                "arn": f"arn:{partition}:ecr:{region}:{acct}:repository/{repo}",
+                "registryId": acct,
+                "repositoryUrl": f"{acct}.dkr.ecr.{region}.{dns}/{repo}",
+                "region": region,
+            }
+        if typ == "aws:kms/key:Key":
+            key_id = _stable_uuid(acct, region, args.name)
+            return key_id, {**inputs, "keyId": key_id,
+                            "arn": f"arn:{partition}:kms:{region}:{acct}:key/{key_id}", "region": region}
+        if typ in ("aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:ecr/repositoryPolicy:RepositoryPolicy"):
+            return str(inputs.get("repository", args.name)), {**inputs, "registryId": acct, "region": region}
+        return f"{args.name}-{hashlib.sha1(args.name.encode()).hexdigest()[:8]}", inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        region, partition, dns = self._where(args.args)
+        acct = self.account
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": acct, "arn": f"arn:{partition}:iam::{acct}:user/preview",
+                    "userId": "AIDAPREVIEW", "id": acct}, []
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": region, "region": region, "id": region,
+                    "endpoint": f"ec2.{region}.{dns}", "description": region}, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": partition, "dnsSuffix": dns, "id": partition,
+                    "reverseDnsPrefix": ".".join(reversed(dns.split(".")))}, []
+        raise NotImplementedError(f"the offline preview has no mock answer for {args.token}")
+
+
+# --------------------------------------------------------------------------------------------
+# The recording monitor.
+
+
+def _plain(value: Any) -> Any:
+    """Engine wire values → plain JSON: secrets shown as [secret], resource refs as URNs."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return SECRET_SHOWN
+        if sig == RESOURCE_SIG:
+            return value.get("urn")
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _refs_to_urns(struct: struct_pb2.Struct) -> None:
+    """Rewrite resource references in ``struct`` to their URN strings, in place.
+
+    The stock MockMonitor turns references back into Resource objects on its worker thread,
+    which intermittently fails with "attached to a different loop" or hangs.
+    """
+
+    def fix(value: struct_pb2.Value) -> None:
+        kind = value.WhichOneof("kind")
+        if kind == "struct_value":
+            fields = value.struct_value.fields
+            if SIG_KEY in fields and fields[SIG_KEY].string_value == RESOURCE_SIG:
+                value.string_value = fields["urn"].string_value
+                return
+            for v in fields.values():
+                fix(v)
+        elif kind == "list_value":
+            for v in value.list_value.values:
+                fix(v)
+
+    for v in struct.fields.values():
+        fix(v)
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    provider: str | None
+    protect: bool
+    inputs: dict
+    outputs: dict = field(default_factory=dict)
+    retain_on_delete: bool = False
+
+    def to_json(self) -> dict:
+        return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
+                "custom": self.custom, "provider": self.provider, "protect": self.protect,
+                "inputs": self.inputs}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps each registration as the engine would receive it."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.planned: dict[str, PlannedResource] = {}
+        self.stack_outputs: dict = {}
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
+        _refs_to_urns(request.object)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+        planned = PlannedResource(
+            urn=urn, type=request.type, name=request.name, parent=request.parent or None,
+            custom=bool(request.custom), provider=provider, protect=bool(request.protect),
+            inputs=_plain(json_format.MessageToDict(request.object)),
+            retain_on_delete=bool(request.retainOnDelete),
+        )
+        response = super().RegisterResource(request)
+        if response.HasField("object"):
+            planned.outputs = _plain(json_format.MessageToDict(response.object))
+        with self._lock:
+            self.planned[urn] = planned
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+            self.stack_outputs = _plain(json_format.MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+# --------------------------------------------------------------------------------------------
+# Running the program.
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    resources: list[PlannedResource]
+    outputs: dict
+
+    def by_type(self, typ: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == typ]
+
+    def one(self, typ: str, name: str) -> PlannedResource:
+        found = [r for r in self.resources if r.type == typ and r.name == name]
+        if len(found) != 1:
+            names = sorted(r.name for r in self.by_type(typ))
+            raise KeyError(f"{len(found)} resources {typ} named {name}; have {names}")
+        return found[0]
+
+    def to_json(self) -> dict:
+        return {"project": self.project, "stack": self.stack,
+                "resources": [r.to_json() for r in self.resources], "outputs": self.outputs}
+
+
+def _ordered(planned: Mapping[str, PlannedResource]) -> list[PlannedResource]:
+    """Parents before children, siblings by URN: the same order on every run."""
+    children: dict[str | None, list[PlannedResource]] = {}
+    for res in planned.values():
+        parent = res.parent if res.parent in planned else None
+        children.setdefault(parent, []).append(res)
+    out: list[PlannedResource] = []
+
+    def walk(parent: str | None) -> None:
+        for res in sorted(children.get(parent, []), key=lambda r: r.urn):
+            out.append(res)
+            walk(res.urn)
+
+    walk(None)
+    return out
+
+
+_RUN_LOCK = threading.Lock()
+
+
+def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
+                mocks: pulumi.runtime.Mocks | None = None) -> Plan:
+    """Run ``program`` under mocks with ``settings``' config; return what it declared.
+
+    Errors the program raises (a bad config value, say) propagate unchanged.
+    """
+    mocks = mocks or PlatformMocks(settings.account, settings.region)
+    monitor = RecordingMonitor(mocks)
+    with _RUN_LOCK:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            pulumi_settings.configure(pulumi_mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+                engine=pulumi_mocks.MockEngine(None),
+                project=settings.project,
+                stack=settings.stack,
+                dry_run=False,
+                organization="organization",
+                callbacks=None,
+            ))
+            pulumi_settings.ROOT.set(None)
+            set_all_config(dict(settings.config), list(settings.secret_keys))
+            program_dir = str(program.parent)
+            added = program_dir not in sys.path
+            if added:
+                sys.path.insert(0, program_dir)
+            try:
+                loop.run_until_complete(run_in_stack(
+                    lambda: runpy.run_path(str(program), run_name="__main__")
+                ))
+            finally:
+                if added:
+                    sys.path.remove(program_dir)
+        finally:
+            pulumi_settings.ROOT.set(None)
+            loop.close()
+            asyncio.set_event_loop(None)
+    return Plan(project=settings.project, stack=settings.stack,
+                resources=_ordered(monitor.planned), outputs=monitor.stack_outputs)
+
+
+def run_stack(stack: str, config_file: Path | None = None, root: Path = ROOT) -> Plan:
+    """Load a stack file and run the program of ``root`` for it."""
+    return run_program(load_stack(stack, config_file, root), root / "__main__.py")
+
+
+def stack_names(root: Path = ROOT) -> list[str]:
+    """The stacks that have a ``Pulumi.<stack>.yaml`` in ``root``."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))

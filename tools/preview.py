@@ -1,0 +1,129 @@
+"""Offline preview: run the program for a stack under mocks and print what it would declare.
+
+    python -m tools.preview STACK [--config-file PATH] [--json FILE]
+
+Nothing is sent to AWS: the real ``__main__.py`` runs under Pulumi mocks (``tools/harness.py``)
+with the config of ``Pulumi.STACK.yaml``. Exit status: 0 on success, 2 for a bad stack file,
+bad config value or bad argument (the message names the key), 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence, TextIO
+
+from components.errors import InvalidValue
+from tools.harness import Plan, PlannedResource, StackFileError, run_stack
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict) and not value and not prefix:
+        return []
+    if isinstance(value, dict) and value:
+        items: list[tuple[str, Any]] = []
+        for key in sorted(value):
+            items += _flatten(value[key], f"{prefix}.{key}" if prefix else key)
+        return items
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        items = []
+        for i, item in enumerate(value):
+            items += _flatten(item, f"{prefix}[{i}]")
+        return items
+    return [(prefix, value)]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # the engine carries every number as a double
+    return json.dumps(value)
+
+
+def _json_document(value: Any) -> Any:
+    """A JSON policy document held in a string input, parsed (else None)."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    return None
+
+
+def render_text(plan: Plan, out: TextIO) -> None:
+    """The readable plan: a tree of resources with their inputs, then the stack outputs."""
+    depth: dict[str, int] = {}
+    print(f"Offline plan of {plan.project}/{plan.stack} (run under Pulumi mocks; "
+          "nothing was sent to AWS)\n", file=out)
+    for res in plan.resources:
+        level = depth.get(res.parent, -1) + 1 if res.parent else 0
+        depth[res.urn] = level
+        pad = "    " * level
+        marks = [m for m, on in (("protected", res.protect), ("retained on delete", res.retain_on_delete),
+                                 ("component", not res.custom)) if on]
+        if res.provider:
+            marks.append(f"provider {res.provider.split('::')[-1]}")
+        suffix = f"  [{', '.join(marks)}]" if marks else ""
+        print(f"{pad}+ {res.type}  {res.name}{suffix}", file=out)
+        _render_inputs(res, pad + "      ", out)
+    print(f"\nOutputs:", file=out)
+    for key, value in _flatten(plan.outputs):
+        print(f"    {key}: {_show(value)}", file=out)
+    custom = sum(1 for r in plan.resources if r.custom)
+    protected = sum(1 for r in plan.resources if r.protect)
+    print(f"\n{len(plan.resources)} resources: {custom} cloud resources, "
+          f"{len(plan.resources) - custom} components; {protected} protected.", file=out)
+
+
+def _render_inputs(res: PlannedResource, pad: str, out: TextIO) -> None:
+    for key, value in _flatten(res.inputs):
+        document = _json_document(value)
+        if document is not None:
+            print(f"{pad}{key}:", file=out)
+            for line in json.dumps(document, indent=2).splitlines():
+                print(f"{pad}    {line}", file=out)
+        else:
+            print(f"{pad}{key}: {_show(value)}", file=out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.preview",
+        description="Run the Pulumi program for STACK under mocks (no AWS, no Pulumi CLI) "
+                    "and print the resources it would declare.",
+    )
+    parser.add_argument("stack", help="stack name: reads Pulumi.STACK.yaml (e.g. dev, prod)")
+    parser.add_argument("--config-file", type=Path, metavar="PATH",
+                        help="read the stack's config from PATH instead of Pulumi.STACK.yaml")
+    parser.add_argument("--json", type=Path, metavar="FILE", dest="json_file",
+                        help="also write the plan as JSON to FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        plan = run_stack(args.stack, args.config_file)
+    except StackFileError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_BAD_INPUT
+    except InvalidValue as exc:
+        print(f"error: stack {args.stack}: {exc.message}", file=err)
+        return EXIT_BAD_INPUT
+    render_text(plan, out)
+    if args.json_file:
+        try:
+            args.json_file.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            print(f"error: --json {args.json_file}: {exc.strerror}", file=err)
+            return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
