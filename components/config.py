@@ -143,7 +143,10 @@ class _Value:
 
 
 def _opt(fields: Mapping[str, _Value], key: str, read: Callable[[_Value], Any], default: Any = None) -> Any:
-    return read(fields[key]) if key in fields else default
+    """Read an optional key; an explicit null (``key: ~`` in YAML) counts as not set."""
+    if key not in fields or fields[key].value is None:
+        return default
+    return read(fields[key])
 
 
 def _domain(check: Callable[[], None], prefix: str) -> None:
@@ -274,7 +277,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                raise ConfigError(key, value, "is not valid structured config (JSON)") from None
+                pass  # a plain string (`pulumi config set tags x`): the type check names it
         values[key] = value
     fields = _Value(values, "").object(TOP_LEVEL_KEYS)
 

@@ -17,7 +17,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import yaml
 from google.protobuf import json_format, struct_pb2
@@ -325,9 +325,9 @@ def _ordered(planned: Mapping[str, PlannedResource]) -> list[PlannedResource]:
 _RUN_LOCK = threading.Lock()
 
 
-def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
-                mocks: pulumi.runtime.Mocks | None = None) -> Plan:
-    """Run ``program`` under mocks with ``settings``' config; return what it declared.
+def run_function(settings: StackSettings, program: Callable[[], Any],
+                 mocks: pulumi.runtime.Mocks | None = None) -> Plan:
+    """Run ``program`` (a callable that declares resources) under mocks with ``settings``' config.
 
     Errors the program raises (a bad config value, say) propagate unchanged.
     """
@@ -349,23 +349,31 @@ def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
             ))
             pulumi_settings.ROOT.set(None)
             set_all_config(dict(settings.config), list(settings.secret_keys))
-            program_dir = str(program.parent)
-            added = program_dir not in sys.path
-            if added:
-                sys.path.insert(0, program_dir)
-            try:
-                loop.run_until_complete(run_in_stack(
-                    lambda: runpy.run_path(str(program), run_name="__main__")
-                ))
-            finally:
-                if added:
-                    sys.path.remove(program_dir)
+            loop.run_until_complete(run_in_stack(program))
         finally:
             pulumi_settings.ROOT.set(None)
             loop.close()
             asyncio.set_event_loop(None)
     return Plan(project=settings.project, stack=settings.stack,
                 resources=_ordered(monitor.planned), outputs=monitor.stack_outputs)
+
+
+def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
+                mocks: pulumi.runtime.Mocks | None = None) -> Plan:
+    """Run a Pulumi program file (the real ``__main__.py`` by default) as the language host does."""
+    program_dir = str(program.parent)
+
+    def run() -> None:
+        added = program_dir not in sys.path
+        if added:
+            sys.path.insert(0, program_dir)
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+        finally:
+            if added:
+                sys.path.remove(program_dir)
+
+    return run_function(settings, run, mocks)
 
 
 def run_stack(stack: str, config_file: Path | None = None, root: Path = ROOT) -> Plan:

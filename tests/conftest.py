@@ -1,0 +1,63 @@
+"""Shared fixtures: every test runs through the one harness in tools/harness.py."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools.harness import ROOT, StackSettings, load_stack, run_program, run_stack, stack_names
+
+PROJECT = "container-platform"
+
+
+@pytest.fixture(scope="session")
+def plans():
+    """The plan of every shipped stack file, computed once per session."""
+    cache: dict[str, object] = {}
+
+    def get(stack: str):
+        if stack not in cache:
+            cache[stack] = run_stack(stack)
+        return cache[stack]
+
+    return get
+
+
+def settings_for(config: dict, stack: str = "test") -> StackSettings:
+    """Stack settings from a ``config:`` mapping as it would stand in a stack file."""
+    full = {}
+    for key, value in config.items():
+        key = key if ":" in key else f"{PROJECT}:{key}"
+        full[key] = value if isinstance(value, str) else json.dumps(value)
+    full.setdefault("aws:region", "eu-central-1")
+    return StackSettings(project=PROJECT, stack=stack, config=full, secret_keys=[])
+
+
+def run_config(config: dict, stack: str = "test"):
+    """Run the real program for a config mapping (keys without namespace are the project's)."""
+    return run_program(settings_for(config, stack))
+
+
+def raw_config(config: dict) -> dict:
+    """The CLI's config map for ``config`` (what components.config.parse receives)."""
+    return settings_for(config).config
+
+
+@pytest.fixture
+def stack_file(tmp_path: Path):
+    """Write a stack file from YAML text; returns its path."""
+
+    def write(text: str, name: str = "Pulumi.custom.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        yaml.safe_load(path.read_text())  # the test's own YAML must be valid
+        return path
+
+    return write
+
+
+__all__ = ["ROOT", "load_stack", "run_config", "raw_config", "settings_for", "stack_names"]
