@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import pulumi
 
@@ -25,8 +26,7 @@ from .errors import InvalidValue
 from .lifecycle import TAG_STATUSES, LifecycleRule, check_rules, shorthand_rules
 from .regions import ALL_REGIONS, partition_of
 from .registry import EcrRegistryArgs, RegistryEncryption, check_registry_args
-from .repository import (ENCRYPTION_TYPES, TAG_MUTABILITIES, EcrRepositoryArgs,
-                         check_repository_args)
+from .repository import ENCRYPTION_TYPES, TAG_MUTABILITIES, EcrRepositoryArgs, check_repository_args
 
 
 class ConfigError(InvalidValue):
@@ -74,11 +74,11 @@ class _Value:
     def fail(self, reason: str, value: Any = None) -> ConfigError:
         return ConfigError(self.path, self.value if value is None else value, reason)
 
-    def child(self, key: str | int, value: Any) -> "_Value":
+    def child(self, key: str | int, value: Any) -> _Value:
         sub = f"{self.path}[{key}]" if isinstance(key, int) else (f"{self.path}.{key}" if self.path else key)
         return _Value(value, sub)
 
-    def object(self, allowed: Iterable[str]) -> dict[str, "_Value"]:
+    def object(self, allowed: Iterable[str]) -> dict[str, _Value]:
         allowed = tuple(allowed)
         if not isinstance(self.value, dict):
             raise self.fail(f"is not an object with keys {', '.join(allowed)}")
@@ -90,7 +90,7 @@ class _Value:
                                   f"is set on an unknown key; {hint}allowed keys: {', '.join(allowed)}")
         return {key: self.child(key, val) for key, val in self.value.items()}
 
-    def list(self) -> list["_Value"]:
+    def list(self) -> list[_Value]:
         if not isinstance(self.value, list):
             raise self.fail("is not a list")
         return [self.child(i, item) for i, item in enumerate(self.value)]

@@ -35,7 +35,7 @@ class InvalidValue(pulumi.RunError):
         where = f"{self.path}: " if self.path else ""
         return f"{where}{show(self.value)} {self.reason}"
 
-    def under(self, prefix: str) -> "InvalidValue":
+    def under(self, prefix: str) -> InvalidValue:
         """The same error with its path placed under ``prefix``."""
         if not self.path:
             path = prefix

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from . import token
 from .errors import InvalidValue
-from .repository import KMS_ARN_RE, Encryption, EcrRepository, EcrRepositoryArgs
+from .repository import KMS_ARN_RE, EcrRepository, EcrRepositoryArgs, Encryption
 
 
 @dataclass(frozen=True)

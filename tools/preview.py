@@ -10,10 +10,12 @@ bad config value or bad argument (the message names the key), 1 for anything els
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Any, TextIO
 
 from components.errors import InvalidValue
 from tools.harness import Plan, PlannedResource, StackFileError, run_stack
@@ -57,6 +59,12 @@ def _json_document(value: Any) -> Any:
 
 def render_text(plan: Plan, out: TextIO) -> None:
     """The readable plan: a tree of resources with their inputs, then the stack outputs."""
+    buffer = io.StringIO()
+    _render(plan, buffer)
+    out.write(buffer.getvalue())
+
+
+def _render(plan: Plan, out: TextIO) -> None:
     depth: dict[str, int] = {}
     print(f"Offline plan of {plan.project}/{plan.stack} (run under Pulumi mocks; "
           "nothing was sent to AWS)\n", file=out)
@@ -71,7 +79,7 @@ def render_text(plan: Plan, out: TextIO) -> None:
         suffix = f"  [{', '.join(marks)}]" if marks else ""
         print(f"{pad}+ {res.type}  {res.name}{suffix}", file=out)
         _render_inputs(res, pad + "      ", out)
-    print(f"\nOutputs:", file=out)
+    print("\nOutputs:", file=out)
     for key, value in _flatten(plan.outputs):
         print(f"    {key}: {_show(value)}", file=out)
     custom = sum(1 for r in plan.resources if r.custom)
@@ -105,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
     args = build_parser().parse_args(argv)
     try:
         plan = run_stack(args.stack, args.config_file)

@@ -1,0 +1,126 @@
+"""``python -m tools.preview``: exit codes, the text plan, the JSON plan, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tools.harness import ROOT, stack_names
+from tools.preview import main
+
+
+def preview(*argv: str) -> subprocess.CompletedProcess:
+    """Run the preview as a user does, in its own process."""
+    return subprocess.run([sys.executable, "-m", "tools.preview", *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_every_stack_previews_and_writes_the_json_plan(stack, tmp_path, capsys):
+    out_file = tmp_path / "plan.json"
+    assert main([stack, "--json", str(out_file)]) == 0
+    text = capsys.readouterr().out
+    plan = json.loads(out_file.read_text())
+    assert set(plan) == {"project", "stack", "resources", "outputs"}
+    assert (plan["project"], plan["stack"]) == ("container-platform", stack)
+    urns = {r["urn"] for r in plan["resources"]}
+    for res in plan["resources"]:
+        assert set(res) == {"urn", "type", "name", "parent", "custom", "provider", "protect", "inputs"}
+        assert res["parent"] is None or res["parent"] in urns
+        assert f"+ {res['type']}  {res['name']}" in text
+    repos = [r for r in plan["resources"] if r["type"] == "aws:ecr/repository:Repository"]
+    assert repos and all(r["inputs"]["imageTagMutability"] == "IMMUTABLE" for r in repos)
+    assert all(r["custom"] for r in repos)
+    assert "Outputs:" in text and "registry_id:" in text
+
+
+def test_text_plan_shows_protection_and_counts(capsys):
+    assert main(["prod"]) == 0
+    text = capsys.readouterr().out
+    assert "+ aws:ecr/repository:Repository  registry-myapp-repo  [protected, retained on delete]" in text
+    assert "imageScanningConfiguration.scanOnPush: true" in text
+    assert "nothing was sent to AWS" in text
+    assert "3 protected." in text  # two repositories and the KMS key
+
+
+def test_config_file_option_and_bad_value_exit_2_without_traceback(stack_file):
+    path = stack_file("""
+        config:
+          aws:region: eu-central-1
+          container-platform:repositories:
+            - name: ok-repo
+            - name: other
+              lifecycle:
+                keep_last: -3
+    """)
+    result = preview("custom", "--config-file", str(path))
+    assert result.returncode == 2
+    assert result.stderr == ("error: stack custom: repositories[1].lifecycle.keep_last: -3 "
+                             "is not a positive integer\n")
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_unknown_key_is_an_error(stack_file):
+    path = stack_file("""
+        config:
+          aws:region: eu-central-1
+          container-platform:repositories:
+            - name: myapp
+              scan_on_psh: false
+    """)
+    result = preview("custom", "--config-file", str(path))
+    assert result.returncode == 2
+    assert "repositories[0].scan_on_psh: false is set on an unknown key; did you mean scan_on_push?" in result.stderr
+
+
+def test_secret_values_are_shown_as_secret(stack_file, tmp_path, capsys):
+    path = stack_file("""
+        config:
+          aws:region: eu-central-1
+          container-platform:repositories:
+            - name: myapp
+          container-platform:tags:
+            Owner:
+              secure: v1:abcdefghijklmnop
+    """)
+    out_file = tmp_path / "p.json"
+    assert main(["custom", "--config-file", str(path), "--json", str(out_file)]) == 0
+    plan = json.loads(out_file.read_text())
+    (repo,) = [r for r in plan["resources"] if r["type"] == "aws:ecr/repository:Repository"]
+    assert repo["inputs"]["tags"]["Owner"] == "[secret]"
+    assert "v1:abcdefghijklmnop" not in capsys.readouterr().out + out_file.read_text()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["nosuchstack"], "Pulumi.nosuchstack.yaml: no such stack file"),
+    (["dev", "--config-file", "/nonexistent/Pulumi.x.yaml"], "/nonexistent/Pulumi.x.yaml: no such stack file"),
+])
+def test_missing_stack_file_exit_2(argv, message):
+    result = preview(*argv)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_stack_file_that_is_not_yaml(stack_file, tmp_path):
+    path = tmp_path / "Pulumi.broken.yaml"
+    path.write_text("config: [unclosed\n")
+    result = preview("broken", "--config-file", str(path))
+    assert result.returncode == 2
+    assert "not valid YAML" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_arguments_exit_2_naming_the_option():
+    result = preview("dev", "--jsn", "x.json")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --jsn" in result.stderr
+    result = preview()
+    assert result.returncode == 2 and "the following arguments are required: stack" in result.stderr
+
+
+def test_json_file_that_cannot_be_written_exit_2(tmp_path):
+    result = preview("dev", "--json", str(tmp_path / "missing-dir" / "plan.json"))
+    assert result.returncode == 2
+    assert "error: --json" in result.stderr and "No such file or directory" in result.stderr

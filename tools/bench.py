@@ -1,0 +1,107 @@
+"""Benchmark of the offline preview (a script, not a test).
+
+    python -m tools.bench [--runs N]
+
+Times, each in fresh processes (median of N runs, with the peak resident memory):
+  * the bare import of the SDK modules the program uses (the floor any preview pays);
+  * ``python -m tools.preview dev``;
+  * previews of generated stacks with 1 and with 100 repositories (each with a lifecycle policy
+    and a cross-account grant, so every repository declares three AWS resources).
+Targets (from the foundation issue): dev preview <= 1.5x the import time; 100 repositories
+<= 3x one repository. Exit status 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from tools.harness import ROOT
+
+# pulumi_aws loads its submodules lazily: touch the resource classes the program declares.
+SDK_IMPORT = ("import pulumi, pulumi.runtime.mocks, pulumi_aws as aws; "
+              "aws.ecr.Repository, aws.ecr.LifecyclePolicy, aws.ecr.RepositoryPolicy, aws.kms.Key")
+
+
+def generated_stack(count: int) -> dict:
+    repos = [{
+        "name": f"team-{i:03d}/service",
+        "lifecycle": {"untagged_expire_days": 7, "keep_last": 30, "tag_patterns": ["v*"]},
+        "grants": [{"principal": "210987654321", "access": "pull"}],
+    } for i in range(count)]
+    return {"config": {
+        "aws:region": "eu-central-1",
+        "aws:allowedAccountIds": ["111122223333"],
+        "container-platform:repositories": repos,
+    }}
+
+
+def run_once(argv: list[str]) -> tuple[float, float, float]:
+    """Wall time (s), CPU time (s) and peak RSS (MiB) of one fresh process running ``argv``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def measure(commands: dict[str, list[str]], runs: int) -> dict[str, tuple[float, float, float]]:
+    """Medians of wall and CPU time and the peak RSS per command.
+
+    The commands take turns (one run of each, ``runs`` rounds), so a slow spell of the machine
+    weighs on all of them alike instead of on whichever ran then.
+    """
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            samples[name].append(run_once(argv))
+    return {name: (statistics.median(s[0] for s in got), statistics.median(s[1] for s in got),
+                   max(s[2] for s in got)) for name, got in samples.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=11, help="processes per measurement (default 11)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error(f"--runs: {args.runs} is not a positive integer")
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for count in (1, 100):
+            path = Path(tmp) / f"Pulumi.gen{count}.yaml"
+            path.write_text(yaml.safe_dump(generated_stack(count)))
+            files[count] = path
+        results = measure({
+            "import of the SDKs": [py, "-c", SDK_IMPORT],
+            "preview dev": [py, "-m", "tools.preview", "dev"],
+            "preview, 1 repository": [py, "-m", "tools.preview", "gen1", "--config-file", str(files[1])],
+            "preview, 100 repositories":
+                [py, "-m", "tools.preview", "gen100", "--config-file", str(files[100])],
+        }, args.runs)
+    print(f"{'measurement':<28}{'wall s':>8}{'CPU s':>8}{'peak MiB':>10}   (medians of {args.runs} "
+          f"runs, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    for name, (secs, cpu, mib) in results.items():
+        print(f"{name:<28}{secs:>8.3f}{cpu:>8.3f}{mib:>10.1f}")
+    base = results["import of the SDKs"][0]
+    dev_ratio = results["preview dev"][0] / base
+    scale_ratio = results["preview, 100 repositories"][0] / results["preview, 1 repository"][0]
+    ok_dev, ok_scale = dev_ratio <= 1.5, scale_ratio <= 3.0
+    print(f"\npreview dev / import:         {dev_ratio:.2f}x  (target <= 1.5x) {'ok' if ok_dev else 'MISSED'}")
+    print(f"100 repositories / 1:         {scale_ratio:.2f}x  (target <= 3x)   {'ok' if ok_scale else 'MISSED'}")
+    print(f"100 repositories / import:    {results['preview, 100 repositories'][0] / base:.2f}x")
+    return 0 if ok_dev and ok_scale else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
