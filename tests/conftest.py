@@ -61,3 +61,11 @@ def stack_file(tmp_path: Path):
 
 
 __all__ = ["ROOT", "load_stack", "run_config", "raw_config", "settings_for", "stack_names"]
+
+
+# The policy pack's modules import as the pack's own process imports them (pack dir on sys.path).
+import sys  # noqa: E402
+
+PACK_DIR = ROOT / "policy_pack"
+if str(PACK_DIR) not in sys.path:
+    sys.path.insert(0, str(PACK_DIR))

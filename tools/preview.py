@@ -1,10 +1,14 @@
-"""Offline preview: run the program for a stack under mocks and print what it would declare.
+"""Offline preview: run the program for a stack under mocks, print what it would declare, and
+evaluate the policy pack over it.
 
     python -m tools.preview STACK [--config-file PATH] [--json FILE]
+                                  [--no-policy] [--policy-pack DIR] [--policy-config FILE]
 
 Nothing is sent to AWS: the real ``__main__.py`` runs under Pulumi mocks (``tools/harness.py``)
-with the config of ``Pulumi.STACK.yaml``. Exit status: 0 on success, 2 for a bad stack file,
-bad config value or bad argument (the message names the key), 1 for anything else.
+with the config of ``Pulumi.STACK.yaml``; the policy pack runs as its own process, spoken to
+over the analyzer protocol (``tools/policy_gate.py``). Exit status: 0 on success, 1 when a
+mandatory policy is violated (or anything unexpected fails), 2 for a bad stack file, config
+value, policy config or argument (the message names the key).
 """
 
 from __future__ import annotations
@@ -15,10 +19,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from components.errors import InvalidValue
-from tools.harness import Plan, PlannedResource, StackFileError, run_stack
+from tools.harness import ROOT, Plan, PlannedResource, StackFileError, load_stack, run_program
+
+if TYPE_CHECKING:
+    from tools.policy_gate import PolicyReport
+
+DEFAULT_PACK = ROOT / "policy_pack"
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -110,28 +119,83 @@ def build_parser() -> argparse.ArgumentParser:
                         help="read the stack's config from PATH instead of Pulumi.STACK.yaml")
     parser.add_argument("--json", type=Path, metavar="FILE", dest="json_file",
                         help="also write the plan as JSON to FILE")
+    parser.add_argument("--no-policy", action="store_true",
+                        help="do not evaluate the policy pack")
+    parser.add_argument("--policy-pack", type=Path, metavar="DIR", default=DEFAULT_PACK,
+                        help="the policy pack to evaluate (default: policy_pack)")
+    parser.add_argument("--policy-config", type=Path, metavar="FILE",
+                        help="policy pack config, as for `pulumi preview --policy-pack-config FILE`")
     return parser
+
+
+def render_policy(report: PolicyReport, out: TextIO) -> None:
+    """The violations, mandatory first, each with its level, resource and message."""
+    if not report.violations:
+        print(f"\nPolicies ({report.pack}): no violations.", file=out)
+        return
+    print(f"\nPolicy violations ({report.pack}):", file=out)
+    for v in report.violations:
+        resource = v.urn.split("::")[-1] if v.urn else "(stack)"
+        print(f"    [{v.level}] {v.policy}  {resource}", file=out)
+        for line in v.message.splitlines():
+            print(f"        {line}", file=out)
+    mandatory = len(report.mandatory)
+    print(f"{len(report.violations)} violations, {mandatory} mandatory.", file=out)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
+    if args.no_policy and args.policy_config is not None:
+        print("error: --policy-config: not allowed with --no-policy", file=err)
+        return EXIT_BAD_INPUT
+    gate = None
+    if not args.no_policy:
+        # Imported only when it runs (gRPC, JSON schema): the plan alone stays lean.
+        from tools import policy_gate as gate
+    policy_errors = (gate.PolicyConfigError,) if gate else ()
+    pack = None
     try:
-        plan = run_stack(args.stack, args.config_file)
+        settings = load_stack(args.stack, args.config_file)
+        user_config = gate.load_config_file(args.policy_config) if gate and args.policy_config else {}
+        # The pack starts while the program runs: its start-up is hidden behind the plan.
+        if gate:
+            pack = gate.PackProcess(args.policy_pack, settings.project, settings.stack)
     except StackFileError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_BAD_INPUT
+    except policy_errors as exc:
+        print(f"error: policy config: {exc}", file=err)
+        return EXIT_BAD_INPUT
+    report = None
+    try:
+        plan = run_program(settings)
+        if pack is not None:
+            report = gate.analyze(plan, pack, user_config, settings.config.get("aws:region"))
     except InvalidValue as exc:
         print(f"error: stack {args.stack}: {exc.message}", file=err)
         return EXIT_BAD_INPUT
+    except policy_errors as exc:
+        print(f"error: policy config: {exc}", file=err)
+        return EXIT_BAD_INPUT
+    finally:
+        if pack is not None:
+            pack.close()
     render_text(plan, out)
+    document = plan.to_json()
+    if report is not None:
+        render_policy(report, out)
+        document["policy"] = report.to_json()
     if args.json_file:
         try:
-            args.json_file.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+            args.json_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             print(f"error: --json {args.json_file}: {exc.strerror}", file=err)
             return EXIT_BAD_INPUT
+    if report is not None and report.mandatory:
+        print(f"error: {len(report.mandatory)} mandatory policy violations", file=err)
+        return EXIT_FAILED
     return EXIT_OK
 
 

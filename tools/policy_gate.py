@@ -1,0 +1,277 @@
+"""The offline policy gate: runs the policy pack *as a pack* over a plan, as the Pulumi engine does.
+
+The pack's ``__main__.py`` is started as its own process (it prints the port of its analyzer
+gRPC server), and this module speaks the analyzer protocol to it: ``GetAnalyzerInfo``, the
+engine's config reconciliation (schema defaults, the pack's initial config, then the user's
+config file, validated against each policy's JSON schema), ``Configure``, ``ConfigureStack``,
+``Analyze`` per resource and ``AnalyzeStack``. Enforcement levels, config handling and pack
+construction are the pack's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import jsonschema
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from tools.harness import ROOT, Plan, PlannedResource
+
+DEFAULT_PACK = ROOT / "policy_pack"
+LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+START_TIMEOUT_S = 60
+
+
+class PolicyConfigError(Exception):
+    """A policy config file the engine would refuse (or that names no policy of the pack)."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    level: str
+    urn: str
+    message: str
+
+    def to_json(self) -> dict:
+        return {"policy": self.policy, "level": self.level, "urn": self.urn, "message": self.message}
+
+
+@dataclass
+class PolicyReport:
+    pack: str
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.level == "mandatory"]
+
+    def to_json(self) -> dict:
+        return {"pack": self.pack, "violations": [v.to_json() for v in self.violations]}
+
+
+# --------------------------------------------------------------------------------------------
+# Config: the engine's reconciliation (pkg/resource/analyzer/config.go), stricter on names.
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Read a ``--policy-pack-config`` JSON file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise PolicyConfigError(f"{path}: {err.strerror}") from None
+    if not text.strip():
+        return {}
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise PolicyConfigError(f"{path}: not valid JSON: {err}") from None
+    if not isinstance(config, dict):
+        raise PolicyConfigError(f"{path}: expected a JSON object of policy names, got {json.dumps(config)}")
+    return config
+
+
+def _split(name: str, value: Any) -> tuple[str | None, dict]:
+    """(enforcement level, properties) of one config entry, as the CLI parses it."""
+    if isinstance(value, str):
+        level, props = value, {}
+    elif isinstance(value, dict):
+        props = dict(value)
+        level = props.pop("enforcementLevel", None)
+    else:
+        raise PolicyConfigError(f"{name}: {json.dumps(value)} is not a valid value; must be an "
+                                f"enforcement level ({', '.join(LEVELS)}) or an object")
+    if level is not None and level not in LEVELS:
+        raise PolicyConfigError(f"{name}.enforcementLevel: {json.dumps(level)} is not a valid "
+                                f"enforcement level; allowed: {', '.join(LEVELS)}")
+    return level, props
+
+
+def reconcile(info: analyzer_pb2.AnalyzerInfo, user: dict[str, Any]) -> dict[str, tuple[str, dict]]:
+    """Each policy's (level, properties): schema defaults, initial config, then ``user``."""
+    policies = {p.name: p for p in info.policies}
+    unknown = [name for name in user if name != "all" and name not in policies]
+    if unknown:
+        raise PolicyConfigError(f"{unknown[0]}: the pack has no such policy; its policies are: "
+                                f"{', '.join(sorted(policies))} (or \"all\" for every level)")
+    result: dict[str, tuple[str, dict]] = {}
+    for name, policy in policies.items():
+        schema = json_format.MessageToDict(policy.configSchema.properties)
+        props = {key: spec["default"] for key, spec in schema.items() if "default" in spec}
+        level = analyzer_pb2.EnforcementLevel.Name(policy.enforcementLevel).lower()
+        result[name] = (level, props)
+
+    def apply(config: dict[str, tuple[str | None, dict]]) -> None:
+        if "all" in config and config["all"][0]:
+            for name, (_, props) in result.items():
+                result[name] = (config["all"][0], props)
+        for name, (level, props) in config.items():
+            if name == "all":
+                continue
+            old_level, old_props = result[name]
+            result[name] = (level or old_level, {**old_props, **props})
+
+    initial = {name: (analyzer_pb2.EnforcementLevel.Name(cfg.enforcementLevel).lower()
+                      if cfg.HasField("enforcementLevel") else None,
+                      json_format.MessageToDict(cfg.properties))
+               for name, cfg in info.initialConfig.items()}
+    apply(initial)
+    apply({name: _split(name, value) for name, value in user.items()})
+
+    for name, policy in policies.items():
+        schema = json_format.MessageToDict(policy.configSchema.properties)
+        properties = result[name][1]
+        extra = sorted(set(properties) - set(schema))
+        if extra:
+            allowed = ", ".join(sorted(schema)) or "none"
+            raise PolicyConfigError(f"{name}.{extra[0]}: {json.dumps(properties[extra[0]])} is not an "
+                                    f"option of this policy; its options: {allowed}")
+        full = {"type": "object", "properties": schema}
+        if policy.configSchema.required:
+            full["required"] = list(policy.configSchema.required)
+        for error in jsonschema.Draft7Validator(full).iter_errors(properties):
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            raise PolicyConfigError(f"{name}{where}: "
+                                    f"{json.dumps(error.instance)} {_reason(error)}")
+    return result
+
+
+def _reason(error: jsonschema.ValidationError) -> str:
+    if error.validator == "type":
+        return f"is not of type {error.validator_value}"
+    if error.validator == "pattern":
+        return f"does not match the pattern {error.validator_value}"
+    return error.message
+
+
+# --------------------------------------------------------------------------------------------
+# The pack process and the protocol.
+
+
+class PackProcess:
+    """The policy pack's ``__main__.py`` running as its own process, as the CLI starts it."""
+
+    def __init__(self, pack_dir: Path, project: str, stack: str) -> None:
+        self.pack_dir = pack_dir
+        if not (pack_dir / "__main__.py").is_file():
+            raise PolicyConfigError(f"{pack_dir}: no policy pack here (no __main__.py)")
+        env = {**os.environ, "PULUMI_PROJECT": project, "PULUMI_STACK": stack,
+               "PULUMI_DRY_RUN": "true", "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "__main__.py"], cwd=pack_dir, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self._channel: grpc.Channel | None = None
+
+    def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
+        if self._channel is None:
+            line = self.process.stdout.readline().strip()
+            if not line.isdigit():
+                self.process.kill()
+                err = self.process.stderr.read()
+                raise RuntimeError(f"policy pack {self.pack_dir} did not start: {line}{err}")
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{line}")
+            grpc.channel_ready_future(self._channel).result(timeout=START_TIMEOUT_S)
+        return analyzer_pb2_grpc.AnalyzerStub(self._channel)
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr):
+            stream.close()
+
+    def __enter__(self) -> PackProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _struct(value: dict) -> struct_pb2.Struct:
+    out = struct_pb2.Struct()
+    out.update(value)
+    return out
+
+
+def _options(res: PlannedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(protect=res.protect, parent=res.parent or "")
+
+
+def _default_provider(plan: Plan, res: PlannedResource, region: str | None) -> analyzer_pb2.AnalyzerProviderResource | None:
+    """The engine sends each resource's provider; under mocks default providers are not
+    registered, so the AWS default provider is described as the engine would (its region)."""
+    if res.provider is not None or not res.type.startswith("aws:") or region is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(
+        type="pulumi:providers:aws", name="default",
+        urn=f"urn:pulumi:{plan.stack}::{plan.project}::pulumi:providers:aws::default",
+        properties=_struct({"region": region}),
+    )
+
+
+def analyze(plan: Plan, pack: PackProcess, user_config: dict[str, Any],
+            region: str | None = None) -> PolicyReport:
+    """Run the pack over ``plan`` as the engine does during ``pulumi preview``."""
+    stub = pack.stub()
+    info = stub.GetAnalyzerInfo(empty_pb2.Empty())
+    config = reconcile(info, user_config)
+    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
+        name: analyzer_pb2.PolicyConfig(
+            enforcementLevel=analyzer_pb2.EnforcementLevel.Value(level.upper()),
+            properties=_struct(props))
+        for name, (level, props) in config.items()
+    }))
+    stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+        stack=plan.stack, project=plan.project, organization="organization", dry_run=True))
+
+    diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] = []
+    for res in plan.resources:
+        request = analyzer_pb2.AnalyzeRequest(type=res.type, properties=_struct(res.inputs), urn=res.urn,
+                                              name=res.name, options=_options(res))
+        provider = _default_provider(plan, res, region)
+        if provider is not None:
+            request.provider.CopyFrom(provider)
+        for diag in stub.Analyze(request).diagnostics:
+            if not diag.urn:
+                diag.urn = res.urn  # the engine attributes a resource policy's report to the resource
+            diagnostics.append(diag)
+    stack_resources = []
+    for res in plan.resources:
+        item = analyzer_pb2.AnalyzerResource(type=res.type, properties=_struct(res.inputs), urn=res.urn,
+                                             name=res.name, options=_options(res), parent=res.parent or "")
+        provider = _default_provider(plan, res, region)
+        if provider is not None:
+            item.provider.CopyFrom(provider)
+        stack_resources.append(item)
+    diagnostics += stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=stack_resources)).diagnostics
+
+    report = PolicyReport(pack=info.name)
+    for diag in diagnostics:
+        message = diag.message
+        if diag.description and message.startswith(diag.description + "\n"):
+            message = message[len(diag.description) + 1:]
+        report.violations.append(Violation(
+            policy=diag.policyName,
+            level=analyzer_pb2.EnforcementLevel.Name(diag.enforcementLevel).lower(),
+            urn=diag.urn, message=message,
+        ))
+    report.violations.sort(key=lambda v: (v.level != "mandatory", v.policy, v.urn))
+    return report
+
+
+def pack_name(pack_dir: Path = DEFAULT_PACK) -> str:
+    """The name the pack reports (for documentation and tests)."""
+    with PackProcess(pack_dir, "p", "s") as pack:
+        return pack.stub().GetAnalyzerInfo(empty_pb2.Empty()).name
+
+
