@@ -147,3 +147,9 @@ def test_pack_reports_its_policies_and_schemas_over_the_protocol():
     assert config["k8s-image-from-ecr"] == ("advisory", {"accountIds": [], "requireDigest": True})
     with pytest.raises(PolicyConfigError):
         reconcile(info, {"nope": "advisory"})
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_the_example_policy_config_is_valid_and_the_stacks_pass_it(stack):
+    example = ROOT / "policy_pack" / "policy-config.example.json"
+    assert main([stack, "--policy-config", str(example)]) == 0
