@@ -1,13 +1,19 @@
 """The container platform: composes the components from the stack's configuration."""
 
+from dataclasses import replace
+
 import pulumi
 
 from components import config
+from components.pull_through_cache import PullThroughCache
 from components.registry import EcrRegistry
+from components.replication import EcrReplication
+from components.scanning import RegistryScanning
 
 settings = config.load()
 
 registry = EcrRegistry("registry", settings.registry)
+scanning = RegistryScanning("scanning", settings.scanning)
 
 pulumi.export("registry_id", registry.registry_id)
 pulumi.export("repositories", {
@@ -16,3 +22,14 @@ pulumi.export("repositories", {
 })
 if registry.kms_key_arn is not None:
     pulumi.export("kms_key_arn", registry.kms_key_arn)
+
+if settings.replication is not None:
+    replication = EcrReplication("replication", settings.replication)
+    if replication.destination_steps:
+        pulumi.export("replication_destination_registry_policies", replication.destination_steps)
+
+if settings.cache is not None:
+    # Cached repositories share the registry's key (a created key exists only once declared).
+    cache = PullThroughCache("cache", replace(settings.cache, kms_key=registry.kms_key_arn))
+    pulumi.export("pull_through_cache", cache.url_prefixes)
+    pulumi.export("pull_through_cache_puller_policy", cache.puller_policy)

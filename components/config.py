@@ -23,10 +23,20 @@ import pulumi
 
 from .access import ACCESS_LEVELS, Grant
 from .errors import InvalidValue
-from .lifecycle import TAG_STATUSES, LifecycleRule, check_rules, shorthand_rules
+from .lifecycle import TAG_STATUSES, LifecycleRule, check_rules, render_policy, shorthand_rules
+from .pull_through_cache import CacheRule, Credentials, PullThroughCacheArgs, check_cache_args
 from .regions import ALL_REGIONS, partition_of
 from .registry import EcrRegistryArgs, RegistryEncryption, check_registry_args
+from .replication import (
+    EcrReplicationArgs,
+    ReplicationDestination,
+    ReplicationRule,
+    check_replication_args,
+    destinations,
+    replicated,
+)
 from .repository import ENCRYPTION_TYPES, TAG_MUTABILITIES, EcrRepositoryArgs, check_repository_args
+from .scanning import SCAN_TYPES, RegistryScanningArgs, ScanRule, check_scanning_args
 
 
 class ConfigError(InvalidValue):
@@ -34,7 +44,8 @@ class ConfigError(InvalidValue):
 
 
 # The keys of each structured value, in the order the README documents them.
-TOP_LEVEL_KEYS = ("environment", "protect", "tags", "encryption", "repositories")
+TOP_LEVEL_KEYS = ("environment", "protect", "tags", "encryption", "repositories", "scanning",
+                  "replication", "pull_through_cache")
 ENCRYPTION_KEYS = ("type", "kms_key_arn", "create_key")
 REPOSITORY_KEYS = ("name", "tag_mutability", "tag_mutability_exclusions", "scan_on_push",
                    "force_delete", "protect", "lifecycle", "grants", "tags")
@@ -42,8 +53,18 @@ LIFECYCLE_KEYS = ("untagged_expire_days", "keep_last", "tag_patterns", "tag_pref
 RULE_KEYS = ("priority", "description", "tag_status", "tag_patterns", "tag_prefixes",
              "keep_last", "expire_after_days")
 GRANT_KEYS = ("principal", "access")
+SCANNING_KEYS = ("type", "rules")
+SCAN_RULE_KEYS = ("frequency", "filters")
+REPLICATION_KEYS = ("rules", "replica_lifecycle")
+REPLICATION_RULE_KEYS = ("destinations", "filters")
+DESTINATION_KEYS = ("region", "account", "assume_role_arn", "kms_key_arn")
+CACHE_KEYS = ("rules", "lifecycle")
+CACHE_RULE_KEYS = ("upstream", "prefix", "registry_url", "credentials")
+CREDENTIAL_KEYS = ("secret_arn", "username", "access_token")
 # Keys whose values are structured (JSON in the CLI's config map).
-STRUCTURED_KEYS = ("tags", "encryption", "repositories")
+STRUCTURED_KEYS = ("tags", "encryption", "repositories", "scanning", "replication", "pull_through_cache")
+# Cached images can be pulled again from upstream; moving upstream tags leave untagged images.
+DEFAULT_CACHE_LIFECYCLE = {"untagged_expire_days": 14, "keep_last": 100}
 
 MAX_TAGS = 50
 
@@ -59,6 +80,9 @@ class PlatformConfig:
     environment: str
     tags: Mapping[str, str]
     registry: EcrRegistryArgs
+    scanning: RegistryScanningArgs = field(default_factory=RegistryScanningArgs)
+    replication: EcrReplicationArgs | None = None
+    cache: PullThroughCacheArgs | None = None
     secret_keys: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -253,6 +277,112 @@ def _encryption(node: _Value) -> RegistryEncryption:
     return enc
 
 
+def _scanning(node: _Value) -> RegistryScanningArgs:
+    fields = node.object(SCANNING_KEYS)
+    rules = (ScanRule(),)
+    if "rules" in fields:
+        rules = tuple(_scan_rule(item) for item in fields["rules"].list())
+    return RegistryScanningArgs(scan_type=_opt(fields, "type", lambda v: v.enum(SCAN_TYPES), "BASIC"),
+                                rules=rules)
+
+
+def _scan_rule(node: _Value) -> ScanRule:
+    fields = node.object(SCAN_RULE_KEYS)
+    if "frequency" not in fields:
+        raise ConfigError(f"{node.path}.frequency", None, "is required")
+    return ScanRule(frequency=fields["frequency"].string(),
+                    filters=_opt(fields, "filters", _Value.strings, ("*",)))
+
+
+def _destination(node: _Value, home_account: str | None) -> ReplicationDestination:
+    fields = node.object(DESTINATION_KEYS)
+    if "region" not in fields:
+        raise ConfigError(f"{node.path}.region", None, "is required")
+    account = _opt(fields, "account", _Value.string)
+    if account is not None and account == home_account:
+        account = None  # this stack's own account (aws:allowedAccountIds)
+    return ReplicationDestination(
+        region=fields["region"].string(), account=account,
+        assume_role_arn=_opt(fields, "assume_role_arn", _Value.string),
+        kms_key_arn=_opt(fields, "kms_key_arn", _Value.string),
+    )
+
+
+def _replication(node: _Value, home_account: str | None, repositories: list[EcrRepositoryArgs],
+                 region: str) -> tuple[list[ReplicationRule], str | None]:
+    fields = node.object(REPLICATION_KEYS)
+    if "rules" not in fields:
+        raise ConfigError(f"{node.path}.rules", None, "is required (a list of rules with destinations)")
+    rules = []
+    for item in fields["rules"].list():
+        rule = item.object(REPLICATION_RULE_KEYS)
+        if "destinations" not in rule:
+            raise ConfigError(f"{item.path}.destinations", None, "is required")
+        rules.append(ReplicationRule(
+            destinations=tuple(_destination(d, home_account) for d in rule["destinations"].list()),
+            filters=_opt(rule, "filters", _Value.strings, ()),
+        ))
+    if "replica_lifecycle" in fields:
+        lifecycle = _lifecycle(fields["replica_lifecycle"])
+        return rules, render_policy(lifecycle) if lifecycle else None
+    # Replicas get their source's lifecycle; one ROOT template per destination carries one policy.
+    names = [r.name for r in repositories]
+    by_name = {r.name: (render_policy(r.lifecycle_rules) if r.lifecycle_rules else None) for r in repositories}
+    for dest_key, matched in replicated(rules, names).items():
+        policies = {by_name[n] for n in matched}
+        if len(policies) > 1:
+            raise ConfigError(f"{node.path}.replica_lifecycle", None,
+                              f"is required: {', '.join(matched)} replicate to {dest_key} with different "
+                              "lifecycle policies, and the replicas' creation template carries one; set "
+                              "the lifecycle the replicas get")
+    policies = {by_name[n] for matched in replicated(rules, names).values() for n in matched}
+    return rules, (policies.pop() if len(policies) == 1 else None)
+
+
+def _credentials(node: _Value, secret: bool) -> Credentials:
+    fields = node.object(CREDENTIAL_KEYS)
+    secret_arn = _opt(fields, "secret_arn", _Value.string)
+    username = _opt(fields, "username", _Value.string)
+    token = None
+    if "access_token" in fields:
+        if not secret:
+            raise ConfigError(f"{node.path}.access_token", "(not shown)",
+                              "must be set as a secret: pulumi config set --secret --path "
+                              f"'PROJECT:{node.path}.access_token' TOKEN")
+        token = pulumi.Output.secret(fields["access_token"].string())
+    if username is not None and secret:
+        username = pulumi.Output.secret(username)
+    return Credentials(secret_arn=secret_arn, username=username, access_token=token)
+
+
+def _cache(node: _Value, secret: bool) -> tuple[list[CacheRule], list[LifecycleRule]]:
+    fields = node.object(CACHE_KEYS)
+    if "rules" not in fields:
+        raise ConfigError(f"{node.path}.rules", None, "is required (a list of upstreams to cache)")
+    rules = []
+    for item in fields["rules"].list():
+        rule = item.object(CACHE_RULE_KEYS)
+        if "upstream" not in rule:
+            raise ConfigError(f"{item.path}.upstream", None, "is required")
+        rules.append(CacheRule(
+            upstream=rule["upstream"].string(),
+            prefix=_opt(rule, "prefix", _Value.string),
+            registry_url=_opt(rule, "registry_url", _Value.string),
+            credentials=_opt(rule, "credentials", lambda v: _credentials(v, secret)),
+        ))
+    lifecycle_node = fields.get("lifecycle") or _Value(DEFAULT_CACHE_LIFECYCLE, f"{node.path}.lifecycle")
+    return rules, _lifecycle(lifecycle_node)
+
+
+def _home_account(raw: Mapping[str, Any]) -> str | None:
+    """The account the stack is pinned to by aws:allowedAccountIds, when it names exactly one."""
+    try:
+        ids = json.loads(raw.get("aws:allowedAccountIds") or "[]")
+    except (TypeError, json.JSONDecodeError):
+        return None
+    return str(ids[0]) if isinstance(ids, list) and len(ids) == 1 else None
+
+
 # --------------------------------------------------------------------------------------------
 # The whole stack.
 
@@ -301,10 +431,43 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         partition=partition_of(region_value),
     )
     _domain(lambda: check_registry_args(registry), "")
+
+    replication = None
+    if "replication" in fields:
+        rules, replica_lifecycle = _replication(fields["replication"], _home_account(raw), repositories,
+                                                region_value)
+        replication = EcrReplicationArgs(
+            rules=rules, source_region=region_value, partition=registry.partition,
+            replica_lifecycle_policy=replica_lifecycle,
+            encryption_type=registry.encryption.type, create_keys=registry.encryption.create_key,
+            tags=tags, protect_keys=protect,
+        )
+        _domain(lambda: check_replication_args(replication), "replication")
+
+    scanning = _opt(fields, "scanning", _scanning, RegistryScanningArgs())
+    same_account_regions = sorted({d.region for d in destinations(replication.rules) if d.account is None}
+                                  if replication else set())
+    scanning.regions = [None, *same_account_regions]
+    _domain(lambda: check_scanning_args(scanning), "scanning")
+    if replication is not None:
+        replication.scanning = scanning
+
+    cache = None
+    if "pull_through_cache" in fields:
+        secret = f"{project}:pull_through_cache" in set(secret_keys)
+        cache_rules, cache_lifecycle = _cache(fields["pull_through_cache"], secret)
+        cache = PullThroughCacheArgs(
+            rules=cache_rules, region=region_value, partition=registry.partition,
+            lifecycle_policy=render_policy(cache_lifecycle) if cache_lifecycle else None,
+            encryption_type=registry.encryption.type, kms_key=registry.encryption.kms_key_arn,
+            tags=tags,
+        )
+        _domain(lambda: check_cache_args(cache), "pull_through_cache")
+
     return PlatformConfig(
         project=project, stack=stack, region=region_value, partition=registry.partition,
-        environment=environment, tags=tags, registry=registry,
-        secret_keys=frozenset(secret_keys),
+        environment=environment, tags=tags, registry=registry, scanning=scanning,
+        replication=replication, cache=cache, secret_keys=frozenset(secret_keys),
     )
 
 

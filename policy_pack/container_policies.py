@@ -105,18 +105,18 @@ def _is_hardened_template(props: Any) -> bool:
     return any(use in HARDENED_TEMPLATE_USES for use in _template_uses(props))
 
 
-def _region_of(resource: PolicyResource | ResourceValidationArgs) -> str | None:
-    """The resource's region: its own ``region`` input, else its provider's, else None (default)."""
+def _registry_of(resource: PolicyResource | ResourceValidationArgs) -> tuple[str, str | None]:
+    """Which registry a resource is in: its provider (an account) and its region (its own
+    ``region`` input, else its provider's; None when neither says)."""
+    provider = resource.provider
+    provider_urn = provider.urn if provider is not None else ""
     try:
         region = _get(resource.props, "region")
-        if region:
-            return region
-        provider = resource.provider
-        if provider is not None:
-            return _get(provider.props, "region") or None
+        if not region and provider is not None:
+            region = _get(provider.props, "region")
     except UnknownValueError:
-        return None
-    return None
+        region = None
+    return provider_urn, region or None
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,10 +142,10 @@ def _filter_covers(pattern: str, prefix: str) -> bool:
     return all(regex.match(base + sample) for sample in _SAMPLE_NAMES)
 
 
-def _scan_on_push_filters(scanning: Iterable[PolicyResource], region: str | None) -> list[str]:
+def _scan_on_push_filters(scanning: Iterable[PolicyResource], registry: tuple[str, str | None]) -> list[str]:
     filters: list[str] = []
     for config in scanning:
-        if _region_of(config) != region:
+        if _registry_of(config) != registry:
             continue
         for rule in _get(config.props, "rules") or []:
             if _get(rule, "scanFrequency") not in ("SCAN_ON_PUSH", "CONTINUOUS_SCAN"):
@@ -178,10 +178,13 @@ def check_scan_on_push(args: StackValidationArgs, report_violation: ReportViolat
                 prefix = _get(res.props, "prefix")
                 if not isinstance(prefix, str):
                     continue
-                region = _region_of(res)
-                filters = _scan_on_push_filters(scanning, region)
+                registry = _registry_of(res)
+                filters = _scan_on_push_filters(scanning, registry)
                 if not any(_filter_covers(f, prefix) for f in filters):
+                    region = registry[1]
                     where = f"region {region}" if region else "the stack's default region"
+                    if res.provider is not None and res.provider.name != "default":
+                        where += f" of provider {res.provider.name}"
                     report_violation(
                         f'{_label(res.resource_type, res.props, res.name)} '
                         f"({', '.join(_template_uses(res.props))}) creates repositories that are "

@@ -50,7 +50,7 @@ def test_text_plan_shows_protection_and_counts(capsys):
     assert "+ aws:ecr/repository:Repository  registry-myapp-repo  [protected, retained on delete]" in text
     assert "imageScanningConfiguration.scanOnPush: true" in text
     assert "nothing was sent to AWS" in text
-    assert "3 protected." in text  # two repositories and the KMS key
+    assert "5 protected." in text  # two repositories, the registry key and two replica keys
 
 
 def test_config_file_option_and_bad_value_exit_2_without_traceback(stack_file):

@@ -67,7 +67,7 @@ def test_dev_allows_force_delete_and_protects_nothing(plans):
 
 def test_prod_protects_repositories_and_key_and_uses_its_own_key(plans):
     plan = plans("prod")
-    (key,) = plan.by_type("aws:kms/key:Key")
+    key = plan.one("aws:kms/key:Key", "registry-key")
     assert key.protect and key.retain_on_delete
     assert key.inputs["enableKeyRotation"] is True
     assert plan.outputs["kms_key_arn"].startswith("arn:aws:kms:eu-central-1:444455556666:key/")

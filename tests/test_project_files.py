@@ -49,6 +49,14 @@ def test_readme_documents_every_config_key():
     expected |= {f"repositories[].lifecycle.{k}" for k in config.LIFECYCLE_KEYS}
     expected |= {f"repositories[].lifecycle.rules[].{k}" for k in config.RULE_KEYS}
     expected |= {f"repositories[].grants[].{k}" for k in config.GRANT_KEYS}
+    expected |= {f"scanning.{k}" for k in config.SCANNING_KEYS}
+    expected |= {f"scanning.rules[].{k}" for k in config.SCAN_RULE_KEYS}
+    expected |= {f"replication.{k}" for k in config.REPLICATION_KEYS}
+    expected |= {f"replication.rules[].{k}" for k in config.REPLICATION_RULE_KEYS}
+    expected |= {f"replication.rules[].destinations[].{k}" for k in config.DESTINATION_KEYS}
+    expected |= {f"pull_through_cache.{k}" for k in config.CACHE_KEYS}
+    expected |= {f"pull_through_cache.rules[].{k}" for k in config.CACHE_RULE_KEYS}
+    expected |= {f"pull_through_cache.rules[].credentials.{k}" for k in config.CREDENTIAL_KEYS}
     assert expected <= documented, sorted(expected - documented)
 
 

@@ -146,18 +146,29 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def __init__(self, account: str, region: str) -> None:
         self.account = account
         self.region = region if region in ALL_REGIONS else "us-east-1"
+        # Explicit providers by ID (a reference is "URN::ID"): (account, region) they manage.
+        self._providers: dict[str, tuple[str, str]] = {}
 
-    def _where(self, inputs: Mapping[str, Any]) -> tuple[str, str, str]:
-        region = inputs.get("region") or self.region
+    def _where(self, inputs: Mapping[str, Any], provider: str | None = None) -> tuple[str, str, str, str]:
+        """(account, region, partition, DNS suffix) a resource lives in."""
+        account, region = self._providers.get((provider or "").rsplit("::", 1)[-1], (self.account, self.region))
+        region = inputs.get("region") or region
         if region not in ALL_REGIONS:
             region = self.region
-        return region, partition_of(region), dns_suffix(region)
+        return account, region, partition_of(region), dns_suffix(region)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = dict(args.inputs)
-        region, partition, dns = self._where(inputs)
-        acct = self.account
+        acct, region, partition, dns = self._where(inputs, args.provider)
         typ = args.typ
+        suffix = hashlib.sha1(f"{acct}/{region}/{args.name}".encode()).hexdigest()[:8]
+        if typ == "pulumi:providers:aws":
+            ids = inputs.get("allowedAccountIds")
+            if isinstance(ids, str):  # provider inputs travel as JSON strings
+                ids = json.loads(ids)
+            provider_id = f"{args.name}-{suffix}"
+            self._providers[provider_id] = (str(ids[0]) if ids else acct, inputs.get("region") or region)
+            return provider_id, inputs
         if typ == "aws:ecr/repository:Repository":
             repo = inputs.get("name") or args.name
             return repo, {
@@ -172,13 +183,20 @@ class PlatformMocks(pulumi.runtime.Mocks):
             key_id = _stable_uuid(acct, region, args.name)
             return key_id, {**inputs, "keyId": key_id,
                             "arn": f"arn:{partition}:kms:{region}:{acct}:key/{key_id}", "region": region}
-        if typ in ("aws:ecr/lifecyclePolicy:LifecyclePolicy", "aws:ecr/repositoryPolicy:RepositoryPolicy"):
-            return str(inputs.get("repository", args.name)), {**inputs, "registryId": acct, "region": region}
-        return f"{args.name}-{hashlib.sha1(args.name.encode()).hexdigest()[:8]}", inputs
+        if typ == "aws:iam/role:Role":
+            name = inputs.get("name") or f"{args.name}-{suffix}"
+            return name, {**inputs, "name": name, "arn": f"arn:{partition}:iam::{acct}:role/{name}",
+                          "uniqueId": f"AROA{suffix.upper()}"}
+        if typ == "aws:secretsmanager/secret:Secret":
+            name = inputs.get("name") or f"{inputs.get('namePrefix', args.name)}{suffix}"
+            arn = f"arn:{partition}:secretsmanager:{region}:{acct}:secret:{name}-{suffix[:6]}"
+            return arn, {**inputs, "name": name, "arn": arn, "region": region}
+        if typ.startswith("aws:ecr/"):
+            return f"{args.name}-{suffix}", {**inputs, "registryId": acct, "region": region}
+        return f"{args.name}-{suffix}", inputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
-        region, partition, dns = self._where(args.args)
-        acct = self.account
+        acct, region, partition, dns = self._where(args.args, args.provider)
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": acct, "arn": f"arn:{partition}:iam::{acct}:user/preview",
                     "userId": "AIDAPREVIEW", "id": acct}, []

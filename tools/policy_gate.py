@@ -207,10 +207,17 @@ def _options(res: PlannedResource) -> analyzer_pb2.AnalyzerResourceOptions:
     return analyzer_pb2.AnalyzerResourceOptions(protect=res.protect, parent=res.parent or "")
 
 
-def _default_provider(plan: Plan, res: PlannedResource, region: str | None) -> analyzer_pb2.AnalyzerProviderResource | None:
-    """The engine sends each resource's provider; under mocks default providers are not
-    registered, so the AWS default provider is described as the engine would (its region)."""
-    if res.provider is not None or not res.type.startswith("aws:") or region is None:
+def _provider(plan: Plan, res: PlannedResource, region: str | None) -> analyzer_pb2.AnalyzerProviderResource | None:
+    """The provider the engine sends with each resource: an explicit provider's own registration
+    from the plan, or, for AWS resources on the default provider (which mocks never register),
+    the default provider as the engine describes it (with the stack's region)."""
+    if res.provider is not None:
+        found = next((p for p in plan.resources if p.urn == res.provider), None)
+        if found is None:
+            return None
+        return analyzer_pb2.AnalyzerProviderResource(type=found.type, name=found.name, urn=found.urn,
+                                                     properties=_struct(found.inputs))
+    if not res.type.startswith("aws:") or region is None:
         return None
     return analyzer_pb2.AnalyzerProviderResource(
         type="pulumi:providers:aws", name="default",
@@ -238,7 +245,7 @@ def analyze(plan: Plan, pack: PackProcess, user_config: dict[str, Any],
     for res in plan.resources:
         request = analyzer_pb2.AnalyzeRequest(type=res.type, properties=_struct(res.inputs), urn=res.urn,
                                               name=res.name, options=_options(res))
-        provider = _default_provider(plan, res, region)
+        provider = _provider(plan, res, region)
         if provider is not None:
             request.provider.CopyFrom(provider)
         for diag in stub.Analyze(request).diagnostics:
@@ -249,7 +256,7 @@ def analyze(plan: Plan, pack: PackProcess, user_config: dict[str, Any],
     for res in plan.resources:
         item = analyzer_pb2.AnalyzerResource(type=res.type, properties=_struct(res.inputs), urn=res.urn,
                                              name=res.name, options=_options(res), parent=res.parent or "")
-        provider = _default_provider(plan, res, region)
+        provider = _provider(plan, res, region)
         if provider is not None:
             item.provider.CopyFrom(provider)
         stack_resources.append(item)

@@ -1,0 +1,268 @@
+"""``PullThroughCache``: cache public registries in the private registry, so nodes need no
+internet access.
+
+Upstreams AWS supports without credentials: ECR Public, Quay, registry.k8s.io. With credentials
+(a Secrets Manager secret whose name starts with ``ecr-pullthroughcache/``, in the same account and
+region): Docker Hub, GitHub, GitLab, Azure Container Registry, Chainguard. Cached repositories are
+created by ECR on the first pull, with the settings of a creation template applied for
+PULL_THROUGH_CACHE: KMS encryption and a lifecycle policy, and MUTABLE tags — AWS documents that
+immutable tags stop ECR from updating a cached image when its upstream tag moves.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from . import token
+from .errors import InvalidValue
+from .templates import TemplateEncryption, creation_template, template_role
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A registry AWS can cache: its URL, default prefix and whether it needs credentials."""
+
+    url: str
+    needs_credentials: bool
+    hosts: tuple[str, ...]
+    """How image references name it (``docker.io/library/alpine`` → Docker Hub)."""
+
+
+UPSTREAMS: dict[str, Upstream] = {
+    "ecr-public": Upstream("public.ecr.aws", False, ("public.ecr.aws",)),
+    "quay": Upstream("quay.io", False, ("quay.io",)),
+    "k8s": Upstream("registry.k8s.io", False, ("registry.k8s.io",)),
+    "docker-hub": Upstream("registry-1.docker.io", True, ("docker.io", "registry-1.docker.io", "index.docker.io")),
+    "github-container-registry": Upstream("ghcr.io", True, ("ghcr.io",)),
+    "gitlab-container-registry": Upstream("registry.gitlab.com", True, ("registry.gitlab.com",)),
+    "azure-container-registry": Upstream("", True, ()),  # the rule names its *.azurecr.io URL
+    "chainguard": Upstream("cgr.dev", True, ("cgr.dev",)),
+}
+SECRET_PREFIX = "ecr-pullthroughcache/"
+# PullThroughCacheRuleRepositoryPrefix in the ECR API model (2-30 characters).
+_PREFIX_RE = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
+# CredentialArn in the ECR API model.
+_CREDENTIAL_ARN_RE = re.compile(
+    r"^arn:aws(-\w+)*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:"
+    r"ecr-pullthroughcache/[a-zA-Z0-9/_+=.@-]+$")
+_AZURE_RE = re.compile(r"^[a-z0-9]{5,50}\.azurecr\.io$")
+PULL_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Upstream credentials: an existing secret's ARN, or a username and a secret token."""
+
+    secret_arn: str | None = None
+    username: pulumi.Input[str] | None = None
+    access_token: pulumi.Input[str] | None = None
+
+
+@dataclass(frozen=True)
+class CacheRule:
+    upstream: str
+    """One of ``UPSTREAMS``."""
+    prefix: str | None = None
+    """ECR repository prefix of the cached images (default: the upstream's name)."""
+    registry_url: str | None = None
+    """Only for azure-container-registry: NAME.azurecr.io."""
+    credentials: Credentials | None = None
+
+    @property
+    def repository_prefix(self) -> str:
+        return self.prefix or self.upstream
+
+    @property
+    def upstream_url(self) -> str:
+        return self.registry_url or UPSTREAMS[self.upstream].url
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return (self.registry_url,) if self.registry_url else UPSTREAMS[self.upstream].hosts
+
+
+@dataclass
+class PullThroughCacheArgs:
+    rules: Sequence[CacheRule]
+    region: str
+    """The stack's region (a credential secret must be in it)."""
+    partition: str = "aws"
+    lifecycle_policy: str | None = None
+    """Lifecycle policy JSON for cached repositories."""
+    encryption_type: str = "KMS"
+    kms_key: pulumi.Input[str] | None = None
+    """A KMS key in the registry's region for cached repositories (None: aws/ecr)."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def check_cache_args(args: PullThroughCacheArgs) -> None:
+    """Raise ``InvalidValue`` (path relative to ``pull_through_cache``)."""
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(args.rules):
+        where = f"rules[{i}]"
+        if rule.upstream not in UPSTREAMS:
+            raise InvalidValue(f"{where}.upstream", rule.upstream,
+                               f"is not an upstream ECR can cache; allowed: {', '.join(UPSTREAMS)}")
+        prefix = rule.repository_prefix
+        if not (2 <= len(prefix) <= 30 and _PREFIX_RE.match(prefix)):
+            raise InvalidValue(f"{where}.prefix", prefix,
+                               "is not a repository prefix (2-30 lowercase letters, digits, . _ - /)")
+        if prefix in seen:
+            raise InvalidValue(f"{where}.prefix", prefix, f"is already the prefix of rules[{seen[prefix]}]")
+        seen[prefix] = i
+        if rule.upstream == "azure-container-registry":
+            if not rule.registry_url or not _AZURE_RE.match(rule.registry_url):
+                raise InvalidValue(f"{where}.registry_url", rule.registry_url,
+                                   "must name the Azure registry (NAME.azurecr.io)")
+        elif rule.registry_url is not None:
+            raise InvalidValue(f"{where}.registry_url", rule.registry_url,
+                               f"is only for azure-container-registry ({rule.upstream} is {rule.upstream_url})")
+        needs = UPSTREAMS[rule.upstream].needs_credentials
+        creds = rule.credentials
+        if needs and creds is None:
+            raise InvalidValue(f"{where}.credentials", None,
+                               f"are required for {rule.upstream}: a secret_arn, or username and "
+                               "access_token (pulumi config set --secret)")
+        if not needs and creds is not None:
+            raise InvalidValue(f"{where}.credentials", "(set)",
+                               f"are not accepted for {rule.upstream}, which AWS caches anonymously")
+        if creds is None:
+            continue
+        if creds.secret_arn is not None:
+            if creds.username is not None or creds.access_token is not None:
+                raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
+                                   "cannot be combined with username/access_token; choose one")
+            match = _CREDENTIAL_ARN_RE.match(creds.secret_arn)
+            if match is None:
+                raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
+                                   "is not the ARN of a Secrets Manager secret whose name starts with "
+                                   f"{SECRET_PREFIX}")
+            if match["region"] != args.region:
+                raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
+                                   f"is in {match['region']}; ECR reads the secret only in the registry's "
+                                   f"region {args.region}")
+        elif creds.username is None or creds.access_token is None:
+            missing = "username" if creds.username is None else "access_token"
+            raise InvalidValue(f"{where}.credentials.{missing}", None,
+                               "is required (or give secret_arn)")
+
+
+def cached_image(image: str, rules: Sequence[CacheRule], registry_host: str) -> str:
+    """The cached reference of an upstream image: ``docker.io/library/alpine:3.20`` →
+    ``REGISTRY_HOST/docker-hub/library/alpine:3.20``.
+
+    Raises ``ValueError`` when no rule caches the image's registry.
+    """
+    first, _, rest = image.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        host, path = first, rest
+    else:
+        host, path = "docker.io", image  # Docker Hub, as docker resolves a bare name
+    for rule in rules:
+        if host in rule.hosts:
+            if rule.upstream == "docker-hub" and "/" not in path.split("@")[0].split(":")[0]:
+                path = f"library/{path}"  # official images live under library/
+            return f"{registry_host}/{rule.repository_prefix}/{path}"
+    raise ValueError(f"{image}: no pull-through cache rule caches {host}")
+
+
+def puller_policy(account: str, region: str, partition: str, prefixes: Sequence[str]) -> str:
+    """What a puller needs beyond AmazonEC2ContainerRegistryReadOnly to pull through the cache
+    the first time: import the upstream image, creating its repository if need be."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "PullThroughCacheFirstPull",
+        "Effect": "Allow",
+        "Action": list(PULL_ACTIONS),
+        "Resource": [f"arn:{partition}:ecr:{region}:{account}:repository/{p}/*" for p in prefixes],
+    }]})
+
+
+class PullThroughCache(pulumi.ComponentResource):
+    """Pull-through cache rules, their credentials, and the template for cached repositories."""
+
+    url_prefixes: dict[str, pulumi.Output[str]]
+    """Per rule prefix: ``ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX``."""
+    puller_policy: pulumi.Output[str]
+    """IAM policy JSON a node role needs (with AmazonEC2ContainerRegistryReadOnly) to pull
+    an image through the cache the first time."""
+    registry_host: pulumi.Output[str]
+
+    def __init__(self, name: str, args: PullThroughCacheArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(token("PullThroughCache"), name, None, opts)
+        check_cache_args(args)
+        child = pulumi.ResourceOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        dns = "amazonaws.com.cn" if args.partition == "aws-cn" else "amazonaws.com"
+        self.registry_host = account.apply(lambda a: f"{a}.dkr.ecr.{args.region}.{dns}")
+        self._rules = list(args.rules)
+
+        encryption = TemplateEncryption(type=args.encryption_type, kms_key=args.kms_key)
+        role = template_role(name, account, args.partition,
+                             [args.kms_key] if args.kms_key is not None else [], args.tags, child)
+        self.url_prefixes = {}
+        for rule in args.rules:
+            prefix = rule.repository_prefix
+            slug = prefix.replace("/", "-")
+            credential_arn = self._credential_arn(f"{name}-{slug}", rule, args, child)
+            aws.ecr.PullThroughCacheRule(
+                f"{name}-{slug}",
+                ecr_repository_prefix=prefix,
+                upstream_registry_url=rule.upstream_url,
+                credential_arn=credential_arn,
+                opts=child,
+            )
+            creation_template(
+                f"{name}-{slug}-template",
+                prefix=prefix,
+                applied_for=["PULL_THROUGH_CACHE"],
+                description=f"Repositories cached from {rule.upstream_url}",
+                # Immutable tags would stop ECR from updating a cached tag when upstream moves it.
+                tag_mutability="MUTABLE",
+                encryption=encryption,
+                lifecycle_policy=args.lifecycle_policy,
+                tags=args.tags,
+                role_arn=role.arn,
+                region=None,
+                opts=child,
+            )
+            self.url_prefixes[prefix] = self.registry_host.apply(lambda host, p=prefix: f"{host}/{p}")
+        prefixes = [r.repository_prefix for r in args.rules]
+        self.puller_policy = account.apply(
+            lambda a: puller_policy(a, args.region, args.partition, prefixes))
+        self.register_outputs({"url_prefixes": self.url_prefixes, "puller_policy": self.puller_policy})
+
+    def cached_image(self, image: str) -> pulumi.Output[str]:
+        """The cached reference of an upstream image (see :func:`cached_image`)."""
+        return self.registry_host.apply(lambda host: cached_image(image, self._rules, host))
+
+    @staticmethod
+    def _credential_arn(name: str, rule: CacheRule, args: PullThroughCacheArgs,
+                        opts: pulumi.ResourceOptions) -> pulumi.Input[str] | None:
+        creds = rule.credentials
+        if creds is None:
+            return None
+        if creds.secret_arn is not None:
+            return creds.secret_arn
+        secret = aws.secretsmanager.Secret(
+            f"{name}-credentials",
+            # ECR only reads secrets whose names start with ecr-pullthroughcache/.
+            name_prefix=f"{SECRET_PREFIX}{rule.repository_prefix.replace('/', '-')}-",
+            description=f"Credentials ECR uses to pull from {rule.upstream_url}",
+            tags=dict(args.tags) or None,
+            opts=opts,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-credentials-version",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(pulumi.Output.json_dumps(
+                {"username": creds.username, "accessToken": creds.access_token})),
+            opts=pulumi.ResourceOptions(parent=secret),
+        )
+        return secret.arn

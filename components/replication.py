@@ -1,0 +1,279 @@
+"""``EcrReplication``: cross-region and cross-account replication whose replicas are as hardened
+as their sources.
+
+Only images pushed after the replication configuration exists are replicated. A replicated
+repository is created by ECR with the settings of the matching creation template, else with
+AWS's defaults (mutable tags, no scan on push, no lifecycle): so for every destination this
+component declares a ``ROOT`` template applied for REPLICATION (scan on push comes from the
+destination region's registry scanning configuration, which it declares too). Replicas keep the
+source's names; a template prefix only matches names below ``PREFIX/``, so ``ROOT`` is the one
+prefix that covers a repository called ``myapp``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from . import token
+from .errors import InvalidValue
+from .regions import ALL_REGIONS
+from .repository import KMS_ARN_RE
+from .scanning import RegistryScanning, RegistryScanningArgs
+from .templates import TemplateEncryption, creation_template, template_role
+
+MAX_RULES = 10  # AWS: rules per replication configuration
+MAX_DESTINATIONS = 25  # AWS: unique destinations across all rules
+MAX_FILTERS = 100  # RepositoryFilterList in the ECR API model
+# RepositoryFilterValue in the ECR API model (2-256 characters).
+_FILTER_RE = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$")
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_ROLE_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+REPLICATION_ACTIONS = ("ecr:CreateRepository", "ecr:ReplicateImage")
+
+
+@dataclass(frozen=True)
+class ReplicationDestination:
+    """A registry images are copied to: a region, and an account (None: this account)."""
+
+    region: str
+    account: str | None = None
+    assume_role_arn: str | None = None
+    """Cross-account: a role in the destination account to declare its side (registry policy,
+    creation template, scanning) through. Without it, that side is the destination's step."""
+    kms_key_arn: str | None = None
+    """A KMS key in the destination region for the replicas (keys are regional)."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.account or 'self'}-{self.region}"
+
+
+@dataclass(frozen=True)
+class ReplicationRule:
+    destinations: Sequence[ReplicationDestination]
+    filters: Sequence[str] = ()
+    """PREFIX_MATCH filters on repository names; none replicates every repository."""
+
+
+@dataclass
+class EcrReplicationArgs:
+    rules: Sequence[ReplicationRule]
+    source_region: str
+    """The stack's region (a destination may not be this region in this account)."""
+    partition: str = "aws"
+    replica_lifecycle_policy: str | None = None
+    """Lifecycle policy JSON the replicas get (the source's)."""
+    encryption_type: str = "KMS"
+    create_keys: bool = False
+    """Create a KMS key (rotation on) in each destination region for the replicas."""
+    scanning: RegistryScanningArgs = field(default_factory=RegistryScanningArgs)
+    """Scanning to declare in cross-account destinations (same-account regions are the
+    registry scanning component's)."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect_keys: bool = False
+    """Protect created keys (deleting one makes its replicas unreadable)."""
+
+
+def destinations(rules: Sequence[ReplicationRule]) -> list[ReplicationDestination]:
+    """The unique destinations of all rules, in order of first appearance."""
+    seen: dict[tuple[str, str | None], ReplicationDestination] = {}
+    for rule in rules:
+        for dest in rule.destinations:
+            seen.setdefault((dest.region, dest.account), dest)
+    return list(seen.values())
+
+
+def check_replication_args(args: EcrReplicationArgs) -> None:
+    """Raise ``InvalidValue`` (path relative to ``replication``) for what AWS would refuse."""
+    if not args.rules:
+        raise InvalidValue("rules", [], "is empty; list at least one rule (or leave replication unset)")
+    if len(args.rules) > MAX_RULES:
+        raise InvalidValue("rules", f"{len(args.rules)} rules", f"is more than the {MAX_RULES} AWS allows")
+    for i, rule in enumerate(args.rules):
+        if not rule.destinations:
+            raise InvalidValue(f"rules[{i}].destinations", [], "is empty; name at least one region")
+        for j, dest in enumerate(rule.destinations):
+            where = f"rules[{i}].destinations[{j}]"
+            if dest.region not in ALL_REGIONS:
+                raise InvalidValue(f"{where}.region", dest.region,
+                                   "is not an AWS region where ECR is offered (e.g. eu-west-1)")
+            if dest.account is not None and not _ACCOUNT_RE.match(dest.account):
+                raise InvalidValue(f"{where}.account", dest.account, "is not a 12-digit AWS account ID")
+            if dest.account is None and dest.region == args.source_region:
+                raise InvalidValue(f"{where}.region", dest.region,
+                                   "is the source region in the source account; a registry cannot "
+                                   "replicate to itself")
+            if dest.assume_role_arn is not None:
+                if dest.account is None:
+                    raise InvalidValue(f"{where}.assume_role_arn", dest.assume_role_arn,
+                                       "is only for a destination in another account (set account)")
+                if not _ROLE_ARN_RE.match(dest.assume_role_arn):
+                    raise InvalidValue(f"{where}.assume_role_arn", dest.assume_role_arn,
+                                       "is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+                if dest.assume_role_arn.split(":")[4] != dest.account:
+                    raise InvalidValue(f"{where}.assume_role_arn", dest.assume_role_arn,
+                                       f"is not a role of the destination account {dest.account}")
+            if dest.kms_key_arn is not None:
+                if not KMS_ARN_RE.match(dest.kms_key_arn):
+                    raise InvalidValue(f"{where}.kms_key_arn", dest.kms_key_arn,
+                                       "is not a KMS key or alias ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+                if dest.kms_key_arn.split(":")[3] != dest.region:
+                    raise InvalidValue(f"{where}.kms_key_arn", dest.kms_key_arn,
+                                       f"is not a key in {dest.region} (KMS keys are regional)")
+        if len(rule.filters) > MAX_FILTERS:
+            raise InvalidValue(f"rules[{i}].filters", f"{len(rule.filters)} filters",
+                               f"is more than the {MAX_FILTERS} AWS allows")
+        for j, prefix in enumerate(rule.filters):
+            if not isinstance(prefix, str) or not (2 <= len(prefix) <= 256 and _FILTER_RE.match(prefix)):
+                raise InvalidValue(f"rules[{i}].filters[{j}]", prefix,
+                                   "is not a repository name prefix (2-256 lowercase letters, digits, "
+                                   ". _ - and /)")
+    unique = destinations(args.rules)
+    if len(unique) > MAX_DESTINATIONS:
+        raise InvalidValue("rules", f"{len(unique)} destinations",
+                           f"is more than the {MAX_DESTINATIONS} unique destinations AWS allows")
+
+
+def replicated(rules: Sequence[ReplicationRule], names: Sequence[str]) -> dict[str, list[str]]:
+    """For each destination key, the repository names (of ``names``) replicated to it."""
+    out: dict[str, list[str]] = {}
+    for rule in rules:
+        matched = [n for n in names if not rule.filters or any(n.startswith(f) for f in rule.filters)]
+        for dest in rule.destinations:
+            bucket = out.setdefault(dest.key, [])
+            bucket.extend(n for n in matched if n not in bucket)
+    return out
+
+
+def registry_policy_document(source_account: str, dest: ReplicationDestination, partition: str) -> str:
+    """The destination registry's policy letting the source account replicate into it."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": f"ReplicateFrom{source_account}",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{source_account}:root"},
+        "Action": list(REPLICATION_ACTIONS),
+        "Resource": f"arn:{partition}:ecr:{dest.region}:{dest.account}:repository/*",
+    }]})
+
+
+class EcrReplication(pulumi.ComponentResource):
+    """The registry's replication configuration, and hardened replicas in every destination."""
+
+    destination_steps: dict[str, pulumi.Output[str]]
+    """Registry policies a destination account must apply itself (no ``assume_role_arn``)."""
+
+    def __init__(self, name: str, args: EcrReplicationArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(token("EcrReplication"), name, None, opts)
+        check_replication_args(args)
+        child = pulumi.ResourceOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+
+        self.configuration = aws.ecr.ReplicationConfiguration(
+            f"{name}-configuration",
+            replication_configuration={"rules": [{
+                "destinations": [{"region": d.region, "registry_id": d.account or account}
+                                 for d in rule.destinations],
+                "repository_filters": [{"filter": f, "filter_type": "PREFIX_MATCH"} for f in rule.filters]
+                or None,
+            } for rule in args.rules]},
+            opts=child,
+        )
+
+        # The role ECR assumes to create tagged (and CMK-encrypted) replicas in this account.
+        same_account = [d for d in destinations(args.rules) if d.account is None]
+        keys: dict[str, pulumi.Input[str] | None] = {}
+        for dest in same_account:
+            keys[dest.key] = self._key(f"{name}-{dest.key}-key", dest, args, child)
+        role = None
+        if same_account:
+            role = template_role(f"{name}", account, args.partition,
+                                 [k for k in keys.values() if k is not None], args.tags, child)
+        for dest in same_account:
+            self._template(f"{name}-{dest.key}-template", dest, args, keys[dest.key], role.arn, child)
+
+        self.destination_steps = {}
+        for dest in destinations(args.rules):
+            if dest.account is None:
+                continue
+            policy = account.apply(lambda acct, d=dest: registry_policy_document(acct, d, args.partition))
+            if dest.assume_role_arn is None:
+                pulumi.log.warn(
+                    f"replication to account {dest.account} ({dest.region}): that registry must allow "
+                    f"this account {', '.join(REPLICATION_ACTIONS)}; apply the exported registry policy "
+                    "there (and a REPLICATION creation template), or set assume_role_arn to declare it "
+                    "from this stack.", self)
+                self.destination_steps[dest.key] = policy
+                continue
+            self._cross_account(name, dest, args, policy, child)
+
+        self.register_outputs({"destination_steps": self.destination_steps})
+
+    @staticmethod
+    def _key(name: str, dest: ReplicationDestination, args: EcrReplicationArgs,
+             opts: pulumi.ResourceOptions) -> pulumi.Input[str] | None:
+        if dest.kms_key_arn is not None:
+            return dest.kms_key_arn
+        if args.encryption_type == "KMS" and args.create_keys:
+            key = aws.kms.Key(
+                name,
+                description=f"ECR replicas in {dest.region} for {pulumi.get_project()}/{pulumi.get_stack()}",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                region=dest.region,
+                tags=dict(args.tags) or None,
+                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                    protect=args.protect_keys, retain_on_delete=args.protect_keys or None)),
+            )
+            return key.arn
+        return None
+
+    @staticmethod
+    def _template(name: str, dest: ReplicationDestination, args: EcrReplicationArgs,
+                  key: pulumi.Input[str] | None, role_arn: pulumi.Input[str],
+                  opts: pulumi.ResourceOptions) -> aws.ecr.RepositoryCreationTemplate:
+        encryption = TemplateEncryption(type="KMS" if key is not None else args.encryption_type, kms_key=key)
+        return creation_template(
+            name,
+            prefix="ROOT",
+            applied_for=["REPLICATION"],
+            description="Replicas are as hardened as their sources: immutable tags, KMS, lifecycle",
+            tag_mutability="IMMUTABLE",
+            encryption=encryption,
+            lifecycle_policy=args.replica_lifecycle_policy,
+            tags=args.tags,
+            role_arn=role_arn,
+            region=dest.region,
+            opts=opts,
+        )
+
+    def _cross_account(self, name: str, dest: ReplicationDestination, args: EcrReplicationArgs,
+                       policy: pulumi.Output[str], child: pulumi.ResourceOptions) -> None:
+        """Declare the destination account's side through a provider that assumes its role."""
+        prefix = f"{name}-{dest.key}"
+        provider = aws.Provider(
+            f"{prefix}-provider",
+            region=dest.region,
+            # Typed args: a provider's nested inputs travel as JSON, and only the typed class
+            # gives them the provider's camelCase names (a plain dict would send role_arn).
+            assume_roles=[aws.ProviderAssumeRoleArgs(
+                role_arn=dest.assume_role_arn,
+                session_name=f"{pulumi.get_project()}-{pulumi.get_stack()}-replication")],
+            allowed_account_ids=[dest.account],
+            opts=child,
+        )
+        in_dest = pulumi.ResourceOptions(parent=self, provider=provider)
+        aws.ecr.RegistryPolicy(f"{prefix}-registry-policy", policy=policy, opts=in_dest)
+        key = self._key(f"{prefix}-key", dest, args, in_dest)
+        role = template_role(prefix, dest.account, args.partition, [key] if key is not None else [],
+                             args.tags, in_dest)
+        self._template(f"{prefix}-template", dest, args, key, role.arn, in_dest)
+        RegistryScanning(f"{prefix}-scanning", RegistryScanningArgs(
+            scan_type=args.scanning.scan_type, rules=args.scanning.rules, regions=[None]),
+            opts=pulumi.ResourceOptions(parent=self, providers={"aws": provider}))

@@ -1,0 +1,92 @@
+"""``RegistryScanning``: the registry-level scanning configuration, in each region the platform uses.
+
+BASIC scan on push for every repository by default. ENHANCED (Amazon Inspector; it must be
+enabled in the account) scans continuously or on push. A registry has one scanning configuration
+per region: declaring it replaces whatever the region had.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from . import token
+from .errors import InvalidValue
+
+SCAN_TYPES = ("BASIC", "ENHANCED")
+# Frequencies each scan type accepts (ECR PutRegistryScanningConfiguration).
+FREQUENCIES = {"BASIC": ("SCAN_ON_PUSH", "MANUAL"), "ENHANCED": ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")}
+MAX_RULES = 2  # RegistryScanningRuleList in the ECR API model
+MAX_FILTERS = 100  # ScanningRepositoryFilterList
+# ScanningRepositoryFilterValue in the ECR API model (1-255 characters).
+_FILTER_RE = re.compile(r"^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$")
+
+
+@dataclass(frozen=True)
+class ScanRule:
+    """Scan repositories whose names match any WILDCARD filter, at this frequency."""
+
+    frequency: str = "SCAN_ON_PUSH"
+    filters: Sequence[str] = ("*",)
+
+
+@dataclass
+class RegistryScanningArgs:
+    scan_type: str = "BASIC"
+    """BASIC (default) or ENHANCED."""
+    rules: Sequence[ScanRule] = field(default_factory=lambda: (ScanRule(),))
+    """Scan on push for every repository by default."""
+    regions: Sequence[str | None] = (None,)
+    """Regions to configure; None is the provider's (the stack's) region."""
+
+
+def check_scanning_args(args: RegistryScanningArgs) -> None:
+    """Raise ``InvalidValue`` (path relative to ``scanning``) for what AWS would refuse."""
+    if args.scan_type not in SCAN_TYPES:
+        raise InvalidValue("type", args.scan_type, f"is not one of {', '.join(SCAN_TYPES)}")
+    if not args.rules:
+        raise InvalidValue("rules", [], "is empty; without a rule no repository is scanned")
+    if len(args.rules) > MAX_RULES:
+        raise InvalidValue("rules", f"{len(args.rules)} rules", f"is more than the {MAX_RULES} AWS allows")
+    allowed = FREQUENCIES[args.scan_type]
+    for i, rule in enumerate(args.rules):
+        if rule.frequency not in allowed:
+            raise InvalidValue(f"rules[{i}].frequency", rule.frequency,
+                               f"is not allowed with {args.scan_type} scanning; allowed: {', '.join(allowed)}")
+        if not rule.filters or len(rule.filters) > MAX_FILTERS:
+            raise InvalidValue(f"rules[{i}].filters", list(rule.filters),
+                               f"must list 1-{MAX_FILTERS} filters")
+        for j, pattern in enumerate(rule.filters):
+            if not isinstance(pattern, str) or not (len(pattern) <= 255 and _FILTER_RE.match(pattern)):
+                raise InvalidValue(f"rules[{i}].filters[{j}]", pattern,
+                                   "is not a WILDCARD repository filter (lowercase letters, digits, "
+                                   ". _ - / and *, e.g. * or team/*)")
+
+
+class RegistryScanning(pulumi.ComponentResource):
+    """One ``aws.ecr.RegistryScanningConfiguration`` per region."""
+
+    configurations: dict[str | None, aws.ecr.RegistryScanningConfiguration]
+
+    def __init__(self, name: str, args: RegistryScanningArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(token("RegistryScanning"), name, None, opts)
+        check_scanning_args(args)
+        rules = [{
+            "scan_frequency": rule.frequency,
+            "repository_filters": [{"filter": f, "filter_type": "WILDCARD"} for f in rule.filters],
+        } for rule in args.rules]
+        self.configurations = {}
+        for region in dict.fromkeys(args.regions):
+            self.configurations[region] = aws.ecr.RegistryScanningConfiguration(
+                f"{name}-{region or 'home'}",
+                scan_type=args.scan_type,
+                rules=rules,
+                region=region,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({"regions": [r or "home" for r in self.configurations]})

@@ -1,0 +1,101 @@
+"""Repository creation templates, and the IAM role ECR assumes to apply them.
+
+Repositories that ECR creates on a team's behalf (replicas, pull-through caches) get AWS's
+defaults — mutable tags, no lifecycle, AES256 — unless a creation template matches them. A
+template's prefix always has "/" appended by AWS (``docker-hub`` matches ``docker-hub/...``);
+``ROOT`` matches every repository no other template matches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+ECR_SERVICE = "ecr.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class TemplateEncryption:
+    """Encryption of the repositories a template creates (a KMS key must be in the template's region)."""
+
+    type: str = "KMS"
+    kms_key: pulumi.Input[str] | None = None
+
+    def to_args(self) -> list[dict]:
+        encryption: dict = {"encryption_type": self.type}
+        if self.kms_key is not None:
+            encryption["kms_key"] = self.kms_key
+        return [encryption]
+
+
+def template_role(name: str, account_id: pulumi.Input[str], partition: str,
+                  key_arns: Sequence[pulumi.Input[str]], tags: Mapping[str, str],
+                  opts: pulumi.ResourceOptions) -> aws.iam.Role:
+    """The role ECR assumes to create repositories from templates that tag or use a KMS key
+    (``customRoleArn``; AWS requires it for either)."""
+    role = aws.iam.Role(
+        f"{name}-template-role",
+        description="Assumed by Amazon ECR to create repositories from repository creation templates",
+        assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": ECR_SERVICE}, "Action": "sts:AssumeRole"}]}),
+        tags=dict(tags) or None,
+        opts=opts,
+    )
+
+    def document(args: list) -> str:
+        account, *keys = args
+        statements = [{
+            "Sid": "CreateTaggedRepositories",
+            "Effect": "Allow",
+            "Action": ["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"],
+            "Resource": f"arn:{partition}:ecr:*:{account}:repository/*",
+        }]
+        if keys:
+            statements.append({
+                "Sid": "EncryptWithTheTemplateKeys",
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
+                "Resource": sorted(keys),
+            })
+        return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+    aws.iam.RolePolicy(
+        f"{name}-template-role-policy",
+        role=role.id,
+        policy=pulumi.Output.all(account_id, *key_arns).apply(document),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
+    )
+    return role
+
+
+def creation_template(
+    name: str,
+    *,
+    prefix: str,
+    applied_for: Sequence[str],
+    description: str,
+    tag_mutability: str,
+    encryption: TemplateEncryption,
+    lifecycle_policy: str | None,
+    tags: Mapping[str, str],
+    role_arn: pulumi.Input[str],
+    region: str | None,
+    opts: pulumi.ResourceOptions,
+) -> aws.ecr.RepositoryCreationTemplate:
+    return aws.ecr.RepositoryCreationTemplate(
+        name,
+        prefix=prefix,
+        applied_fors=list(applied_for),
+        description=description,
+        image_tag_mutability=tag_mutability,
+        encryption_configurations=encryption.to_args(),
+        lifecycle_policy=lifecycle_policy,
+        resource_tags=dict(tags) or None,
+        custom_role_arn=role_arn,
+        region=region,
+        opts=opts,
+    )
