@@ -177,12 +177,7 @@ class EcrReplication(pulumi.ComponentResource):
 
         self.configuration = aws.ecr.ReplicationConfiguration(
             f"{name}-configuration",
-            replication_configuration={"rules": [{
-                "destinations": [{"region": d.region, "registry_id": d.account or account}
-                                 for d in rule.destinations],
-                "repository_filters": [{"filter": f, "filter_type": "PREFIX_MATCH"} for f in rule.filters]
-                or None,
-            } for rule in args.rules]},
+            replication_configuration={"rules": [self._rule(rule, account) for rule in args.rules]},
             opts=child,
         )
 
@@ -214,6 +209,14 @@ class EcrReplication(pulumi.ComponentResource):
             self._cross_account(name, dest, args, policy, child)
 
         self.register_outputs({"destination_steps": self.destination_steps})
+
+    @staticmethod
+    def _rule(rule: ReplicationRule, account: pulumi.Output[str]) -> dict:
+        out: dict = {"destinations": [{"region": d.region, "registry_id": d.account or account}
+                                      for d in rule.destinations]}
+        if rule.filters:  # no filters: every repository
+            out["repository_filters"] = [{"filter": f, "filter_type": "PREFIX_MATCH"} for f in rule.filters]
+        return out
 
     @staticmethod
     def _key(name: str, dest: ReplicationDestination, args: EcrReplicationArgs,

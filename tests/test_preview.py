@@ -131,3 +131,27 @@ def test_json_file_that_cannot_be_written_exit_2(tmp_path):
     result = preview("dev", "--json", str(tmp_path / "missing-dir" / "plan.json"))
     assert result.returncode == 2
     assert "error: --json" in result.stderr and "No such file or directory" in result.stderr
+
+
+def test_cache_credentials_from_a_secure_stack_value(stack_file, tmp_path):
+    path = stack_file("""
+        config:
+          aws:region: eu-central-1
+          container-platform:repositories:
+            - name: myapp
+              lifecycle: {keep_last: 5}
+          container-platform:pull_through_cache:
+            rules:
+              - upstream: docker-hub
+                credentials:
+                  username: platform-bot
+                  access_token:
+                    secure: v1:c2VjcmV0LXRva2Vu
+    """)
+    out_file = tmp_path / "p.json"
+    assert main(["custom", "--config-file", str(path), "--json", str(out_file)]) == 0
+    text = out_file.read_text()
+    assert "c2VjcmV0LXRva2Vu" not in text
+    plan = json.loads(text)
+    (version,) = [r for r in plan["resources"] if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
+    assert version["inputs"]["secretString"] == "[secret]"

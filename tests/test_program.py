@@ -100,3 +100,50 @@ def test_the_plan_is_the_same_on_every_run(stack):
     first = json.dumps(run_stack(stack).to_json(), sort_keys=True)
     for _ in range(9):
         assert json.dumps(run_stack(stack).to_json(), sort_keys=True) == first
+
+
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+
+
+def test_dev_replicates_myapp_to_eu_west_1_and_caches_ecr_public_and_quay(plans):
+    plan = plans("dev")
+    (replication,) = plan.by_type("aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    assert replication.inputs["replicationConfiguration"]["rules"] == [{
+        "destinations": [{"region": "eu-west-1", "registryId": "111122223333"}],
+        "repositoryFilters": [{"filter": "myapp", "filterType": "PREFIX_MATCH"}]}]
+    templates = {t.inputs["prefix"]: t for t in plan.by_type(TEMPLATE)}
+    assert set(templates) == {"ROOT", "ecr-public", "quay"}
+    assert templates["ROOT"].inputs["region"] == "eu-west-1"
+    assert templates["ROOT"].inputs["imageTagMutability"] == "IMMUTABLE"
+    assert json.loads(templates["ROOT"].inputs["lifecyclePolicy"])["rules"][1]["selection"]["countNumber"] == 20
+    assert {templates[p].inputs["imageTagMutability"] for p in ("ecr-public", "quay")} == {"MUTABLE"}
+    assert sorted(s.inputs.get("region", "home") for s in plan.by_type(SCANNING)) == ["eu-west-1", "home"]
+    assert plan.outputs["pull_through_cache"] == {
+        "ecr-public": "111122223333.dkr.ecr.eu-central-1.amazonaws.com/ecr-public",
+        "quay": "111122223333.dkr.ecr.eu-central-1.amazonaws.com/quay"}
+    assert "ecr:BatchImportUpstreamImage" in plan.outputs["pull_through_cache_puller_policy"]
+
+
+def test_prod_replicates_across_accounts_with_keys_in_each_region(plans):
+    plan = plans("prod")
+    (provider,) = plan.by_type("pulumi:providers:aws")
+    assert json.loads(provider.inputs["assumeRoles"])[0]["roleArn"] == (
+        "arn:aws:iam::777788889999:role/ecr-replication-admin")
+    keys = {k.name: k for k in plan.by_type("aws:kms/key:Key")}
+    assert set(keys) == {"registry-key", "replication-self-eu-west-1-key", "replication-777788889999-eu-central-1-key"}
+    assert all(k.protect and k.inputs["enableKeyRotation"] for k in keys.values())
+    assert keys["replication-777788889999-eu-central-1-key"].provider == provider.urn
+    cross = plan.one(TEMPLATE, "replication-777788889999-eu-central-1-template")
+    assert cross.provider == provider.urn
+    assert cross.inputs["encryptionConfigurations"][0]["kmsKey"].startswith("arn:aws:kms:eu-central-1:777788889999:")
+    assert {s.inputs["scanType"] for s in plan.by_type(SCANNING)} == {"ENHANCED"}
+    assert len(plan.by_type(SCANNING)) == 3  # home, eu-west-1, and the workload account's registry
+    registry_key = keys["registry-key"].outputs["arn"]
+    for template in plan.by_type(TEMPLATE):
+        if template.inputs["appliedFors"] == ["PULL_THROUGH_CACHE"]:
+            assert template.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": registry_key}]
+    hub = plan.one("aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "cache-docker-hub")
+    assert hub.inputs["credentialArn"].startswith("arn:aws:secretsmanager:eu-central-1:444455556666:secret:"
+                                                  "ecr-pullthroughcache/")
+    assert "replication_destination_registry_policies" not in plan.outputs
