@@ -341,18 +341,14 @@ def _replication(node: _Value, home_account: str | None, repositories: list[EcrR
 
 def _credentials(node: _Value, secret: bool) -> Credentials:
     fields = node.object(CREDENTIAL_KEYS)
-    secret_arn = _opt(fields, "secret_arn", _Value.string)
-    username = _opt(fields, "username", _Value.string)
-    token = None
-    if "access_token" in fields:
-        if not secret:
-            raise ConfigError(f"{node.path}.access_token", "(not shown)",
-                              "must be set as a secret: pulumi config set --secret --path "
-                              f"'PROJECT:{node.path}.access_token' TOKEN")
-        token = pulumi.Output.secret(fields["access_token"].string())
-    if username is not None and secret:
-        username = pulumi.Output.secret(username)
-    return Credentials(secret_arn=secret_arn, username=username, access_token=token)
+    if "access_token" in fields and not secret:
+        raise ConfigError(f"{node.path}.access_token", "(not shown)",
+                          "must be set as a secret: pulumi config set --secret --path "
+                          f"'PROJECT:{node.path}.access_token' TOKEN")
+    # The component stores them only inside a secret Output (the secret's value).
+    return Credentials(secret_arn=_opt(fields, "secret_arn", _Value.string),
+                       username=_opt(fields, "username", _Value.string),
+                       access_token=_opt(fields, "access_token", _Value.string))
 
 
 def _cache(node: _Value, secret: bool) -> tuple[list[CacheRule], list[LifecycleRule]]:

