@@ -6,8 +6,9 @@ Run with the Pulumi CLI: ``pulumi preview --policy-pack policy_pack`` (add
 analyzer protocol to it as the engine does.
 """
 
-from container_policies import PACK_NAME, POLICIES
 from pulumi_policy import EnforcementLevel, PolicyPack
+
+from container_policies import PACK_NAME, POLICIES
 
 PolicyPack(
     name=PACK_NAME,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import container_policies as cp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import container_policies as cp
 from tests.policy_support import UNKNOWN, resource, resource_violations, stack_violations, urn_of
 
 REPO, TEMPLATE = cp.REPOSITORY, cp.TEMPLATE

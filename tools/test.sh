@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command. Installs what it needs from the repo's own files, each part in its own
+# environment, then lints and tests:
+#   venv/       the Pulumi program, policy pack and tools (requirements-dev.txt)
+#   app/.venv/  the FastAPI service, exactly as locked for its image (app/requirements.txt),
+#               plus its test tools (app/requirements-test.txt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv venv
+venv/bin/pip install -q -r requirements-dev.txt
+python3 -m venv app/.venv
+app/.venv/bin/pip install -q --require-hashes -r app/requirements.txt
+app/.venv/bin/pip install -q -r app/requirements-test.txt
+app/.venv/bin/pip check
+
+venv/bin/ruff check .
+venv/bin/python -m pytest
+(cd app && .venv/bin/python -m pytest)
