@@ -31,6 +31,8 @@ APP = Path(__file__).resolve().parent.parent
 BENCH = APP / "bench"
 CHAPTER_DIR = BENCH / "chapter"
 CHAPTER_VENV = BENCH / ".chapter-venv"
+# The service's lock plus uvicorn and httptools, for the candidates the image does not ship.
+CANDIDATE_VENV = BENCH / ".candidates-venv"
 APP_VENV = APP / ".venv"
 PORT = 8080
 URL = f"http://127.0.0.1:{PORT}/"
@@ -71,6 +73,16 @@ def ensure_chapter_venv() -> None:
     subprocess.run([sys.executable, "-m", "venv", str(CHAPTER_VENV)], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(CHAPTER_DIR / "requirements.txt")],
                    check=True)
+
+
+def ensure_candidate_venv() -> None:
+    python = CANDIDATE_VENV / "bin" / "python"
+    if python.exists():
+        return
+    subprocess.run([sys.executable, "-m", "venv", str(CANDIDATE_VENV)], check=True)
+    pip = [str(python), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "--require-hashes", "-r", str(APP / "requirements.txt")], check=True)
+    subprocess.run([*pip, "uvicorn", "httptools"], check=True)
 
 
 def start(server: Server) -> subprocess.Popen:
@@ -125,7 +137,7 @@ def servers(candidates: bool) -> list[Server]:
         found += [
             Server("uvicorn + uvloop + httptools", ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8080",
                                                     "--loop", "uvloop", "--http", "httptools",
-                                                    "--no-access-log"], APP, APP_VENV),
+                                                    "--no-access-log"], APP, CANDIDATE_VENV),
             Server("granian, asyncio loop", ["granian", "--interface", "asgi", "--host", "0.0.0.0", "--port",
                                              "8080", "--loop", "asyncio", "main:app"], APP, APP_VENV),
             Server("granian, uvloop, HTTP auto + websockets", ["granian", "--interface", "asgi", "--host",
@@ -150,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (APP_VENV / "bin" / "granian").exists():
         parser.error("app/.venv is missing: run `bash tools/test.sh` (it installs the service's lock)")
     ensure_chapter_venv()
+    if args.candidates:
+        ensure_candidate_venv()
 
     results: dict[str, list[Result]] = {}
     for _ in range(args.rounds):
