@@ -7,10 +7,10 @@ account's IAM lets act) or one IAM role.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .arns import ACCOUNT_RE, ROLE_ARN_RE
 from .errors import InvalidValue
 
 PULL_ACTIONS = (
@@ -28,8 +28,6 @@ PUSH_ACTIONS = (
 )
 ACCESS_LEVELS = ("pull", "push", "pull_push")
 
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
-_ROLE_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ class Grant:
 def check_principal(principal: object) -> None:
     """Raise ``InvalidValue`` unless ``principal`` is a 12-digit account ID or a role ARN."""
     if not isinstance(principal, str) or not (
-        _ACCOUNT_RE.match(principal) or _ROLE_ARN_RE.match(principal)
+        ACCOUNT_RE.match(principal) or ROLE_ARN_RE.match(principal)
     ):
         raise InvalidValue(
             "principal", principal,
@@ -80,7 +78,7 @@ def check_grants(grants: Sequence[Grant]) -> None:
 
 def principal_arn(principal: str, partition: str) -> str:
     """The IAM principal ARN of a grant (an account ID becomes that account's root)."""
-    if _ACCOUNT_RE.match(principal):
+    if ACCOUNT_RE.match(principal):
         return f"arn:{partition}:iam::{principal}:root"
     return principal
 

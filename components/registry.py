@@ -9,8 +9,9 @@ import pulumi
 import pulumi_aws as aws
 
 from . import token
+from .arns import check_kms_key_arn
 from .errors import InvalidValue
-from .repository import KMS_ARN_RE, EcrRepository, EcrRepositoryArgs, Encryption
+from .repository import EcrRepository, EcrRepositoryArgs, Encryption
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,8 @@ def check_registry_args(args: EcrRegistryArgs) -> None:
         key = "create_key" if enc.create_key else "kms_key_arn"
         raise InvalidValue(f"encryption.{key}", getattr(enc, key),
                            f"needs encryption type KMS, not {enc.type}")
-    if enc.kms_key_arn is not None and not KMS_ARN_RE.match(enc.kms_key_arn):
-        raise InvalidValue("encryption.kms_key_arn", enc.kms_key_arn,
-                           "is not a KMS key or alias ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+    if enc.kms_key_arn is not None:
+        check_kms_key_arn("encryption.kms_key_arn", enc.kms_key_arn)
     seen: dict[str, int] = {}
     for i, repo in enumerate(args.repositories):
         if repo.name in seen:

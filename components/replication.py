@@ -21,9 +21,9 @@ import pulumi
 import pulumi_aws as aws
 
 from . import token
+from .arns import ACCOUNT_RE, ROLE_ARN_RE, check_kms_key_arn
 from .errors import InvalidValue
 from .regions import ALL_REGIONS
-from .repository import KMS_ARN_RE
 from .scanning import RegistryScanning, RegistryScanningArgs
 from .templates import TemplateEncryption, creation_template, template_role
 
@@ -32,8 +32,6 @@ MAX_DESTINATIONS = 25  # AWS: unique destinations across all rules
 MAX_FILTERS = 100  # RepositoryFilterList in the ECR API model
 # RepositoryFilterValue in the ECR API model (2-256 characters).
 _FILTER_RE = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$")
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
-_ROLE_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 REPLICATION_ACTIONS = ("ecr:CreateRepository", "ecr:ReplicateImage")
 
 
@@ -103,7 +101,7 @@ def check_replication_args(args: EcrReplicationArgs) -> None:
             if dest.region not in ALL_REGIONS:
                 raise InvalidValue(f"{where}.region", dest.region,
                                    "is not an AWS region where ECR is offered (e.g. eu-west-1)")
-            if dest.account is not None and not _ACCOUNT_RE.match(dest.account):
+            if dest.account is not None and not ACCOUNT_RE.match(dest.account):
                 raise InvalidValue(f"{where}.account", dest.account, "is not a 12-digit AWS account ID")
             if dest.account is None and dest.region == args.source_region:
                 raise InvalidValue(f"{where}.region", dest.region,
@@ -113,16 +111,14 @@ def check_replication_args(args: EcrReplicationArgs) -> None:
                 if dest.account is None:
                     raise InvalidValue(f"{where}.assume_role_arn", dest.assume_role_arn,
                                        "is only for a destination in another account (set account)")
-                if not _ROLE_ARN_RE.match(dest.assume_role_arn):
+                if not ROLE_ARN_RE.match(dest.assume_role_arn):
                     raise InvalidValue(f"{where}.assume_role_arn", dest.assume_role_arn,
                                        "is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
                 if dest.assume_role_arn.split(":")[4] != dest.account:
                     raise InvalidValue(f"{where}.assume_role_arn", dest.assume_role_arn,
                                        f"is not a role of the destination account {dest.account}")
             if dest.kms_key_arn is not None:
-                if not KMS_ARN_RE.match(dest.kms_key_arn):
-                    raise InvalidValue(f"{where}.kms_key_arn", dest.kms_key_arn,
-                                       "is not a KMS key or alias ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+                check_kms_key_arn(f"{where}.kms_key_arn", dest.kms_key_arn)
                 if dest.kms_key_arn.split(":")[3] != dest.region:
                     raise InvalidValue(f"{where}.kms_key_arn", dest.kms_key_arn,
                                        f"is not a key in {dest.region} (KMS keys are regional)")

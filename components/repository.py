@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from . import token
 from .access import Grant, check_grants, repository_policy
+from .arns import check_kms_key_arn
 from .errors import InvalidValue
 from .lifecycle import LifecycleRule, check_rules, render_policy
 
@@ -21,9 +22,6 @@ _NAME_RE = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-
 # ImageTagMutabilityExclusionFilter.filter in the ECR API model; 1-5 filters, type WILDCARD.
 _EXCLUSION_RE = re.compile(r"^[0-9a-zA-Z._*-]{1,128}$")
 MAX_EXCLUSIONS = 5
-KMS_ARN_RE = re.compile(
-    r"^arn:(aws|aws-cn|aws-us-gov):kms:[a-z0-9-]+:\d{12}:(key/[0-9a-f-]{36}|key/mrk-[0-9a-f]{32}|alias/[\w/_-]+)$"
-)
 
 
 @dataclass(frozen=True)
@@ -98,9 +96,8 @@ def check_repository_args(args: EcrRepositoryArgs) -> None:
     if args.encryption.type == "AES256" and args.encryption.kms_key is not None:
         raise InvalidValue("encryption.kms_key_arn", args.encryption.kms_key,
                            "is only allowed with encryption type KMS")
-    if isinstance(args.encryption.kms_key, str) and not KMS_ARN_RE.match(args.encryption.kms_key):
-        raise InvalidValue("encryption.kms_key_arn", args.encryption.kms_key,
-                           "is not a KMS key or alias ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")
+    if isinstance(args.encryption.kms_key, str):
+        check_kms_key_arn("encryption.kms_key_arn", args.encryption.kms_key)
     if args.protect and args.force_delete:
         raise InvalidValue("force_delete", True,
                            "is not allowed on a protected repository (protect: true); "
