@@ -29,8 +29,11 @@ def test_every_stack_previews_and_writes_the_json_plan(stack, tmp_path, capsys):
     assert (plan["project"], plan["stack"]) == ("container-platform", stack)
     urns = {r["urn"] for r in plan["resources"]}
     for res in plan["resources"]:
-        assert set(res) == {"urn", "type", "name", "parent", "custom", "provider", "protect", "inputs"}
+        assert set(res) == {"urn", "type", "name", "parent", "custom", "provider", "protect",
+                            "dependencies", "options", "inputs"}
+        assert set(res["options"]) == {"deleteBeforeReplace", "retainOnDelete"}
         assert res["parent"] is None or res["parent"] in urns
+        assert all(isinstance(dep, str) and dep.startswith("urn:pulumi:") for dep in res["dependencies"])
         assert f"+ {res['type']}  {res['name']}" in text
     repos = [r for r in plan["resources"] if r["type"] == "aws:ecr/repository:Repository"]
     assert repos and all(r["inputs"]["imageTagMutability"] == "IMMUTABLE" for r in repos)

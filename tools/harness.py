@@ -16,7 +16,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from components.regions import ALL_REGIONS, dns_suffix, partition_of
+from tools.cli_yaml import CliYamlError, config_values
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,10 +41,6 @@ RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_SHOWN = "[secret]"
 DEFAULT_ACCOUNT = "123456789012"
-
-
-# libyaml's loader when PyYAML was built with it (a 100-repository stack file loads 10x faster).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class StackFileError(Exception):
@@ -82,18 +79,6 @@ def read_project(root: Path = ROOT) -> dict:
         return yaml.safe_load(f)
 
 
-def _cli_value(value: Any, key: str, secret_keys: set[str]) -> Any:
-    """Replace ``secure:`` leaves (ciphertext nobody here can decrypt) and note the key secret."""
-    if isinstance(value, dict):
-        if set(value) == {"secure"}:
-            secret_keys.add(key)
-            return SECRET_SHOWN
-        return {k: _cli_value(v, key, secret_keys) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_cli_value(v, key, secret_keys) for v in value]
-    return value
-
-
 def _to_cli_string(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -112,13 +97,15 @@ def load_stack(stack: str, config_file: Path | None = None, root: Path = ROOT) -
     if not path.is_file():
         raise StackFileError(f"{path}: no such stack file")
     try:
-        with open(path, encoding="utf-8") as f:
-            document = yaml.load(f, Loader=_YAML_LOADER) or {}
-    except yaml.YAMLError as err:
-        raise StackFileError(f"{path}: not valid YAML: {err}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
-        raise StackFileError(f"{path}: expected a mapping with a 'config' mapping")
-    secret_keys: set[str] = set()
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise StackFileError(f"{path}: cannot be read: {err}") from None
+    try:
+        # Read as the Pulumi CLI reads it (yaml.v3), not as PyYAML would (tools/cli_yaml.py).
+        stack_config, secret_keys = config_values(text, str(path), SECRET_SHOWN)
+    except CliYamlError as err:
+        message = str(err)
+        raise StackFileError(message if message.startswith(str(path)) else f"{path}: {message}") from None
     config: dict[str, str] = {}
     for key, declared in (project.get("config") or {}).items():
         full = key if ":" in key else f"{name}:{key}"
@@ -126,9 +113,10 @@ def load_stack(stack: str, config_file: Path | None = None, root: Path = ROOT) -
             config[full] = _to_cli_string(declared["default"])
         elif isinstance(declared, dict) and "value" in declared:
             config[full] = _to_cli_string(declared["value"])
-    for key, value in (document.get("config") or {}).items():
+    for key, value in stack_config.items():
         full = key if ":" in key else f"{name}:{key}"
-        config[full] = _to_cli_string(_cli_value(value, full, secret_keys))
+        config[full] = value
+    secret_keys = {key if ":" in key else f"{name}:{key}" for key in secret_keys}
     return StackSettings(project=name, stack=stack, config=config, secret_keys=sorted(secret_keys))
 
 
@@ -262,6 +250,10 @@ class PlannedResource:
     protect: bool
     inputs: dict
     retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    dependencies: list[str] = field(default_factory=list)
+    """Every URN the engine would wait for before this registration (explicit ``depends_on``
+    and the resources its inputs come from; a component stands for its children)."""
     _outputs: Any = None  # the mock's answer, converted on first use (most plans never read it)
 
     @property
@@ -275,6 +267,9 @@ class PlannedResource:
     def to_json(self) -> dict:
         return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
                 "custom": self.custom, "provider": self.provider, "protect": self.protect,
+                "dependencies": self.dependencies,
+                "options": {"deleteBeforeReplace": self.delete_before_replace,
+                            "retainOnDelete": self.retain_on_delete},
                 "inputs": self.inputs}
 
 
@@ -327,6 +322,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             urn=urn, type=request.type, name=request.name, parent=request.parent or None,
             custom=bool(request.custom), provider=provider, protect=bool(request.protect),
             inputs=_plain(wire_inputs), retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            dependencies=sorted(set(request.dependencies)),
         )
         with self._lock:
             self.planned[urn] = planned
