@@ -24,7 +24,8 @@ if registry.kms_key_arn is not None:
     pulumi.export("kms_key_arn", registry.kms_key_arn)
 
 if settings.replication is not None:
-    replication = EcrReplication("replication", settings.replication)
+    # Replicas are scanned on push only once the replica regions' scanning configurations exist.
+    replication = EcrReplication("replication", replace(settings.replication, depends_on=[scanning]))
     if replication.destination_steps:
         pulumi.export("replication_destination_registry_policies", replication.destination_steps)
 
@@ -32,4 +33,5 @@ if settings.cache is not None:
     # Cached repositories share the registry's key (a created key exists only once declared).
     cache = PullThroughCache("cache", replace(settings.cache, kms_key=registry.kms_key_arn))
     pulumi.export("pull_through_cache", cache.url_prefixes)
+    pulumi.export("pull_through_cache_upstreams", cache.upstream_prefixes)
     pulumi.export("pull_through_cache_puller_policy", cache.puller_policy)

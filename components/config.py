@@ -6,9 +6,13 @@ value raises :class:`ConfigError` naming the key path, the value and what is all
 
     repositories[1].lifecycle.keep_last: -3 is not a positive integer
 
-Values arrive as the Pulumi CLI passes them: strings, with structured values as JSON.
-``pulumi config set --path`` stores numbers and booleans as strings unless told otherwise,
-so ``"10"`` is read as 10 and ``"true"`` as true.
+Values arrive as the Pulumi CLI passes them: top-level values as the text in the stack file,
+structured values as JSON. ``pulumi config set --path`` stores digit-only values as numbers and
+``true``/``false`` as booleans, so where a key takes a string that may be all digits (an account
+ID, a tag value) a number is accepted too; ``"10"`` and ``10`` are both read as 10.
+
+No error shows a secret: values under ``credentials`` (and any value of a key the CLI marks
+secret that is reported as unknown) are reported by key only.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 import pulumi
 
 from .access import ACCESS_LEVELS, Grant
+from .arns import ACCOUNT_RE
 from .errors import InvalidValue
 from .lifecycle import TAG_STATUSES, LifecycleRule, check_rules, render_policy, shorthand_rules
 from .pull_through_cache import CacheRule, Credentials, PullThroughCacheArgs, check_cache_args
@@ -53,7 +58,7 @@ LIFECYCLE_KEYS = ("untagged_expire_days", "keep_last", "tag_patterns", "tag_pref
 RULE_KEYS = ("priority", "description", "tag_status", "tag_patterns", "tag_prefixes",
              "keep_last", "expire_after_days")
 GRANT_KEYS = ("principal", "access")
-SCANNING_KEYS = ("type", "rules")
+SCANNING_KEYS = ("type", "rules", "allow_partial")
 SCAN_RULE_KEYS = ("frequency", "filters")
 REPLICATION_KEYS = ("rules", "replica_lifecycle")
 REPLICATION_RULE_KEYS = ("destinations", "filters")
@@ -66,7 +71,14 @@ STRUCTURED_KEYS = ("tags", "encryption", "repositories", "scanning", "replicatio
 # Cached images can be pulled again from upstream; moving upstream tags leave untagged images.
 DEFAULT_CACHE_LIFECYCLE = {"untagged_expire_days": 14, "keep_last": 100}
 
-MAX_TAGS = 50
+MAX_TAGS = 50  # per AWS resource, after the program's own tags are merged in
+# Tags the program adds to every resource (a stack's tags may override their values).
+PROGRAM_TAGS = ("ManagedBy", "PulumiProject", "PulumiStack", "Environment")
+# Keys whose values (and everything below them) are never shown in an error.
+SENSITIVE_KEYS = ("credentials", "access_token", "username", "password", "token", "secret")
+NOT_SHOWN = "(not shown)"
+# Config namespaces the program knows are not its own (providers read them).
+OTHER_NAMESPACES = ("aws", "pulumi", "kubernetes", "eks", "docker")
 
 
 @dataclass(frozen=True)
@@ -91,16 +103,19 @@ class PlatformConfig:
 
 
 class _Value:
-    def __init__(self, value: Any, path: str) -> None:
+    def __init__(self, value: Any, path: str, sensitive: bool = False) -> None:
         self.value = value
         self.path = path
+        self.sensitive = sensitive
 
     def fail(self, reason: str, value: Any = None) -> ConfigError:
-        return ConfigError(self.path, self.value if value is None else value, reason)
+        shown = NOT_SHOWN if self.sensitive else (self.value if value is None else value)
+        return ConfigError(self.path, shown, reason)
 
     def child(self, key: str | int, value: Any) -> _Value:
         sub = f"{self.path}[{key}]" if isinstance(key, int) else (f"{self.path}.{key}" if self.path else key)
-        return _Value(value, sub)
+        sensitive = self.sensitive or (isinstance(key, str) and key.lower() in SENSITIVE_KEYS)
+        return _Value(value, sub, sensitive)
 
     def object(self, allowed: Iterable[str]) -> dict[str, _Value]:
         allowed = tuple(allowed)
@@ -110,7 +125,10 @@ class _Value:
             if key not in allowed:
                 near = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f"did you mean {near[0]}? " if near else ""
-                raise ConfigError(self.child(str(key), None).path, self.value[key],
+                where = self.child(str(key), None)
+                # A misspelled credential key holds a credential: report it by key alone.
+                hidden = where.sensitive or bool(near and near[0].lower() in SENSITIVE_KEYS)
+                raise ConfigError(where.path, NOT_SHOWN if hidden else self.value[key],
                                   f"is set on an unknown key; {hint}allowed keys: {', '.join(allowed)}")
         return {key: self.child(key, val) for key, val in self.value.items()}
 
@@ -150,20 +168,44 @@ class _Value:
             raise self.fail("is not a positive integer")
         return value
 
+    def account(self) -> str:
+        """A 12-digit account ID; a number (what ``config set --path`` stores) is accepted."""
+        value = self.value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if 0 <= value < 10 ** 12 and len(str(value)) < 12:
+                raise self.fail(f"is a number of {len(str(value))} digits, not a 12-digit AWS account ID; "
+                                "an ID that starts with 0 loses its leading zeros as a number: quote it "
+                                f'("{value:012d}")')
+            value = str(value)
+        if not isinstance(value, str) or not ACCOUNT_RE.match(value):
+            raise self.fail("is not a 12-digit AWS account ID")
+        return value
+
     def tags(self) -> dict[str, str]:
         if not isinstance(self.value, dict):
             raise self.fail("is not a map of tag names to values")
-        if len(self.value) > MAX_TAGS:
-            raise self.fail(f"has more than the {MAX_TAGS} tags AWS allows", f"{len(self.value)} tags")
         out = {}
         for key, val in self.value.items():
             where = self.child(key, val)
             if not (1 <= len(key) <= 128) or key.lower().startswith("aws:"):
                 raise ConfigError(where.path, key, "is not a tag name (1-128 characters, not aws:...)")
-            if not isinstance(val, str) or len(val) > 256:
-                raise where.fail("is not a tag value (a string of at most 256 characters)")
-            out[key] = val
+            out[key] = where.tag_value()
         return out
+
+    def tag_value(self) -> str:
+        """A tag value; numbers and booleans (``config set --path`` stores them so) as their text."""
+        value = self.value
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e21):
+            value = str(int(value))
+        elif isinstance(value, float):
+            value = repr(value)
+        if not isinstance(value, str) or len(value) > 256:
+            raise self.fail("is not a tag value (a string of at most 256 characters)")
+        return value
 
 
 def _opt(fields: Mapping[str, _Value], key: str, read: Callable[[_Value], Any], default: Any = None) -> Any:
@@ -240,11 +282,14 @@ def _grant(node: _Value) -> Grant:
     if "principal" not in fields:
         raise ConfigError(f"{node.path}.principal", None, "is required")
     principal = fields["principal"].value
+    if isinstance(principal, (int, float)) and not isinstance(principal, bool):
+        # An account ID that `config set --path` stored as a number.
+        principal = fields["principal"].account()
     grant = Grant(principal=principal, access=_opt(fields, "access", lambda v: v.enum(ACCESS_LEVELS), "pull"))
     return grant
 
 
-def _repository(node: _Value, default_protect: bool) -> EcrRepositoryArgs:
+def _repository(node: _Value, default_protect: bool, stack_tags: Mapping[str, str]) -> EcrRepositoryArgs:
     fields = node.object(REPOSITORY_KEYS)
     if "name" not in fields:
         raise ConfigError(f"{node.path}.name", None, "is required")
@@ -259,6 +304,11 @@ def _repository(node: _Value, default_protect: bool) -> EcrRepositoryArgs:
         grants=tuple(_grant(g) for g in fields["grants"].list()) if "grants" in fields else (),
         tags=_opt(fields, "tags", _Value.tags, {}),
     )
+    merged = {**stack_tags, **args.tags}
+    if len(merged) > MAX_TAGS:
+        raise ConfigError(f"{node.path}.tags", f"{len(merged)} tags",
+                          f"is what repository {args.name} would get with the stack's tags and the "
+                          f"program's own ({', '.join(PROGRAM_TAGS)}); AWS allows {MAX_TAGS} per resource")
     if args.protect and args.force_delete and "protect" not in fields:
         raise ConfigError(f"{node.path}.force_delete", True,
                           "is not allowed while the stack protects its repositories (protect: true); "
@@ -283,7 +333,7 @@ def _scanning(node: _Value) -> RegistryScanningArgs:
     if "rules" in fields:
         rules = tuple(_scan_rule(item) for item in fields["rules"].list())
     return RegistryScanningArgs(scan_type=_opt(fields, "type", lambda v: v.enum(SCAN_TYPES), "BASIC"),
-                                rules=rules)
+                                rules=rules, allow_partial=_opt(fields, "allow_partial", _Value.boolean, False))
 
 
 def _scan_rule(node: _Value) -> ScanRule:
@@ -298,7 +348,7 @@ def _destination(node: _Value, home_account: str | None) -> ReplicationDestinati
     fields = node.object(DESTINATION_KEYS)
     if "region" not in fields:
         raise ConfigError(f"{node.path}.region", None, "is required")
-    account = _opt(fields, "account", _Value.string)
+    account = _opt(fields, "account", _Value.account)
     if account is not None and account == home_account:
         account = None  # this stack's own account (aws:allowedAccountIds)
     return ReplicationDestination(
@@ -309,7 +359,8 @@ def _destination(node: _Value, home_account: str | None) -> ReplicationDestinati
 
 
 def _replication(node: _Value, home_account: str | None, repositories: list[EcrRepositoryArgs],
-                 region: str) -> tuple[list[ReplicationRule], str | None]:
+                 region: str, partition: str) -> tuple[list[ReplicationRule], dict[str, str | None]]:
+    """The rules, and the replicas' lifecycle policy per destination key (``"*"``: every one)."""
     fields = node.object(REPLICATION_KEYS)
     if "rules" not in fields:
         raise ConfigError(f"{node.path}.rules", None, "is required (a list of rules with destinations)")
@@ -322,21 +373,31 @@ def _replication(node: _Value, home_account: str | None, repositories: list[EcrR
             destinations=tuple(_destination(d, home_account) for d in rule["destinations"].list()),
             filters=_opt(rule, "filters", _Value.strings, ()),
         ))
+    # The rules themselves first: the lifecycle below is derived from what they match.
+    _domain(lambda: check_replication_args(EcrReplicationArgs(
+        rules=rules, source_region=region, partition=partition, source_account=home_account)), node.path)
     if "replica_lifecycle" in fields:
         lifecycle = _lifecycle(fields["replica_lifecycle"])
-        return rules, render_policy(lifecycle) if lifecycle else None
-    # Replicas get their source's lifecycle; one ROOT template per destination carries one policy.
+        return rules, {"*": render_policy(lifecycle) if lifecycle else None}
+    # Replicas get their sources' lifecycle: one ROOT template per destination carries one policy,
+    # so each destination must receive repositories that agree on it.
     names = [r.name for r in repositories]
     by_name = {r.name: (render_policy(r.lifecycle_rules) if r.lifecycle_rules else None) for r in repositories}
+    per_destination: dict[str, str | None] = {}
     for dest_key, matched in replicated(rules, names).items():
+        if not matched:
+            raise ConfigError(f"{node.path}.replica_lifecycle", None,
+                              f"is required: no repository of this stack replicates to {dest_key}, so the "
+                              "replicas' lifecycle cannot be taken from a source; set the lifecycle the "
+                              "replicas get")
         policies = {by_name[n] for n in matched}
         if len(policies) > 1:
             raise ConfigError(f"{node.path}.replica_lifecycle", None,
                               f"is required: {', '.join(matched)} replicate to {dest_key} with different "
                               "lifecycle policies, and the replicas' creation template carries one; set "
                               "the lifecycle the replicas get")
-    policies = {by_name[n] for matched in replicated(rules, names).values() for n in matched}
-    return rules, (policies.pop() if len(policies) == 1 else None)
+        per_destination[dest_key] = policies.pop()
+    return rules, per_destination
 
 
 def _credentials(node: _Value, secret: bool) -> Credentials:
@@ -376,7 +437,23 @@ def _home_account(raw: Mapping[str, Any]) -> str | None:
         ids = json.loads(raw.get("aws:allowedAccountIds") or "[]")
     except (TypeError, json.JSONDecodeError):
         return None
-    return str(ids[0]) if isinstance(ids, list) and len(ids) == 1 else None
+    if not (isinstance(ids, list) and len(ids) == 1):
+        return None
+    account = str(ids[0])
+    return account if ACCOUNT_RE.match(account) else None
+
+
+def _check_namespaces(raw: Mapping[str, Any], project: str, secret_keys: set[str]) -> None:
+    """A key in a namespace that is a near miss of the project's (``container-platfrom:protect``)
+    would be ignored by the program and by every provider: refuse it."""
+    for full_key in raw:
+        namespace, sep, key = full_key.partition(":")
+        if not sep or namespace == project or namespace in OTHER_NAMESPACES:
+            continue
+        if difflib.get_close_matches(namespace, [project], n=1, cutoff=0.75):
+            value = NOT_SHOWN if full_key in secret_keys else raw[full_key]
+            raise ConfigError(full_key, value, f"is in the namespace {namespace}, which nothing reads; "
+                                               f"did you mean {project}:{key}?")
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,8 +470,12 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     if region_value not in ALL_REGIONS:
         raise ConfigError("aws:region", region_value,
                           "is not an AWS region where ECR is offered (e.g. eu-central-1, us-east-1)")
+    secret_set = set(secret_keys)
+    _check_namespaces(raw, project, secret_set)
+    home_account = _home_account(raw)
     prefix = f"{project}:"
     values: dict[str, Any] = {}
+    secret_values: set[str] = set()
     for full_key, value in raw.items():
         if not full_key.startswith(prefix):
             continue
@@ -405,12 +486,24 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
             except json.JSONDecodeError:
                 pass  # a plain string (`pulumi config set tags x`): the type check names it
         values[key] = value
+        if full_key in secret_set:
+            secret_values.add(key)
+    unknown = [k for k in values if k not in TOP_LEVEL_KEYS and k in secret_values]
+    if unknown:  # a secret set on a misspelled key: name the key, never the value
+        near = difflib.get_close_matches(unknown[0], TOP_LEVEL_KEYS, n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise ConfigError(unknown[0], NOT_SHOWN,
+                          f"is set on an unknown key; {hint}allowed keys: {', '.join(TOP_LEVEL_KEYS)}")
     fields = _Value(values, "").object(TOP_LEVEL_KEYS)
 
     protect = _opt(fields, "protect", _Value.boolean, False)
     environment = _opt(fields, "environment", lambda v: v.string(allow_empty=True), "") or stack
     tags = {"ManagedBy": "pulumi", "PulumiProject": project, "PulumiStack": stack,
             "Environment": environment, **_opt(fields, "tags", _Value.tags, {})}
+    if len(tags) > MAX_TAGS:
+        raise ConfigError("tags", f"{len(tags)} tags",
+                          f"is what every resource would get with the program's own ({', '.join(PROGRAM_TAGS)}); "
+                          f"AWS allows {MAX_TAGS} per resource, so give at most {MAX_TAGS - len(PROGRAM_TAGS)}")
     if "repositories" not in fields:
         raise ConfigError("repositories", None,
                           "is not set; list at least one repository "
@@ -418,25 +511,30 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     repo_nodes = fields["repositories"].list()
     if not repo_nodes:
         raise fields["repositories"].fail("is empty; list at least one repository")
-    repositories = [_repository(node, protect) for node in repo_nodes]
+    repositories = [_repository(node, protect, tags) for node in repo_nodes]
     registry = EcrRegistryArgs(
         repositories=repositories,
         encryption=_opt(fields, "encryption", _encryption, RegistryEncryption()),
         tags=tags,
         protect_key=protect,
         partition=partition_of(region_value),
+        region=region_value,
+        account=home_account,
     )
     _domain(lambda: check_registry_args(registry), "")
 
     replication = None
     if "replication" in fields:
-        rules, replica_lifecycle = _replication(fields["replication"], _home_account(raw), repositories,
-                                                region_value)
+        rules, replica_lifecycles = _replication(fields["replication"], home_account, repositories,
+                                                 region_value, registry.partition)
+        profile = raw.get("aws:profile")
         replication = EcrReplicationArgs(
             rules=rules, source_region=region_value, partition=registry.partition,
-            replica_lifecycle_policy=replica_lifecycle,
+            replica_lifecycle_policy=replica_lifecycles.pop("*", None),
+            replica_lifecycle_policies=replica_lifecycles,
             encryption_type=registry.encryption.type, create_keys=registry.encryption.create_key,
-            tags=tags, protect_keys=protect,
+            tags=tags, protect_keys=protect, source_account=home_account,
+            provider_profile=profile if isinstance(profile, str) and profile else None,
         )
         _domain(lambda: check_replication_args(replication), "replication")
 
@@ -456,7 +554,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
             rules=cache_rules, region=region_value, partition=registry.partition,
             lifecycle_policy=render_policy(cache_lifecycle) if cache_lifecycle else None,
             encryption_type=registry.encryption.type, kms_key=registry.encryption.kms_key_arn,
-            tags=tags,
+            tags=tags, account=home_account,
         )
         _domain(lambda: check_cache_args(cache), "pull_through_cache")
 

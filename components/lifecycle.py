@@ -17,8 +17,8 @@ from .errors import InvalidValue
 
 TAG_STATUSES = ("tagged", "untagged", "any")
 # A tag pattern: the characters of an image tag plus the wildcard; AWS allows up to 4 wildcards.
-_PATTERN_RE = re.compile(r"^[A-Za-z0-9_.*-]{1,128}$")
-_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_PATTERN_RE = re.compile(r"^[A-Za-z0-9_.*-]{1,128}\Z")
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}\Z")
 MAX_WILDCARDS = 4
 MAX_POLICY_CHARS = 30720  # LifecyclePolicyText max length in the ECR API model
 

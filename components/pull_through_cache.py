@@ -46,13 +46,16 @@ UPSTREAMS: dict[str, Upstream] = {
 }
 SECRET_PREFIX = "ecr-pullthroughcache/"
 # PullThroughCacheRuleRepositoryPrefix in the ECR API model (2-30 characters).
-_PREFIX_RE = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
+_PREFIX_RE = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\Z")
 # CredentialArn in the ECR API model.
 _CREDENTIAL_ARN_RE = re.compile(
-    r"^arn:aws(-\w+)*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:"
-    r"ecr-pullthroughcache/[a-zA-Z0-9/_+=.@-]+$")
-_AZURE_RE = re.compile(r"^[a-z0-9]{5,50}\.azurecr\.io$")
-PULL_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
+    r"^arn:aws(-\w+)*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):secret:"
+    r"ecr-pullthroughcache/[a-zA-Z0-9/_+=.@-]+\Z")
+_AZURE_RE = re.compile(r"^[a-z0-9]{5,50}\.azurecr\.io\Z")
+# The first pull of an image through a rule: import it, create its repository, and tag that
+# repository with the creation template's tags (AWS authorizes tags given on creation against
+# ecr:TagResource as well as ecr:CreateRepository).
+PULL_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:TagResource")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class PullThroughCacheArgs:
     kms_key: pulumi.Input[str] | None = None
     """A KMS key in the registry's region for cached repositories (None: aws/ecr)."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    account: str | None = None
+    """The registry's account, when known before deployment (a credential secret must be in it)."""
 
 
 def check_cache_args(args: PullThroughCacheArgs) -> None:
@@ -147,6 +152,10 @@ def check_cache_args(args: PullThroughCacheArgs) -> None:
                 raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
                                    f"is in {match['region']}; ECR reads the secret only in the registry's "
                                    f"region {args.region}")
+            if args.account is not None and match["account"] != args.account:
+                raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
+                                   f"is a secret of account {match['account']}; ECR reads the secret only in "
+                                   f"the registry's account {args.account}")
         elif creds.username is None or creds.access_token is None:
             missing = "username" if creds.username is None else "access_token"
             raise InvalidValue(f"{where}.credentials.{missing}", None,
@@ -174,7 +183,8 @@ def cached_image(image: str, rules: Sequence[CacheRule], registry_host: str) -> 
 
 def puller_policy(account: str, region: str, partition: str, prefixes: Sequence[str]) -> str:
     """What a puller needs beyond AmazonEC2ContainerRegistryReadOnly to pull through the cache
-    the first time: import the upstream image, creating its repository if need be."""
+    the first time: import the upstream image, creating (and tagging) its repository if need be,
+    only below the cache prefixes."""
     return json.dumps({"Version": "2012-10-17", "Statement": [{
         "Sid": "PullThroughCacheFirstPull",
         "Effect": "Allow",
@@ -188,6 +198,10 @@ class PullThroughCache(pulumi.ComponentResource):
 
     url_prefixes: dict[str, pulumi.Output[str]]
     """Per rule prefix: ``ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX``."""
+    upstream_prefixes: dict[str, pulumi.Output[str]]
+    """Per upstream registry host (``quay.io``): the private prefix that replaces it in an image
+    reference (``quay.io/org/img:1`` → ``PREFIX_URL/org/img:1``; Docker Hub's official images
+    need ``library/``)."""
     puller_policy: pulumi.Output[str]
     """IAM policy JSON a node role needs (with AmazonEC2ContainerRegistryReadOnly) to pull
     an image through the cache the first time."""
@@ -207,18 +221,12 @@ class PullThroughCache(pulumi.ComponentResource):
         role = template_role(name, account, args.partition,
                              [args.kms_key] if args.kms_key is not None else [], args.tags, child)
         self.url_prefixes = {}
+        self.upstream_prefixes = {}
         for rule in args.rules:
             prefix = rule.repository_prefix
             slug = prefix.replace("/", "-")
-            credential_arn = self._credential_arn(f"{name}-{slug}", rule, args, child)
-            aws.ecr.PullThroughCacheRule(
-                f"{name}-{slug}",
-                ecr_repository_prefix=prefix,
-                upstream_registry_url=rule.upstream_url,
-                credential_arn=credential_arn,
-                opts=child,
-            )
-            creation_template(
+            credential_arn, credential_ready = self._credential_arn(f"{name}-{slug}", rule, args, child)
+            template = creation_template(
                 f"{name}-{slug}-template",
                 prefix=prefix,
                 applied_for=["PULL_THROUGH_CACHE"],
@@ -232,24 +240,42 @@ class PullThroughCache(pulumi.ComponentResource):
                 region=None,
                 opts=child,
             )
+            aws.ecr.PullThroughCacheRule(
+                f"{name}-{slug}",
+                ecr_repository_prefix=prefix,
+                upstream_registry_url=rule.upstream_url,
+                credential_arn=credential_arn,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    # AWS reads the secret's value when the rule is created, and a cached repository
+                    # created before its template exists keeps AWS's defaults.
+                    depends_on=[template, role.role, role.policy, *credential_ready],
+                    # A new upstream URL replaces the rule; AWS refuses a second rule for the prefix.
+                    delete_before_replace=True,
+                ),
+            )
             self.url_prefixes[prefix] = self.registry_host.apply(lambda host, p=prefix: f"{host}/{p}")
+            for host in rule.hosts[:1]:
+                self.upstream_prefixes[host] = self.url_prefixes[prefix]
         prefixes = [r.repository_prefix for r in args.rules]
         self.puller_policy = account.apply(
             lambda a: puller_policy(a, args.region, args.partition, prefixes))
-        self.register_outputs({"url_prefixes": self.url_prefixes, "puller_policy": self.puller_policy})
+        self.register_outputs({"url_prefixes": self.url_prefixes, "upstream_prefixes": self.upstream_prefixes,
+                               "puller_policy": self.puller_policy})
 
     def cached_image(self, image: str) -> pulumi.Output[str]:
         """The cached reference of an upstream image (see :func:`cached_image`)."""
         return self.registry_host.apply(lambda host: cached_image(image, self._rules, host))
 
     @staticmethod
-    def _credential_arn(name: str, rule: CacheRule, args: PullThroughCacheArgs,
-                        opts: pulumi.ResourceOptions) -> pulumi.Input[str] | None:
+    def _credential_arn(name: str, rule: CacheRule, args: PullThroughCacheArgs, opts: pulumi.ResourceOptions,
+                        ) -> tuple[pulumi.Input[str] | None, list[pulumi.Resource]]:
+        """The rule's credential ARN, and what must exist before the rule (the secret's value)."""
         creds = rule.credentials
         if creds is None:
-            return None
+            return None, []
         if creds.secret_arn is not None:
-            return creds.secret_arn
+            return creds.secret_arn, []
         secret = aws.secretsmanager.Secret(
             f"{name}-credentials",
             # ECR only reads secrets whose names start with ecr-pullthroughcache/.
@@ -258,7 +284,7 @@ class PullThroughCache(pulumi.ComponentResource):
             tags=dict(args.tags) or None,
             opts=opts,
         )
-        aws.secretsmanager.SecretVersion(
+        version = aws.secretsmanager.SecretVersion(
             f"{name}-credentials-version",
             secret_id=secret.id,
             # The token (and user name) exist in the state only as a secret.
@@ -266,4 +292,4 @@ class PullThroughCache(pulumi.ComponentResource):
                 {"username": creds.username, "accessToken": creds.access_token})),
             opts=pulumi.ResourceOptions(parent=secret),
         )
-        return secret.arn
+        return secret.arn, [version]

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from . import token
 from .arns import check_kms_key_arn
 from .errors import InvalidValue
+from .kms import ecr_key
 from .repository import EcrRepository, EcrRepositoryArgs, Encryption
 
 
@@ -41,6 +42,11 @@ class EcrRegistryArgs:
     """Protect the created KMS key (deleting it would make every image unreadable)."""
     partition: str = "aws"
     """ARN partition of the account, for principals named by account ID."""
+    region: str | None = None
+    """The registry's region (the provider's). Checks a given key's region; None: not checked, and
+    a created key's policy asks AWS for the region."""
+    account: str | None = None
+    """The registry's account, when known before deployment. Checks a given key's account."""
 
 
 def check_registry_args(args: EcrRegistryArgs) -> None:
@@ -54,7 +60,7 @@ def check_registry_args(args: EcrRegistryArgs) -> None:
         raise InvalidValue(f"encryption.{key}", getattr(enc, key),
                            f"needs encryption type KMS, not {enc.type}")
     if enc.kms_key_arn is not None:
-        check_kms_key_arn("encryption.kms_key_arn", enc.kms_key_arn)
+        check_kms_key_arn("encryption.kms_key_arn", enc.kms_key_arn, region=args.region, account=args.account)
     seen: dict[str, int] = {}
     for i, repo in enumerate(args.repositories):
         if repo.name in seen:
@@ -76,19 +82,17 @@ class EcrRegistry(pulumi.ComponentResource):
         super().__init__(token("EcrRegistry"), name, None, opts)
         check_registry_args(args)
 
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         kms_key: pulumi.Input[str] | None = args.encryption.kms_key_arn
         self.kms_key_arn = None
+        self.key: aws.kms.Key | None = None
         if args.encryption.create_key:
-            key = aws.kms.Key(
+            region = args.region or aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+            self.key = key = ecr_key(
                 f"{name}-key",
                 description=f"ECR image encryption for {pulumi.get_project()}/{pulumi.get_stack()}",
-                enable_key_rotation=True,
-                # The longest waiting period: a mistaken deletion can still be cancelled.
-                deletion_window_in_days=30,
-                tags=dict(args.tags) or None,
-                opts=pulumi.ResourceOptions(
-                    parent=self, protect=args.protect_key, retain_on_delete=args.protect_key or None,
-                ),
+                account=identity.account_id, partition=args.partition, region=region, declare_region=None,
+                tags=args.tags, protect=args.protect_key, opts=pulumi.ResourceOptions(parent=self),
             )
             kms_key = key.arn
             self.kms_key_arn = key.arn
@@ -104,7 +108,6 @@ class EcrRegistry(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         self.registry_id = identity.account_id
         self.register_outputs({
             "registry_id": self.registry_id,

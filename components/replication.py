@@ -23,7 +23,8 @@ import pulumi_aws as aws
 from . import token
 from .arns import ACCOUNT_RE, ROLE_ARN_RE, check_kms_key_arn
 from .errors import InvalidValue
-from .regions import ALL_REGIONS
+from .kms import ecr_key
+from .regions import ALL_REGIONS, partition_of
 from .scanning import RegistryScanning, RegistryScanningArgs
 from .templates import TemplateEncryption, creation_template, template_role
 
@@ -31,7 +32,7 @@ MAX_RULES = 10  # AWS: rules per replication configuration
 MAX_DESTINATIONS = 25  # AWS: unique destinations across all rules
 MAX_FILTERS = 100  # RepositoryFilterList in the ECR API model
 # RepositoryFilterValue in the ECR API model (2-256 characters).
-_FILTER_RE = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$")
+_FILTER_RE = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*\Z")
 REPLICATION_ACTIONS = ("ecr:CreateRepository", "ecr:ReplicateImage")
 
 
@@ -66,7 +67,10 @@ class EcrReplicationArgs:
     """The stack's region (a destination may not be this region in this account)."""
     partition: str = "aws"
     replica_lifecycle_policy: str | None = None
-    """Lifecycle policy JSON the replicas get (the source's)."""
+    """Lifecycle policy JSON the replicas get (the source's), in destinations not named in
+    ``replica_lifecycle_policies``."""
+    replica_lifecycle_policies: Mapping[str, str | None] = field(default_factory=dict)
+    """Per destination key (``ReplicationDestination.key``): the replicas' lifecycle policy JSON."""
     encryption_type: str = "KMS"
     create_keys: bool = False
     """Create a KMS key (rotation on) in each destination region for the replicas."""
@@ -76,7 +80,15 @@ class EcrReplicationArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     protect_keys: bool = False
     """Protect created keys (deleting one makes its replicas unreadable)."""
-
+    source_account: str | None = None
+    """This registry's account, when known before deployment (checks destination keys)."""
+    provider_profile: str | None = None
+    """The shared-config profile the stack's own AWS provider uses (``aws:profile``). An explicit
+    provider inherits no ``aws:*`` setting, so cross-account providers get it from here to find the
+    credentials they assume the destination role with."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What else the replication configuration waits for (e.g. the ``RegistryScanning`` of the
+    replica regions): an image replicated before it exists gets a repository without it."""
 
 def destinations(rules: Sequence[ReplicationRule]) -> list[ReplicationDestination]:
     """The unique destinations of all rules, in order of first appearance."""
@@ -101,6 +113,10 @@ def check_replication_args(args: EcrReplicationArgs) -> None:
             if dest.region not in ALL_REGIONS:
                 raise InvalidValue(f"{where}.region", dest.region,
                                    "is not an AWS region where ECR is offered (e.g. eu-west-1)")
+            if partition_of(dest.region) != args.partition:
+                raise InvalidValue(f"{where}.region", dest.region,
+                                   f"is in the {partition_of(dest.region)} partition; ECR replicates only "
+                                   f"within the source's partition ({args.partition})")
             if dest.account is not None and not ACCOUNT_RE.match(dest.account):
                 raise InvalidValue(f"{where}.account", dest.account, "is not a 12-digit AWS account ID")
             if dest.account is None and dest.region == args.source_region:
@@ -118,10 +134,8 @@ def check_replication_args(args: EcrReplicationArgs) -> None:
                     raise InvalidValue(f"{where}.assume_role_arn", dest.assume_role_arn,
                                        f"is not a role of the destination account {dest.account}")
             if dest.kms_key_arn is not None:
-                check_kms_key_arn(f"{where}.kms_key_arn", dest.kms_key_arn)
-                if dest.kms_key_arn.split(":")[3] != dest.region:
-                    raise InvalidValue(f"{where}.kms_key_arn", dest.kms_key_arn,
-                                       f"is not a key in {dest.region} (KMS keys are regional)")
+                check_kms_key_arn(f"{where}.kms_key_arn", dest.kms_key_arn, region=dest.region,
+                                  account=dest.account or args.source_account)
         if len(rule.filters) > MAX_FILTERS:
             raise InvalidValue(f"rules[{i}].filters", f"{len(rule.filters)} filters",
                                f"is more than the {MAX_FILTERS} AWS allows")
@@ -170,24 +184,23 @@ class EcrReplication(pulumi.ComponentResource):
         check_replication_args(args)
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-
-        self.configuration = aws.ecr.ReplicationConfiguration(
-            f"{name}-configuration",
-            replication_configuration={"rules": [self._rule(rule, account) for rule in args.rules]},
-            opts=child,
-        )
+        # Everything that makes a replica compliant exists before replication starts: ECR creates a
+        # replica's repository from whatever template matches *at that moment*, and a template
+        # created later never fixes a repository created with AWS's defaults.
+        ready: list[pulumi.Resource] = list(args.depends_on)
 
         # The role ECR assumes to create tagged (and CMK-encrypted) replicas in this account.
         same_account = [d for d in destinations(args.rules) if d.account is None]
         keys: dict[str, pulumi.Input[str] | None] = {}
         for dest in same_account:
-            keys[dest.key] = self._key(f"{name}-{dest.key}-key", dest, args, child)
-        role = None
+            keys[dest.key] = self._key(f"{name}-{dest.key}-key", dest, args, account, child, ready)
         if same_account:
             role = template_role(f"{name}", account, args.partition,
                                  [k for k in keys.values() if k is not None], args.tags, child)
-        for dest in same_account:
-            self._template(f"{name}-{dest.key}-template", dest, args, keys[dest.key], role.arn, child)
+            ready += [role.role, role.policy]
+            for dest in same_account:
+                ready.append(self._template(f"{name}-{dest.key}-template", dest, args, keys[dest.key],
+                                            role.arn, child))
 
         self.destination_steps = {}
         for dest in destinations(args.rules):
@@ -202,8 +215,13 @@ class EcrReplication(pulumi.ComponentResource):
                     "from this stack.", self)
                 self.destination_steps[dest.key] = policy
                 continue
-            self._cross_account(name, dest, args, policy, child)
+            ready += self._cross_account(name, dest, args, policy, child)
 
+        self.configuration = aws.ecr.ReplicationConfiguration(
+            f"{name}-configuration",
+            replication_configuration={"rules": [self._rule(rule, account) for rule in args.rules]},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
+        )
         self.register_outputs({"destination_steps": self.destination_steps})
 
     @staticmethod
@@ -215,21 +233,18 @@ class EcrReplication(pulumi.ComponentResource):
         return out
 
     @staticmethod
-    def _key(name: str, dest: ReplicationDestination, args: EcrReplicationArgs,
-             opts: pulumi.ResourceOptions) -> pulumi.Input[str] | None:
+    def _key(name: str, dest: ReplicationDestination, args: EcrReplicationArgs, account: pulumi.Input[str],
+             opts: pulumi.ResourceOptions, ready: list[pulumi.Resource]) -> pulumi.Input[str] | None:
         if dest.kms_key_arn is not None:
             return dest.kms_key_arn
         if args.encryption_type == "KMS" and args.create_keys:
-            key = aws.kms.Key(
+            key = ecr_key(
                 name,
                 description=f"ECR replicas in {dest.region} for {pulumi.get_project()}/{pulumi.get_stack()}",
-                enable_key_rotation=True,
-                deletion_window_in_days=30,
-                region=dest.region,
-                tags=dict(args.tags) or None,
-                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
-                    protect=args.protect_keys, retain_on_delete=args.protect_keys or None)),
+                account=dest.account or account, partition=args.partition, region=dest.region,
+                declare_region=dest.region, tags=args.tags, protect=args.protect_keys, opts=opts,
             )
+            ready.append(key)
             return key.arn
         return None
 
@@ -245,7 +260,7 @@ class EcrReplication(pulumi.ComponentResource):
             description="Replicas are as hardened as their sources: immutable tags, KMS, lifecycle",
             tag_mutability="IMMUTABLE",
             encryption=encryption,
-            lifecycle_policy=args.replica_lifecycle_policy,
+            lifecycle_policy=args.replica_lifecycle_policies.get(dest.key, args.replica_lifecycle_policy),
             tags=args.tags,
             role_arn=role_arn,
             region=dest.region,
@@ -253,12 +268,16 @@ class EcrReplication(pulumi.ComponentResource):
         )
 
     def _cross_account(self, name: str, dest: ReplicationDestination, args: EcrReplicationArgs,
-                       policy: pulumi.Output[str], child: pulumi.ResourceOptions) -> None:
-        """Declare the destination account's side through a provider that assumes its role."""
+                       policy: pulumi.Output[str], child: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+        """Declare the destination account's side through a provider that assumes its role; returns
+        what replication into it waits for."""
         prefix = f"{name}-{dest.key}"
         provider = aws.Provider(
             f"{prefix}-provider",
             region=dest.region,
+            # An explicit provider inherits no aws:* stack setting: pass the profile the stack's
+            # credentials come from, so the role is assumed with them.
+            profile=args.provider_profile,
             # Typed args: a provider's nested inputs travel as JSON, and only the typed class
             # gives them the provider's camelCase names (a plain dict would send role_arn).
             assume_roles=[aws.ProviderAssumeRoleArgs(
@@ -268,11 +287,17 @@ class EcrReplication(pulumi.ComponentResource):
             opts=child,
         )
         in_dest = pulumi.ResourceOptions(parent=self, provider=provider)
-        aws.ecr.RegistryPolicy(f"{prefix}-registry-policy", policy=policy, opts=in_dest)
-        key = self._key(f"{prefix}-key", dest, args, in_dest)
+        ready: list[pulumi.Resource] = [aws.ecr.RegistryPolicy(
+            f"{prefix}-registry-policy", policy=policy,
+            # The registry policy is the whole registry's: deleting it on destroy would cut every
+            # other replication and cache into that registry.
+            opts=pulumi.ResourceOptions.merge(in_dest, pulumi.ResourceOptions(retain_on_delete=True)))]
+        key = self._key(f"{prefix}-key", dest, args, dest.account, in_dest, ready)
         role = template_role(prefix, dest.account, args.partition, [key] if key is not None else [],
                              args.tags, in_dest)
-        self._template(f"{prefix}-template", dest, args, key, role.arn, in_dest)
-        RegistryScanning(f"{prefix}-scanning", RegistryScanningArgs(
-            scan_type=args.scanning.scan_type, rules=args.scanning.rules, regions=[None]),
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": provider}))
+        ready += [role.role, role.policy, self._template(f"{prefix}-template", dest, args, key, role.arn, in_dest)]
+        ready.append(RegistryScanning(f"{prefix}-scanning", RegistryScanningArgs(
+            scan_type=args.scanning.scan_type, rules=args.scanning.rules, regions=[None],
+            allow_partial=args.scanning.allow_partial),
+            opts=pulumi.ResourceOptions(parent=self, providers={"aws": provider})))
+        return ready

@@ -18,10 +18,11 @@ from .lifecycle import LifecycleRule, check_rules, render_policy
 TAG_MUTABILITIES = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE", "MUTABLE_WITH_EXCLUSION")
 ENCRYPTION_TYPES = ("KMS", "AES256")
 # RepositoryName in the ECR API model (2-256 characters).
-_NAME_RE = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
+_NAME_RE = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\Z")
 # ImageTagMutabilityExclusionFilter.filter in the ECR API model; 1-5 filters, type WILDCARD.
-_EXCLUSION_RE = re.compile(r"^[0-9a-zA-Z._*-]{1,128}$")
+_EXCLUSION_RE = re.compile(r"^[0-9a-zA-Z._*-]{1,128}\Z")
 MAX_EXCLUSIONS = 5
+MAX_EXCLUSION_WILDCARDS = 2  # the provider refuses more at preview
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,10 @@ def check_repository_args(args: EcrRepositoryArgs) -> None:
         if not isinstance(pattern, str) or not _EXCLUSION_RE.match(pattern):
             raise InvalidValue(f"tag_mutability_exclusions[{i}]", pattern,
                                "is not a WILDCARD filter (1-128 of 0-9 a-z A-Z . _ * -)")
+        if pattern.count("*") > MAX_EXCLUSION_WILDCARDS:
+            raise InvalidValue(f"tag_mutability_exclusions[{i}]", pattern,
+                               f"has more than {MAX_EXCLUSION_WILDCARDS} wildcards (*), the most AWS allows "
+                               "in a tag mutability exclusion filter")
     if args.encryption.type not in ENCRYPTION_TYPES:
         raise InvalidValue("encryption.type", args.encryption.type,
                            f"is not one of {', '.join(ENCRYPTION_TYPES)}")

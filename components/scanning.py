@@ -1,8 +1,16 @@
 """``RegistryScanning``: the registry-level scanning configuration, in each region the platform uses.
 
-BASIC scan on push for every repository by default. ENHANCED (Amazon Inspector; it must be
-enabled in the account) scans continuously or on push. A registry has one scanning configuration
-per region: declaring it replaces whatever the region had.
+BASIC scan on push for every repository by default. ENHANCED scans continuously or on push with
+Amazon Inspector: setting it turns Inspector's ECR scanning on, so the identity running
+``pulumi up`` needs ``inspector2:Enable`` (and ``iam:CreateServiceLinkedRole`` for
+``inspector2.amazonaws.com``) as well as ``ecr:PutRegistryScanningConfiguration``.
+
+A registry has one scanning configuration per region: declaring it replaces whatever the region
+had, and deleting it resets the region to BASIC with no rules — scan on push off for every
+repository. So the configurations are retained on delete: destroying the stack (or removing the
+component) leaves scanning as it was. Once a registry scanning configuration exists, its rules
+decide what is scanned (a repository's own ``scanOnPush`` is deprecated), so the rules must cover
+every repository unless the stack says otherwise (``allow_partial``).
 """
 
 from __future__ import annotations
@@ -18,12 +26,16 @@ from . import token
 from .errors import InvalidValue
 
 SCAN_TYPES = ("BASIC", "ENHANCED")
-# Frequencies each scan type accepts (ECR PutRegistryScanningConfiguration).
-FREQUENCIES = {"BASIC": ("SCAN_ON_PUSH", "MANUAL"), "ENHANCED": ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")}
+# Frequencies each scan type accepts in a rule (ECR PutRegistryScanningConfiguration, API reference:
+# "When the BASIC scan type is specified, the SCAN_ON_PUSH scan frequency is supported"; MANUAL is
+# what repositories no rule matches get, not a rule frequency).
+FREQUENCIES = {"BASIC": ("SCAN_ON_PUSH",), "ENHANCED": ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")}
+# Frequencies that scan an image when it is pushed (continuous scanning scans on push too).
+ON_PUSH = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
 MAX_RULES = 2  # RegistryScanningRuleList in the ECR API model
 MAX_FILTERS = 100  # ScanningRepositoryFilterList
 # ScanningRepositoryFilterValue in the ECR API model (1-255 characters).
-_FILTER_RE = re.compile(r"^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$")
+_FILTER_RE = re.compile(r"^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*\Z")
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,14 @@ class RegistryScanningArgs:
     """Scan on push for every repository by default."""
     regions: Sequence[str | None] = (None,)
     """Regions to configure; None is the provider's (the stack's) region."""
+    allow_partial: bool = False
+    """Allow rules that scan only some repositories on push (no ``*`` filter)."""
+
+
+def covers_every_repository(rules: Sequence[ScanRule]) -> bool:
+    """Whether an image pushed to any repository is scanned: a scan-on-push (or continuous) rule
+    with the filter ``*``."""
+    return any(rule.frequency in ON_PUSH and "*" in rule.filters for rule in rules)
 
 
 def check_scanning_args(args: RegistryScanningArgs) -> None:
@@ -65,6 +85,11 @@ def check_scanning_args(args: RegistryScanningArgs) -> None:
                 raise InvalidValue(f"rules[{i}].filters[{j}]", pattern,
                                    "is not a WILDCARD repository filter (lowercase letters, digits, "
                                    ". _ - / and *, e.g. * or team/*)")
+    if not args.allow_partial and not covers_every_repository(args.rules):
+        raise InvalidValue("rules", [{"frequency": r.frequency, "filters": list(r.filters)} for r in args.rules],
+                           "leave repositories unscanned on push: no SCAN_ON_PUSH or CONTINUOUS_SCAN rule "
+                           "has the filter *, and the registry's rules override each repository's "
+                           "scan_on_push; add * or, to scan only these repositories, set scanning.allow_partial: true")
 
 
 class RegistryScanning(pulumi.ComponentResource):
@@ -87,6 +112,7 @@ class RegistryScanning(pulumi.ComponentResource):
                 scan_type=args.scan_type,
                 rules=rules,
                 region=region,
-                opts=pulumi.ResourceOptions(parent=self),
+                # Deleting it would turn scan on push off for the whole registry of that region.
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
         self.register_outputs({"regions": [r or "home" for r in self.configurations]})

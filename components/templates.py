@@ -32,9 +32,22 @@ class TemplateEncryption:
         return [encryption]
 
 
+@dataclass(frozen=True)
+class TemplateRole:
+    """The role ECR assumes for creation templates, and the policy that lets it act: a
+    repository ECR creates before the policy exists is created without tags or key."""
+
+    role: aws.iam.Role
+    policy: aws.iam.RolePolicy
+
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        return self.role.arn
+
+
 def template_role(name: str, account_id: pulumi.Input[str], partition: str,
                   key_arns: Sequence[pulumi.Input[str]], tags: Mapping[str, str],
-                  opts: pulumi.ResourceOptions) -> aws.iam.Role:
+                  opts: pulumi.ResourceOptions) -> TemplateRole:
     """The role ECR assumes to create repositories from templates that tag or use a KMS key
     (``customRoleArn``; AWS requires it for either)."""
     role = aws.iam.Role(
@@ -63,13 +76,13 @@ def template_role(name: str, account_id: pulumi.Input[str], partition: str,
             })
         return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
-    aws.iam.RolePolicy(
+    policy = aws.iam.RolePolicy(
         f"{name}-template-role-policy",
         role=role.id,
         policy=pulumi.Output.all(account_id, *key_arns).apply(document),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
     )
-    return role
+    return TemplateRole(role, policy)
 
 
 def creation_template(

@@ -3,7 +3,10 @@
 Policies see the engine's camelCase property map. A value that is unknown during preview is
 never a violation on its own: the resource (or the one property) is skipped.
 
-Mandatory: ``ecr-scan-on-push``, ``ecr-immutable-tags``, ``ecr-no-public-principal``.
+Mandatory resource policies (the engine refuses the resource before creating it, in ``preview``
+and ``up``): ``ecr-scan-on-push``, ``ecr-immutable-tags``, ``ecr-no-public-principal``.
+Mandatory stack policy (runs once after every resource is registered; in ``up`` that is after
+the changes were applied, so it detects rather than prevents): ``ecr-template-scan-on-push``.
 Advisory (each level configurable): ``ecr-kms-encryption``, ``ecr-lifecycle-policy``,
 ``k8s-no-latest-tag``, ``k8s-image-from-ecr``, ``eks-node-role-can-pull``.
 """
@@ -53,6 +56,7 @@ WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
 # apply to them. PULL_THROUGH_CACHE-only templates are exempt from tag immutability: AWS
 # documents that immutable tags stop ECR from updating a cached image when its upstream tag moves.
 HARDENED_TEMPLATE_USES = ("REPLICATION", "CREATE_ON_PUSH")
+ON_PUSH = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")  # frequencies that scan a pushed image
 UNKNOWNS = frozenset({UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE,
                       UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE})
 PULL_POLICIES = ("AmazonEC2ContainerRegistryReadOnly", "AmazonEC2ContainerRegistryPullOnly")
@@ -120,8 +124,7 @@ def _registry_of(resource: PolicyResource | ResourceValidationArgs) -> tuple[str
 
 
 # --------------------------------------------------------------------------------------------
-# ecr-scan-on-push (stack: a template's repositories are scanned only through the registry
-# scanning configuration of the template's region).
+# ecr-scan-on-push (resource) and ecr-template-scan-on-push (stack).
 
 
 def _wildcard(pattern: str) -> re.Pattern[str]:
@@ -145,62 +148,113 @@ def _filter_covers(pattern: str, prefix: str) -> bool:
 def _scan_on_push_filters(scanning: Iterable[PolicyResource], registry: tuple[str, str | None]) -> list[str]:
     filters: list[str] = []
     for config in scanning:
-        if _registry_of(config) != registry:
-            continue
-        for rule in _get(config.props, "rules") or []:
-            if _get(rule, "scanFrequency") not in ("SCAN_ON_PUSH", "CONTINUOUS_SCAN"):
-                continue
-            for repo_filter in _get(rule, "repositoryFilters") or []:
-                value = _get(repo_filter, "filter")
-                if isinstance(value, str):
-                    filters.append(value)
+        if _registry_of(config) == registry:
+            filters += _scanned_on_push_filters(_get(config.props, "rules"))
     return filters
 
 
-def check_scan_on_push(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _scanned_on_push_filters(rules: Any) -> list[str]:
+    """The repository filters of a scanning configuration's scan-on-push and continuous rules."""
+    filters: list[str] = []
+    for rule in rules or []:
+        if _get(rule, "scanFrequency") not in ON_PUSH:
+            continue
+        for repo_filter in _get(rule, "repositoryFilters") or []:
+            value = _get(repo_filter, "filter")
+            if isinstance(value, str):
+                filters.append(value)
+    return filters
+
+
+def check_scan_on_push(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """A repository is scanned on push; a registry scanning configuration scans every repository
+    on push. Judged per resource, so the engine refuses the resource before creating it."""
+    if args.resource_type not in (REPOSITORY, SCANNING):
+        return
+    try:
+        label = _label(args.resource_type, args.props, args.name)
+        if args.resource_type == REPOSITORY:
+            config = _get(args.props, "imageScanningConfiguration")
+            if config is None:
+                report_violation(
+                    f"{label} has no imageScanningConfiguration; AWS's default is no scan on "
+                    "push. Set image_scanning_configuration={'scan_on_push': True} "
+                    "(stack config: scan_on_push: true).")
+            elif _get(config, "scanOnPush") is not True:
+                report_violation(
+                    f"{label} has scanOnPush {json.dumps(_get(config, 'scanOnPush'))}; images "
+                    "pushed to it are not scanned for vulnerabilities. Set scan_on_push: true.")
+            return
+        allowed = ["*", *((args.get_config() or {}).get("allowedRegistryFilters", []))]
+        filters = _scanned_on_push_filters(_get(args.props, "rules"))
+        if not any(f in allowed for f in filters):
+            shown = ", ".join(filters) if filters else "none"
+            report_violation(
+                f"Registry scanning configuration {args.name} scans on push only repositories matching: "
+                f"{shown}. Its rules override every repository's own scanOnPush, so the others are not "
+                "scanned; add a SCAN_ON_PUSH (or CONTINUOUS_SCAN) rule with the filter * "
+                f"(this pack accepts: {', '.join(allowed)}; pack config "
+                "ecr-scan-on-push.allowedRegistryFilters).")
+    except UnknownValueError:
+        return
+
+
+ecr_scan_on_push = ResourceValidationPolicy(
+    name="ecr-scan-on-push",
+    description="ECR repositories are scanned on push, and registry scanning configurations scan every "
+                "repository on push.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=check_scan_on_push,
+    config_schema=PolicyConfigSchema(properties={
+        "allowedRegistryFilters": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[a-z0-9*][._/a-z0-9*-]{0,254}$"},
+            "default": [],
+            "description": "WILDCARD filters a registry scanning configuration may scan on push instead "
+                           "of * (e.g. [\"prod-*\"]). Default: none, only * covers the registry.",
+        },
+    }),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# ecr-template-scan-on-push (stack: a template's repositories are scanned only through the
+# registry scanning configuration of the template's region, another resource).
+
+
+def check_template_scan_on_push(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     scanning = [r for r in args.resources if r.resource_type == SCANNING]
     for res in args.resources:
         try:
-            if res.resource_type == REPOSITORY:
-                label = _label(res.resource_type, res.props, res.name)
-                config = _get(res.props, "imageScanningConfiguration")
-                if config is None:
-                    report_violation(
-                        f"{label} has no imageScanningConfiguration; AWS's default is no scan on "
-                        "push. Set image_scanning_configuration={'scan_on_push': True} "
-                        "(stack config: scan_on_push: true).", res.urn)
-                elif _get(config, "scanOnPush") is not True:
-                    report_violation(
-                        f"{label} has scanOnPush {json.dumps(_get(config, 'scanOnPush'))}; images "
-                        "pushed to it are not scanned for vulnerabilities. Set scan_on_push: true.",
-                        res.urn)
-            elif res.resource_type == TEMPLATE and _template_uses(res.props):
-                prefix = _get(res.props, "prefix")
-                if not isinstance(prefix, str):
-                    continue
-                registry = _registry_of(res)
-                filters = _scan_on_push_filters(scanning, registry)
-                if not any(_filter_covers(f, prefix) for f in filters):
-                    region = registry[1]
-                    where = f"region {region}" if region else "the stack's default region"
-                    if res.provider is not None and res.provider.name != "default":
-                        where += f" of provider {res.provider.name}"
-                    report_violation(
-                        f'{_label(res.resource_type, res.props, res.name)} '
-                        f"({', '.join(_template_uses(res.props))}) creates repositories that are "
-                        f"not scanned on push: no RegistryScanningConfiguration in {where} has a "
-                        f"SCAN_ON_PUSH or CONTINUOUS_SCAN rule whose filter matches "
-                        f"{'every repository' if prefix == 'ROOT' else repr(prefix + '/*')}. "
-                        "Creation templates cannot set scan on push themselves.", res.urn)
+            if res.resource_type != TEMPLATE or not _template_uses(res.props):
+                continue
+            prefix = _get(res.props, "prefix")
+            if not isinstance(prefix, str):
+                continue
+            registry = _registry_of(res)
+            filters = _scan_on_push_filters(scanning, registry)
+            if not any(_filter_covers(f, prefix) for f in filters):
+                region = registry[1]
+                where = f"region {region}" if region else "the stack's default region"
+                if res.provider is not None and res.provider.name != "default":
+                    where += f" of provider {res.provider.name}"
+                report_violation(
+                    f'{_label(res.resource_type, res.props, res.name)} '
+                    f"({', '.join(_template_uses(res.props))}) creates repositories that are "
+                    f"not scanned on push: no RegistryScanningConfiguration in {where} has a "
+                    f"SCAN_ON_PUSH or CONTINUOUS_SCAN rule whose filter matches "
+                    f"{'every repository' if prefix == 'ROOT' else repr(prefix + '/*')}. "
+                    "Creation templates cannot set scan on push themselves.", res.urn)
         except UnknownValueError:
             continue
 
 
-ecr_scan_on_push = StackValidationPolicy(
-    name="ecr-scan-on-push",
-    description="ECR repositories, and the repositories creation templates make, are scanned on push.",
+ecr_template_scan_on_push = StackValidationPolicy(
+    name="ecr-template-scan-on-push",
+    description="The repositories creation templates make (replicas, cached images) are scanned on push "
+                "by a registry scanning configuration in the template's registry.",
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=check_scan_on_push,
+    validate=check_template_scan_on_push,
 )
 
 
@@ -580,6 +634,7 @@ eks_node_role_can_pull = StackValidationPolicy(
 
 POLICIES = [
     ecr_scan_on_push,
+    ecr_template_scan_on_push,
     ecr_immutable_tags,
     ecr_no_public_principal,
     ecr_kms_encryption,

@@ -27,19 +27,19 @@ def plans():
     return get
 
 
-def settings_for(config: dict, stack: str = "test") -> StackSettings:
+def settings_for(config: dict, stack: str = "test", secret_keys=()) -> StackSettings:
     """Stack settings from a ``config:`` mapping as it would stand in a stack file."""
     full = {}
     for key, value in config.items():
         key = key if ":" in key else f"{PROJECT}:{key}"
         full[key] = value if isinstance(value, str) else json.dumps(value)
     full.setdefault("aws:region", "eu-central-1")
-    return StackSettings(project=PROJECT, stack=stack, config=full, secret_keys=[])
+    return StackSettings(project=PROJECT, stack=stack, config=full, secret_keys=list(secret_keys))
 
 
-def run_config(config: dict, stack: str = "test"):
+def run_config(config: dict, stack: str = "test", secret_keys=()):
     """Run the real program for a config mapping (keys without namespace are the project's)."""
-    return run_program(settings_for(config, stack))
+    return run_program(settings_for(config, stack, secret_keys))
 
 
 def raw_config(config: dict) -> dict:

@@ -164,7 +164,7 @@ def test_cache_rules_templates_and_outputs():
     policy = json.loads(plan.outputs["policy"])
     assert policy["Statement"] == [{
         "Sid": "PullThroughCacheFirstPull", "Effect": "Allow",
-        "Action": ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+        "Action": ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:TagResource"],
         "Resource": ["arn:aws:ecr:eu-central-1:111122223333:repository/ecr-public/*",
                      "arn:aws:ecr:eu-central-1:111122223333:repository/docker-hub/*"]}]
 

@@ -147,7 +147,8 @@ def test_expire_after_days_none_is_absent():
      "a protected repository keeps its images"),
     ({"tags": {"aws:owner": "x"}},
      'repositories[1].tags.aws:owner: "aws:owner" is not a tag name (1-128 characters, not aws:...)'),
-    ({"tags": {"Owner": 7}}, "repositories[1].tags.Owner: 7 is not a tag value (a string of at most 256 characters)"),
+    ({"tags": {"Owner": ["a"]}},
+     'repositories[1].tags.Owner: ["a"] is not a tag value (a string of at most 256 characters)'),
     ({"grants": [{"principal": "*"}]},
      'repositories[1].grants[0].principal: "*" is not a 12-digit AWS account ID or an IAM role ARN '
      "(arn:aws:iam::123456789012:role/NAME); wildcards and other principals are refused"),
@@ -202,7 +203,7 @@ def test_a_repository_may_opt_out_of_stack_protection():
      'encryption: {"create_key": true, "kms_key_arn": "arn:aws:kms:eu-central-1:123456789012:key/x"} sets both '
      "create_key and kms_key_arn; choose one"),
     ({"repositories": [OK_REPO], "encryption": {"kms_key_arn": "my-key"}},
-     'encryption.kms_key_arn: "my-key" is not a KMS key or alias ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)'),
+     'encryption.kms_key_arn: "my-key" is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY_ID)'),
     ({"repositories": [OK_REPO], "encryption": "KMS"},
      'encryption: "KMS" is not an object with keys type, kms_key_arn, create_key'),
     ({"repositories": [OK_REPO], "protect": "yes"}, 'protect: "yes" is not a boolean (true or false)'),

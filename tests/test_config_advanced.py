@@ -43,7 +43,10 @@ def test_scanning_defaults_cover_every_repository_in_every_same_account_region()
     ({"type": "INSPECTOR"}, 'scanning.type: "INSPECTOR" is not one of BASIC, ENHANCED'),
     ({"type": "BASIC", "rules": [{"frequency": "CONTINUOUS_SCAN"}]},
      'scanning.rules[0].frequency: "CONTINUOUS_SCAN" is not allowed with BASIC scanning; allowed: '
-     "SCAN_ON_PUSH, MANUAL"),
+     "SCAN_ON_PUSH"),
+    # AWS's API reference: BASIC supports SCAN_ON_PUSH; MANUAL is what unmatched repositories get.
+    ({"type": "BASIC", "rules": [{"frequency": "MANUAL"}]},
+     'scanning.rules[0].frequency: "MANUAL" is not allowed with BASIC scanning; allowed: SCAN_ON_PUSH'),
     ({"type": "ENHANCED", "rules": [{"frequency": "MANUAL"}]},
      'scanning.rules[0].frequency: "MANUAL" is not allowed with ENHANCED scanning; allowed: SCAN_ON_PUSH, '
      "CONTINUOUS_SCAN"),
@@ -55,7 +58,7 @@ def test_scanning_defaults_cover_every_repository_in_every_same_account_region()
     ({"rules": [{"frequency": "SCAN_ON_PUSH", "filters": []}]},
      "scanning.rules[0].filters: [] must list 1-100 filters"),
     ({"rules": [{"filters": ["*"]}]}, "scanning.rules[0].frequency: null is required"),
-    ({"scan_type": "BASIC"}, 'scanning.scan_type: "BASIC" is set on an unknown key; did you mean type? allowed keys: type, rules'),
+    ({"scan_type": "BASIC"}, 'scanning.scan_type: "BASIC" is set on an unknown key; did you mean type? allowed keys: type, rules, allow_partial'),
 ])
 def test_scanning_errors(scanning, message):
     assert error_of({"scanning": scanning}) == message
@@ -69,7 +72,7 @@ def test_replication_defaults_to_this_account_and_the_sources_lifecycle():
                                                    "filters": ["myapp"]}]}})
     (rule,) = cfg.replication.rules
     assert rule.destinations[0].account is None and rule.filters == ("myapp",)
-    assert '"countNumber": 20' in cfg.replication.replica_lifecycle_policy
+    assert '"countNumber": 20' in cfg.replication.replica_lifecycle_policies["self-eu-west-1"]
 
 
 def test_the_stacks_own_account_counts_as_this_account():
@@ -90,7 +93,7 @@ def test_different_source_lifecycles_need_a_replica_lifecycle():
     # A filter that only matches one of them needs nothing more.
     only = {"rules": [{"destinations": [{"region": "eu-west-1"}], "filters": ["myapp-m"]}]}
     assert '"countNumber": 10' in parse_config({"repositories": REPOS, "replication": only}
-                                                ).replication.replica_lifecycle_policy
+                                                ).replication.replica_lifecycle_policies["self-eu-west-1"]
 
 
 @pytest.mark.parametrize("config, message", [
@@ -110,7 +113,7 @@ def test_different_source_lifecycles_need_a_replica_lifecycle():
      "(arn:aws:iam::ACCOUNT:role/NAME)"),
     (dest(kms_key_arn="arn:aws:kms:eu-central-1:111122223333:key/0b1f4a8e-1111-2222-3333-444455556666"),
      'replication.rules[0].destinations[0].kms_key_arn: "arn:aws:kms:eu-central-1:111122223333:key/'
-     '0b1f4a8e-1111-2222-3333-444455556666" is not a key in eu-west-1 (KMS keys are regional)'),
+     '0b1f4a8e-1111-2222-3333-444455556666" is a key in eu-central-1; it must be in eu-west-1 (KMS keys are regional)'),
     ({"replication": {"rules": []}},
      "replication.rules: [] is empty; list at least one rule (or leave replication unset)"),
     ({"replication": {"rules": [{"destinations": [{"region": "eu-west-1"}]}] * 11}},

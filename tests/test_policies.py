@@ -42,31 +42,80 @@ def scanning(filter_="*", frequency="SCAN_ON_PUSH", region="eu-west-1"):
 
 # ---------------------------------------------------------------------------- ecr-scan-on-push
 
+def scan_repo(props, config=None):
+    return resource_violations(cp.ecr_scan_on_push, REPO, props, config)
+
+
 def scan(*resources):
-    return stack_violations(cp.ecr_scan_on_push, list(resources))
+    """ecr-template-scan-on-push over a stack."""
+    return stack_violations(cp.ecr_template_scan_on_push, list(resources))
+
+
+def test_scan_on_push_is_a_resource_policy_so_the_engine_refuses_before_creating():
+    assert isinstance(cp.ecr_scan_on_push, cp.ResourceValidationPolicy)
+    assert isinstance(cp.ecr_template_scan_on_push, cp.StackValidationPolicy)
 
 
 def test_scan_on_push_compliant_repository():
-    assert scan(resource(REPO, repo())) == []
+    assert scan_repo(repo()) == []
 
 
-def test_scan_on_push_missing_configuration_is_a_violation():
-    res = resource(REPO, repo(imageScanningConfiguration=None), name="r1")
-    assert scan(res) == [(
-        'Repository "myapp" has no imageScanningConfiguration; AWS\'s default is no scan on push. '
-        "Set image_scanning_configuration={'scan_on_push': True} (stack config: scan_on_push: true).",
-        urn_of(REPO, "r1"))]
+@pytest.mark.parametrize("config", [None, {}])
+def test_scan_on_push_missing_or_empty_configuration_is_a_violation(config):
+    got = scan_repo(repo(imageScanningConfiguration=config))
+    if config is None:
+        assert got == [
+            'Repository "myapp" has no imageScanningConfiguration; AWS\'s default is no scan on push. '
+            "Set image_scanning_configuration={'scan_on_push': True} (stack config: scan_on_push: true)."]
+    else:
+        assert got == ['Repository "myapp" has scanOnPush null; images pushed to it are not scanned for '
+                       "vulnerabilities. Set scan_on_push: true."]
 
 
 @pytest.mark.parametrize("value", [False, None])
 def test_scan_on_push_off_is_a_violation(value):
-    ((message, _),) = scan(resource(REPO, repo(imageScanningConfiguration={"scanOnPush": value})))
+    (message,) = scan_repo(repo(imageScanningConfiguration={"scanOnPush": value}))
     assert message.startswith(f'Repository "myapp" has scanOnPush {json.dumps(value)}; images pushed')
 
 
 def test_scan_on_push_unknown_is_not_a_violation():
-    assert scan(resource(REPO, repo(imageScanningConfiguration=UNKNOWN))) == []
-    assert scan(resource(REPO, repo(imageScanningConfiguration={"scanOnPush": UNKNOWN}))) == []
+    assert scan_repo(repo(imageScanningConfiguration=UNKNOWN)) == []
+    assert scan_repo(repo(imageScanningConfiguration={"scanOnPush": UNKNOWN})) == []
+
+
+def registry_scanning(rules):
+    return {"scanType": "BASIC", "rules": [
+        {"scanFrequency": freq, "repositoryFilters": [{"filter": f, "filterType": "WILDCARD"} for f in filters]}
+        for freq, filters in rules]}
+
+
+@pytest.mark.parametrize("rules", [
+    [("SCAN_ON_PUSH", ["*"])],
+    [("CONTINUOUS_SCAN", ["prod-*"]), ("SCAN_ON_PUSH", ["*"])],
+    [("CONTINUOUS_SCAN", ["*"])],
+])
+def test_registry_scanning_that_covers_every_repository_passes(rules):
+    assert resource_violations(cp.ecr_scan_on_push, cp.SCANNING, registry_scanning(rules), name="scan") == []
+
+
+@pytest.mark.parametrize("rules, shown", [
+    ([("SCAN_ON_PUSH", ["team/*"])], "team/*"),
+    ([("MANUAL", ["*"])], "none"),
+    ([], "none"),
+])
+def test_registry_scanning_that_leaves_repositories_unscanned_is_a_violation(rules, shown):
+    assert resource_violations(cp.ecr_scan_on_push, cp.SCANNING, registry_scanning(rules), name="scan") == [
+        f"Registry scanning configuration scan scans on push only repositories matching: {shown}. Its rules "
+        "override every repository's own scanOnPush, so the others are not scanned; add a SCAN_ON_PUSH (or "
+        "CONTINUOUS_SCAN) rule with the filter * (this pack accepts: *; pack config "
+        "ecr-scan-on-push.allowedRegistryFilters)."]
+
+
+def test_registry_scanning_filters_the_pack_allows_pass():
+    props = registry_scanning([("SCAN_ON_PUSH", ["team/*"])])
+    assert resource_violations(cp.ecr_scan_on_push, cp.SCANNING, props,
+                               {"allowedRegistryFilters": ["team/*"]}) == []
+    assert resource_violations(cp.ecr_scan_on_push, cp.SCANNING, {"rules": UNKNOWN}) == []
 
 
 def test_template_is_covered_by_the_scanning_configuration_of_its_region():
@@ -348,14 +397,14 @@ def test_mandatory_rules_flag_exactly_the_non_compliant(repos, allowed):
             expect_immutable.add(f"r{i}")
         got = resource_violations(cp.ecr_immutable_tags, REPO, props, {"allowedExclusionFilters": allowed})
         assert bool(got) == (f"r{i}" in expect_immutable), (props, got)
-    flagged = {urn.rsplit("::", 1)[-1] for _, urn in stack_violations(cp.ecr_scan_on_push, resources)}
-    assert flagged == expect_scan
+        scanned = resource_violations(cp.ecr_scan_on_push, REPO, props)
+        assert bool(scanned) == (f"r{i}" in expect_scan), (props, scanned)
 
 
 def test_pack_lists_every_policy_with_its_level():
     levels = {p.name: p.enforcement_level.value for p in cp.POLICIES}
     assert levels == {
-        "ecr-scan-on-push": "mandatory", "ecr-immutable-tags": "mandatory",
+        "ecr-scan-on-push": "mandatory", "ecr-template-scan-on-push": "mandatory", "ecr-immutable-tags": "mandatory",
         "ecr-no-public-principal": "mandatory", "ecr-kms-encryption": "advisory",
         "ecr-lifecycle-policy": "advisory", "k8s-no-latest-tag": "advisory",
         "k8s-image-from-ecr": "advisory", "eks-node-role-can-pull": "advisory"}

@@ -226,10 +226,9 @@ def _provider(plan: Plan, res: PlannedResource, region: str | None) -> analyzer_
     )
 
 
-def analyze(plan: Plan, pack: PackProcess, user_config: dict[str, Any],
-            region: str | None = None) -> PolicyReport:
-    """Run the pack over ``plan`` as the engine does during ``pulumi preview``."""
-    stub = pack.stub()
+def _configure(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan, user_config: dict[str, Any],
+               dry_run: bool) -> analyzer_pb2.AnalyzerInfo:
+    """GetAnalyzerInfo, the engine's config reconciliation, Configure and ConfigureStack."""
     info = stub.GetAnalyzerInfo(empty_pb2.Empty())
     config = reconcile(info, user_config)
     stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
@@ -239,30 +238,42 @@ def analyze(plan: Plan, pack: PackProcess, user_config: dict[str, Any],
         for name, (level, props) in config.items()
     }))
     stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-        stack=plan.stack, project=plan.project, organization="organization", dry_run=True))
+        stack=plan.stack, project=plan.project, organization="organization", dry_run=dry_run))
+    return info
 
-    diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] = []
-    for res in plan.resources:
-        request = analyzer_pb2.AnalyzeRequest(type=res.type, properties=_struct(res.inputs), urn=res.urn,
-                                              name=res.name, options=_options(res))
-        provider = _provider(plan, res, region)
-        if provider is not None:
-            request.provider.CopyFrom(provider)
-        for diag in stub.Analyze(request).diagnostics:
-            if not diag.urn:
-                diag.urn = res.urn  # the engine attributes a resource policy's report to the resource
-            diagnostics.append(diag)
+
+def _analyze_one(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan, res: PlannedResource,
+                 region: str | None) -> list[analyzer_pb2.AnalyzeDiagnostic]:
+    """``Analyze``: one resource's inputs, as the engine sends them before creating it."""
+    request = analyzer_pb2.AnalyzeRequest(type=res.type, properties=_struct(res.inputs), urn=res.urn,
+                                          name=res.name, options=_options(res))
+    provider = _provider(plan, res, region)
+    if provider is not None:
+        request.provider.CopyFrom(provider)
+    diagnostics = list(stub.Analyze(request).diagnostics)
+    for diag in diagnostics:
+        if not diag.urn:
+            diag.urn = res.urn  # the engine attributes a resource policy's report to the resource
+    return diagnostics
+
+
+def _analyze_stack(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan, resources: list[PlannedResource],
+                   region: str | None, outputs: bool) -> list[analyzer_pb2.AnalyzeDiagnostic]:
+    """``AnalyzeStack``: every resource at once (their outputs after an update, else inputs)."""
     stack_resources = []
-    for res in plan.resources:
-        item = analyzer_pb2.AnalyzerResource(type=res.type, properties=_struct(res.inputs), urn=res.urn,
+    for res in resources:
+        props = (res.outputs or res.inputs) if outputs else res.inputs
+        item = analyzer_pb2.AnalyzerResource(type=res.type, properties=_struct(props), urn=res.urn,
                                              name=res.name, options=_options(res), parent=res.parent or "")
         provider = _provider(plan, res, region)
         if provider is not None:
             item.provider.CopyFrom(provider)
         stack_resources.append(item)
-    diagnostics += stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=stack_resources)).diagnostics
+    return list(stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=stack_resources)).diagnostics)
 
-    report = PolicyReport(pack=info.name)
+
+def _report(name: str, diagnostics: list[analyzer_pb2.AnalyzeDiagnostic]) -> PolicyReport:
+    report = PolicyReport(pack=name)
     for diag in diagnostics:
         message = diag.message
         if diag.description and message.startswith(diag.description + "\n"):
@@ -274,6 +285,54 @@ def analyze(plan: Plan, pack: PackProcess, user_config: dict[str, Any],
         ))
     report.violations.sort(key=lambda v: (v.level != "mandatory", v.policy, v.urn))
     return report
+
+
+def analyze(plan: Plan, pack: PackProcess, user_config: dict[str, Any],
+            region: str | None = None) -> PolicyReport:
+    """Run the pack over ``plan`` as the engine does during ``pulumi preview``: ``Analyze`` for
+    every resource, then ``AnalyzeStack`` over all of them."""
+    stub = pack.stub()
+    info = _configure(stub, plan, user_config, dry_run=True)
+    diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] = []
+    for res in plan.resources:
+        diagnostics += _analyze_one(stub, plan, res, region)
+    diagnostics += _analyze_stack(stub, plan, plan.resources, region, outputs=False)
+    return _report(info.name, diagnostics)
+
+
+@dataclass
+class UpRun:
+    """What ``pulumi up --policy-pack`` would do with a plan, step by step."""
+
+    created: list[str]
+    """URNs the engine would create (in registration order) before it stopped."""
+    stopped_at: str | None
+    """``"Analyze"`` when a mandatory resource policy refused a resource before its creation,
+    ``"AnalyzeStack"`` when a mandatory stack policy failed the update after every change was
+    applied, None when the update succeeds."""
+    report: PolicyReport
+
+
+def simulate_up(plan: Plan, pack: PackProcess, user_config: dict[str, Any],
+                region: str | None = None) -> UpRun:
+    """Drive the pack as the engine does during ``pulumi up`` (``--skip-preview``: no preview
+    first): ``Analyze`` each resource just before creating it, stopping at the first mandatory
+    violation; ``AnalyzeStack`` once at the end, on the created resources' outputs."""
+    stub = pack.stub()
+    info = _configure(stub, plan, user_config, dry_run=False)
+    created: list[str] = []
+    diagnostics: list[analyzer_pb2.AnalyzeDiagnostic] = []
+    mandatory = analyzer_pb2.EnforcementLevel.Value("MANDATORY")
+    for res in plan.resources:
+        found = _analyze_one(stub, plan, res, region)
+        diagnostics += found
+        if any(d.enforcementLevel == mandatory for d in found):
+            return UpRun(created=created, stopped_at="Analyze", report=_report(info.name, diagnostics))
+        created.append(res.urn)
+    found = _analyze_stack(stub, plan, plan.resources, region, outputs=True)
+    diagnostics += found
+    stopped = "AnalyzeStack" if any(d.enforcementLevel == mandatory for d in found) else None
+    return UpRun(created=created, stopped_at=stopped, report=_report(info.name, diagnostics))
 
 
 def pack_name(pack_dir: Path = DEFAULT_PACK) -> str:
