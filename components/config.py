@@ -77,6 +77,14 @@ PROGRAM_TAGS = ("ManagedBy", "PulumiProject", "PulumiStack", "Environment")
 # Keys whose values (and everything below them) are never shown in an error.
 SENSITIVE_KEYS = ("credentials", "access_token", "username", "password", "token", "secret")
 NOT_SHOWN = "(not shown)"
+_SECRET_WORDS = ("token", "secret", "password", "passwd", "credential", "username")
+
+
+def _looks_secret(key: str) -> bool:
+    """A key that holds (or is a misspelling of a key that holds) a credential."""
+    lowered = key.lower()
+    return any(word in lowered for word in _SECRET_WORDS) or bool(
+        difflib.get_close_matches(lowered, SENSITIVE_KEYS, n=1, cutoff=0.75))
 # Config namespaces the program knows are not its own (providers read them).
 OTHER_NAMESPACES = ("aws", "pulumi", "kubernetes", "eks", "docker")
 
@@ -127,7 +135,7 @@ class _Value:
                 hint = f"did you mean {near[0]}? " if near else ""
                 where = self.child(str(key), None)
                 # A misspelled credential key holds a credential: report it by key alone.
-                hidden = where.sensitive or bool(near and near[0].lower() in SENSITIVE_KEYS)
+                hidden = where.sensitive or _looks_secret(str(key)) or bool(near and _looks_secret(near[0]))
                 raise ConfigError(where.path, NOT_SHOWN if hidden else self.value[key],
                                   f"is set on an unknown key; {hint}allowed keys: {', '.join(allowed)}")
         return {key: self.child(key, val) for key, val in self.value.items()}
