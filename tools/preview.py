@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="read the stack's config from PATH instead of Pulumi.STACK.yaml")
     parser.add_argument("--json", type=Path, metavar="FILE", dest="json_file",
                         help="also write the plan as JSON to FILE")
+    parser.add_argument("--tfplan", type=Path, metavar="FILE",
+                        help="also write the plan as a Terraform plan JSON to FILE, for Checkov, Trivy, KICS")
     parser.add_argument("--no-policy", action="store_true",
                         help="do not evaluate the policy pack")
     parser.add_argument("--policy-pack", type=Path, metavar="DIR", default=DEFAULT_PACK,
@@ -193,6 +195,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         except OSError as exc:
             print(f"error: --json {args.json_file}: {exc.strerror}", file=err)
             return EXIT_BAD_INPUT
+    if args.tfplan:
+        from tools.tfplan import to_tfplan
+
+        tfplan, unmapped = to_tfplan(plan)
+        try:
+            args.tfplan.write_text(json.dumps(tfplan, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            print(f"error: --tfplan {args.tfplan}: {exc.strerror}", file=err)
+            return EXIT_BAD_INPUT
+        cloud = [u for u in unmapped if u["reason"] != "component"]
+        print(f"\nTerraform plan: {len(tfplan['planned_values']['root_module']['resources'])} resources "
+              f"written to {args.tfplan}; {len(unmapped)} without a Terraform counterpart "
+              f"({len(unmapped) - len(cloud)} components" + (f", {len(cloud)} others:" if cloud else ")"), file=out)
+        for item in cloud:
+            print(f"    {item['type']}  {item['urn'].split('::')[-1]}", file=out)
     if report is not None and report.mandatory:
         print(f"error: {len(report.mandatory)} mandatory policy violations", file=err)
         return EXIT_FAILED

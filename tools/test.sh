@@ -4,6 +4,8 @@
 #   venv/       the Pulumi program, policy pack and tools (requirements-dev.txt)
 #   app/.venv/  the FastAPI service, exactly as locked for its image (app/requirements.txt),
 #               plus its test tools (app/requirements-test.txt)
+#   venv-checkov/  Checkov, which scans each stack's exported Terraform plan (its pins clash with
+#               moto's, so it has its own environment; tests/test_checkov.py runs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,8 @@ python3 -m venv app/.venv
 app/.venv/bin/pip install -q --require-hashes -r app/requirements.txt
 app/.venv/bin/pip install -q -r app/requirements-test.txt
 app/.venv/bin/pip check
+python3 -m venv venv-checkov
+venv-checkov/bin/pip install -q -r tools/checkov-requirements.txt
 
 venv/bin/ruff check .
 venv/bin/python -m pytest
