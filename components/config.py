@@ -185,7 +185,8 @@ class _Value:
             if 0 <= value < 10 ** 12 and len(str(value)) < 12:
                 raise self.fail(f"is a number of {len(str(value))} digits, not a 12-digit AWS account ID; "
                                 "an ID that starts with 0 loses its leading zeros as a number: quote it "
-                                f'("{value:012d}")')
+                                f'("{value:012d}") in the stack file, or set it with '
+                                "pulumi config set --path --type string")
             value = str(value)
         if not isinstance(value, str) or not ACCOUNT_RE.match(value):
             raise self.fail("is not a 12-digit AWS account ID")

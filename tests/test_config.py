@@ -39,7 +39,8 @@ def test_minimal_config_gets_the_secure_defaults():
 
 
 def test_cli_strings_are_read_as_numbers_and_booleans():
-    """`pulumi config set --path` stores 10 and true as strings."""
+    """Counts and booleans written as strings ("10", "true") are read as their values; the CLI
+    passes them so when a stack file quotes them (`--path` itself stores numbers and booleans)."""
     cfg = parse(raw_config({"protect": "true", "repositories": [
         {"name": "ab", "scan_on_push": "true", "lifecycle": {"keep_last": "10"}}]}),
         project=PROJECT, stack="test")

@@ -46,10 +46,10 @@ def test_account_ids_stored_as_numbers_are_accepted():
 @pytest.mark.parametrize("config, message", [
     ({"repositories": [{"name": "myapp", "grants": [{"principal": 12345678901}]}]},
      'repositories[0].grants[0].principal: 12345678901 is a number of 11 digits, not a 12-digit AWS account ID; '
-     'an ID that starts with 0 loses its leading zeros as a number: quote it ("012345678901")'),
+     'an ID that starts with 0 loses its leading zeros as a number: quote it ("012345678901") in the stack file, or set it with pulumi config set --path --type string'),
     ({"replication": {"rules": [{"destinations": [{"region": "eu-west-1", "account": 98765432101}]}]}},
      "replication.rules[0].destinations[0].account: 98765432101 is a number of 11 digits, not a 12-digit AWS "
-     'account ID; an ID that starts with 0 loses its leading zeros as a number: quote it ("098765432101")'),
+     'account ID; an ID that starts with 0 loses its leading zeros as a number: quote it ("098765432101") in the stack file, or set it with pulumi config set --path --type string'),
     ({"repositories": [{"name": "myapp", "grants": [{"principal": 1234567890123}]}]},
      "repositories[0].grants[0].principal: 1234567890123 is not a 12-digit AWS account ID"),
 ])

@@ -154,3 +154,35 @@ def test_pack_reports_its_policies_and_schemas_over_the_protocol():
 def test_the_example_policy_config_is_valid_and_the_stacks_pass_it(stack):
     example = ROOT / "policy_pack" / "policy-config.example.json"
     assert main([stack, "--policy-config", str(example)]) == 0
+
+
+def test_config_naming_the_renamed_policy_governs_only_repositories_and_registry_scanning(stack_file, tmp_path):
+    """`ecr-scan-on-push` lost its template half to `ecr-template-scan-on-push` (README, Policies)."""
+    path = stack_file("""
+        config:
+          aws:region: eu-central-1
+          container-platform:repositories:
+            - name: myapp
+              scan_on_push: false
+              lifecycle: {keep_last: 5}
+          container-platform:scanning:
+            allow_partial: true
+            rules:
+              - frequency: SCAN_ON_PUSH
+                filters: ["team/*"]
+          container-platform:replication:
+            rules:
+              - destinations: [{region: eu-west-1}]
+    """)
+    cfg = tmp_path / "policy-config.json"
+    cfg.write_text(json.dumps({"ecr-scan-on-push": "advisory"}))
+    out = tmp_path / "plan.json"
+    assert main(["custom", "--config-file", str(path), "--policy-config", str(cfg), "--json", str(out)]) == 1
+    levels = {(v["policy"], v["urn"].rsplit("::", 1)[-1], v["level"])
+              for v in json.loads(out.read_text())["policy"]["violations"] if "scan" in v["policy"]}
+    assert levels == {
+        ("ecr-scan-on-push", "registry-myapp-repo", "advisory"),
+        ("ecr-scan-on-push", "scanning-home", "advisory"),
+        ("ecr-scan-on-push", "scanning-eu-west-1", "advisory"),
+        ("ecr-template-scan-on-push", "replication-self-eu-west-1-template", "mandatory"),
+    }
