@@ -1,17 +1,16 @@
-"""The container platform: composes the components from the stack's configuration."""
+"""The container platform: reads the stack's configuration once, composes the components, exports
+what a user needs. Reads top-down like the architecture diagram in the README."""
 
 from dataclasses import replace
 
 import pulumi
 
-from components import config
-from components.pull_through_cache import PullThroughCache
-from components.registry import EcrRegistry
-from components.replication import EcrReplication
-from components.scanning import RegistryScanning
+import stack_config
+from components.ecr import EcrRegistry, EcrReplication, PullThroughCache, RegistryScanning
 
-settings = config.load()
+settings = stack_config.load()
 
+# The registry: repositories, their key, and scanning in every region the registry reaches.
 registry = EcrRegistry("registry", settings.registry)
 scanning = RegistryScanning("scanning", settings.scanning)
 

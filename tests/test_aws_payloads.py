@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from components.lifecycle import LifecycleRule, check_rules, render_policy, shorthand_rules
+from components.ecr.lifecycle import LifecycleRule, check_rules, render_policy, shorthand_rules
 from tools.harness import stack_names
 
 

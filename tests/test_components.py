@@ -7,11 +7,11 @@ import json
 import pulumi
 import pytest
 
-from components.access import Grant
-from components.errors import InvalidValue
-from components.lifecycle import LifecycleRule
-from components.registry import EcrRegistry, EcrRegistryArgs, RegistryEncryption
-from components.repository import EcrRepository, EcrRepositoryArgs, Encryption
+from components.ecr.access import Grant
+from components.ecr.lifecycle import LifecycleRule
+from components.ecr.registry import EcrRegistry, EcrRegistryArgs, RegistryEncryption
+from components.ecr.repository import EcrRepository, EcrRepositoryArgs, Encryption
+from components.shared.errors import InvalidValue
 from tests.conftest import settings_for
 from tools.harness import run_function
 

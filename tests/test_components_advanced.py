@@ -7,15 +7,20 @@ import json
 import pulumi
 import pytest
 
-from components.pull_through_cache import (
+from components.ecr.pull_through_cache import (
     CacheRule,
     Credentials,
     PullThroughCache,
     PullThroughCacheArgs,
     cached_image,
 )
-from components.replication import EcrReplication, EcrReplicationArgs, ReplicationDestination, ReplicationRule
-from components.scanning import RegistryScanning, RegistryScanningArgs, ScanRule
+from components.ecr.replication import (
+    EcrReplication,
+    EcrReplicationArgs,
+    ReplicationDestination,
+    ReplicationRule,
+)
+from components.ecr.scanning import RegistryScanning, RegistryScanningArgs, ScanRule
 from tests.conftest import settings_for
 from tools.harness import run_function
 

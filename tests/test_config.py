@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import ConfigError, parse
+from stack_config import ConfigError, parse
 from tests.conftest import PROJECT, raw_config
 
 OK_REPO = {"name": "myapp"}

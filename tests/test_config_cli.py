@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from components.config import ConfigError, parse
+from stack_config import ConfigError, parse
 from tests.conftest import PROJECT, raw_config, run_config
 from tools.preview import main
 

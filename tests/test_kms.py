@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from components.kms import ADMIN_ACTIONS, ECR_USE_ACTIONS, Statement, ecr_key_policy
+from components.shared.kms import ADMIN_ACTIONS, ECR_USE_ACTIONS, Statement, ecr_key_policy
 from tools.harness import load_stack, stack_names
 
 KEY = "aws:kms/key:Key"

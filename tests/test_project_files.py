@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import botocore.session
+import pytest
 import yaml
 
-from components import config
-from components.regions import ALL_REGIONS, REGIONS
+import stack_config as config
+from components.shared.regions import ALL_REGIONS, REGIONS
+from stack_config import schema
+from tests.conftest import raw_config
+from tools import config_docs
 from tools.harness import ROOT, read_project, stack_names
 
 # Pulumi's project schema (sdk/go/common/workspace/project.json) types project config as one of
@@ -31,33 +36,55 @@ def test_project_file_declares_runtime_and_config_the_pulumi_way():
             assert declared["items"]["type"] in PULUMI_CONFIG_TYPES, key
 
 
+SCHEMA_TYPES = {"boolean": "boolean", "string": "string"}
+
+
 def test_every_top_level_key_is_declared_typed_or_documented_as_structured():
+    """Pulumi.yaml's config block agrees with the schema: scalar keys declared with the schema's
+    type, structured keys (which the project schema cannot type) documented in its comments."""
     project = read_project()
     typed = set(project["config"])
     text = (ROOT / "Pulumi.yaml").read_text()
+    top_level = set(schema.keys_of(""))
     structured = {key for key in config.STRUCTURED_KEYS if re.search(rf"^#\s+{key}\s", text, re.M)}
-    assert typed | structured == set(config.TOP_LEVEL_KEYS)
+    assert typed | structured == top_level
     assert structured == set(config.STRUCTURED_KEYS)
+    for name, declared in project["config"].items():
+        assert SCHEMA_TYPES[schema.key(name).type] == declared["type"], name
+        default = json.dumps(declared["default"])
+        assert schema.key(name).default in (f"`{default}`", "the stack name"), name
 
 
 def test_readme_documents_every_config_key():
     readme = (ROOT / "README.md").read_text()
     documented = set(re.findall(r"^\| `([a-z_.\[\]]+)` \|", readme, re.M))
-    expected = set(config.TOP_LEVEL_KEYS)
-    expected |= {f"encryption.{k}" for k in config.ENCRYPTION_KEYS}
-    expected |= {f"repositories[].{k}" for k in config.REPOSITORY_KEYS}
-    expected |= {f"repositories[].lifecycle.{k}" for k in config.LIFECYCLE_KEYS}
-    expected |= {f"repositories[].lifecycle.rules[].{k}" for k in config.RULE_KEYS}
-    expected |= {f"repositories[].grants[].{k}" for k in config.GRANT_KEYS}
-    expected |= {f"scanning.{k}" for k in config.SCANNING_KEYS}
-    expected |= {f"scanning.rules[].{k}" for k in config.SCAN_RULE_KEYS}
-    expected |= {f"replication.{k}" for k in config.REPLICATION_KEYS}
-    expected |= {f"replication.rules[].{k}" for k in config.REPLICATION_RULE_KEYS}
-    expected |= {f"replication.rules[].destinations[].{k}" for k in config.DESTINATION_KEYS}
-    expected |= {f"pull_through_cache.{k}" for k in config.CACHE_KEYS}
-    expected |= {f"pull_through_cache.rules[].{k}" for k in config.CACHE_RULE_KEYS}
-    expected |= {f"pull_through_cache.rules[].credentials.{k}" for k in config.CREDENTIAL_KEYS}
+    expected = {k.path for k in schema.KEYS if k.own_namespace}
     assert expected <= documented, sorted(expected - documented)
+
+
+def test_readme_config_tables_are_generated_from_the_schema(capsys):
+    assert config_docs.main(["--check"]) == 0, capsys.readouterr().err
+    # The check can fail: an edited row is found.
+    readme = (ROOT / "README.md").read_text()
+    edited = readme.replace("| `protect` | boolean |", "| `protect` | string |", 1)
+    assert edited != readme and config_docs.render(edited) == readme
+
+
+@pytest.mark.parametrize("parent, values", [
+    ("", {"zz": 1}),
+    ("repositories[]", {"repositories": [{"name": "ab", "zz": 1}]}),
+    ("repositories[].lifecycle", {"repositories": [{"name": "ab", "lifecycle": {"zz": 1}}]}),
+    ("scanning", {"scanning": {"zz": 1}}),
+    ("replication.rules[].destinations[]", {"replication": {"rules": [{"destinations": [{"region": "eu-west-1",
+                                                                                        "zz": 1}]}]}}),
+    ("pull_through_cache.rules[]", {"pull_through_cache": {"rules": [{"upstream": "quay", "zz": 1}]}}),
+])
+def test_the_reader_accepts_exactly_the_schemas_keys(parent, values):
+    """Every object's allowed keys come from the schema, in its order."""
+    values = {"repositories": [{"name": "ab"}], **values}
+    with pytest.raises(config.ConfigError) as caught:
+        config.parse(raw_config(values), project="container-platform", stack="t")
+    assert str(caught.value).endswith("allowed keys: " + ", ".join(schema.keys_of(parent)))
 
 
 def test_stack_files_are_complete_examples():

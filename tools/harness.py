@@ -29,7 +29,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
-from components.regions import ALL_REGIONS, dns_suffix, partition_of
+from components.shared.regions import ALL_REGIONS, dns_suffix, partition_of
 from tools.cli_yaml import CliYamlError, config_values
 
 ROOT = Path(__file__).resolve().parent.parent

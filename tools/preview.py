@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from components.errors import InvalidValue
+from components.shared.errors import InvalidValue
 from tools.harness import ROOT, Plan, PlannedResource, StackFileError, load_stack, run_program
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 import pulumi
 import pulumi_aws as aws
 
-from . import token
-from .arns import check_kms_key_arn
-from .errors import InvalidValue
-from .kms import ecr_key
+from .. import token
+from ..shared.arns import check_kms_key_arn
+from ..shared.errors import InvalidValue
+from ..shared.kms import ecr_key
 from .repository import EcrRepository, EcrRepositoryArgs, Encryption
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .errors import InvalidValue
+from ..shared.errors import InvalidValue
 
 TAG_STATUSES = ("tagged", "untagged", "any")
 # A tag pattern: the characters of an image tag plus the wildcard; AWS allows up to 4 wildcards.

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from . import token
-from .errors import InvalidValue
+from .. import token
+from ..shared.errors import InvalidValue
 
 SCAN_TYPES = ("BASIC", "ENHANCED")
 # Frequencies each scan type accepts in a rule (ECR PutRegistryScanningConfiguration, API reference:

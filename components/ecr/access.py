@@ -10,8 +10,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .arns import ACCOUNT_RE, ROLE_ARN_RE
-from .errors import InvalidValue
+from ..shared.arns import ACCOUNT_RE, ROLE_ARN_RE
+from ..shared.errors import InvalidValue
 
 PULL_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from . import token
-from .arns import ACCOUNT_RE, ROLE_ARN_RE, check_kms_key_arn
-from .errors import InvalidValue
-from .kms import ecr_key
-from .regions import ALL_REGIONS, partition_of
+from .. import token
+from ..shared.arns import ACCOUNT_RE, ROLE_ARN_RE, check_kms_key_arn
+from ..shared.errors import InvalidValue
+from ..shared.kms import ecr_key
+from ..shared.regions import ALL_REGIONS, partition_of
 from .scanning import RegistryScanning, RegistryScanningArgs
 from .templates import TemplateEncryption, creation_template, template_role
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from . import token
+from .. import token
+from ..shared.arns import check_kms_key_arn
+from ..shared.errors import InvalidValue
 from .access import Grant, check_grants, repository_policy
-from .arns import check_kms_key_arn
-from .errors import InvalidValue
 from .lifecycle import LifecycleRule, check_rules, render_policy
 
 TAG_MUTABILITIES = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE", "MUTABLE_WITH_EXCLUSION")

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from . import token
-from .errors import InvalidValue
+from .. import token
+from ..shared.errors import InvalidValue
 from .templates import TemplateEncryption, creation_template, template_role
 
 

@@ -1,0 +1,226 @@
+"""The stack configuration, read once into typed objects and validated before any resource.
+
+This package is the program's only reader of Pulumi config; the reusable components under
+``components/`` never read it. It is split by config section (``registry``: encryption and
+repositories; ``scanning``; ``replication``; ``cache``), and every key it accepts is declared once
+in ``schema.py``. A bad value raises :class:`ConfigError` naming the key path, the value and what
+is allowed, e.g.::
+
+    repositories[1].lifecycle.keep_last: -3 is not a positive integer
+
+Values arrive as the Pulumi CLI passes them: top-level values as the text in the stack file,
+structured values as JSON. ``pulumi config set --path`` stores digit-only values as numbers and
+``true``/``false`` as booleans, so where a key takes a string that may be all digits (an account
+ID, a tag value) a number is accepted too; ``"10"`` and ``10`` are both read as 10.
+
+No error shows a secret: values under ``credentials`` (and any value of a key the CLI marks
+secret that is reported as unknown) are reported by key only.
+
+Wiring components to each other (the registry's key to the cache, the scanning component to
+replication) is ``__main__.py``'s: this package returns the Args a stack asks for and nothing else.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components.ecr.lifecycle import render_policy
+from components.ecr.pull_through_cache import PullThroughCacheArgs, check_cache_args
+from components.ecr.registry import EcrRegistryArgs, RegistryEncryption, check_registry_args
+from components.ecr.replication import EcrReplicationArgs, check_replication_args, destinations
+from components.ecr.scanning import RegistryScanningArgs, check_scanning_args
+from components.shared.arns import ACCOUNT_RE
+from components.shared.regions import ALL_REGIONS, partition_of
+
+from . import schema
+from .cache import cache_section
+from .registry import encryption, repository
+from .replication import replication_section
+from .scanning import scanning_section
+from .values import MAX_TAGS, NOT_SHOWN, PROGRAM_TAGS, ConfigError, Value, domain, opt
+
+__all__ = ["ConfigError", "PlatformConfig", "load", "parse", "schema"]
+
+# Keys whose values are structured (JSON in the CLI's config map).
+STRUCTURED_KEYS = tuple(k.name for k in schema.KEYS
+                        if k.own_namespace and not k.parent and k.type.startswith(("object", "list", "map")))
+# Config namespaces the program knows are not its own (providers read them).
+OTHER_NAMESPACES = ("aws", "pulumi", "kubernetes", "eks", "docker")
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """Everything a stack asks of the platform."""
+
+    project: str
+    stack: str
+    region: str
+    partition: str
+    environment: str
+    tags: Mapping[str, str]
+    registry: EcrRegistryArgs
+    scanning: RegistryScanningArgs = field(default_factory=RegistryScanningArgs)
+    replication: EcrReplicationArgs | None = None
+    cache: PullThroughCacheArgs | None = None
+    secret_keys: frozenset[str] = field(default_factory=frozenset)
+
+
+
+def _home_account(raw: Mapping[str, Any]) -> str | None:
+    """The account the stack is pinned to by aws:allowedAccountIds, when it names exactly one."""
+    try:
+        ids = json.loads(raw.get("aws:allowedAccountIds") or "[]")
+    except (TypeError, json.JSONDecodeError):
+        return None
+    if not (isinstance(ids, list) and len(ids) == 1):
+        return None
+    account = str(ids[0])
+    return account if ACCOUNT_RE.match(account) else None
+
+
+def _check_namespaces(raw: Mapping[str, Any], project: str, secret_keys: set[str]) -> None:
+    """A key in a namespace that is a near miss of the project's (``container-platfrom:protect``)
+    would be ignored by the program and by every provider: refuse it."""
+    for full_key in raw:
+        namespace, sep, key = full_key.partition(":")
+        if not sep or namespace == project or namespace in OTHER_NAMESPACES:
+            continue
+        if difflib.get_close_matches(namespace, [project], n=1, cutoff=0.75):
+            value = NOT_SHOWN if full_key in secret_keys else raw[full_key]
+            raise ConfigError(full_key, value, f"is in the namespace {namespace}, which nothing reads; "
+                                               f"did you mean {project}:{key}?")
+
+
+# --------------------------------------------------------------------------------------------
+# The whole stack.
+
+
+def parse(raw: Mapping[str, Any], *, project: str, stack: str,
+          secret_keys: Iterable[str] = ()) -> PlatformConfig:
+    """Validate the stack's config map (keys ``namespace:key``, values as the CLI passes them)."""
+    region_value = raw.get("aws:region")
+    if region_value is None:
+        raise ConfigError("aws:region", None,
+                          "is not set; run `pulumi config set aws:region eu-central-1` (or your region)")
+    if region_value not in ALL_REGIONS:
+        raise ConfigError("aws:region", region_value,
+                          "is not an AWS region where ECR is offered (e.g. eu-central-1, us-east-1)")
+    secret_set = set(secret_keys)
+    _check_namespaces(raw, project, secret_set)
+    home_account = _home_account(raw)
+    prefix = f"{project}:"
+    values: dict[str, Any] = {}
+    secret_values: set[str] = set()
+    for full_key, value in raw.items():
+        if not full_key.startswith(prefix):
+            continue
+        key = full_key[len(prefix):]
+        if key in STRUCTURED_KEYS and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass  # a plain string (`pulumi config set tags x`): the type check names it
+        values[key] = value
+        if full_key in secret_set:
+            secret_values.add(key)
+    top_level = schema.keys_of("")
+    unknown = [k for k in values if k not in top_level and k in secret_values]
+    if unknown:  # a secret set on a misspelled key: name the key, never the value
+        near = difflib.get_close_matches(unknown[0], top_level, n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise ConfigError(unknown[0], NOT_SHOWN,
+                          f"is set on an unknown key; {hint}allowed keys: {', '.join(top_level)}")
+    fields = Value(values, "").object(top_level)
+
+    protect = opt(fields, "protect", Value.boolean, False)
+    environment = opt(fields, "environment", lambda v: v.string(allow_empty=True), "") or stack
+    tags = {"ManagedBy": "pulumi", "PulumiProject": project, "PulumiStack": stack,
+            "Environment": environment, **opt(fields, "tags", Value.tags, {})}
+    if len(tags) > MAX_TAGS:
+        raise ConfigError("tags", f"{len(tags)} tags",
+                          f"is what every resource would get with the program's own ({', '.join(PROGRAM_TAGS)}); "
+                          f"AWS allows {MAX_TAGS} per resource, so give at most {MAX_TAGS - len(PROGRAM_TAGS)}")
+    if "repositories" not in fields:
+        raise ConfigError("repositories", None,
+                          "is not set; list at least one repository "
+                          f"(pulumi config set --path '{project}:repositories[0].name' myapp)")
+    repo_nodes = fields["repositories"].list()
+    if not repo_nodes:
+        raise fields["repositories"].fail("is empty; list at least one repository")
+    repositories = [repository(node, protect, tags) for node in repo_nodes]
+    registry = EcrRegistryArgs(
+        repositories=repositories,
+        encryption=opt(fields, "encryption", encryption, RegistryEncryption()),
+        tags=tags,
+        protect_key=protect,
+        partition=partition_of(region_value),
+        region=region_value,
+        account=home_account,
+    )
+    domain(lambda: check_registry_args(registry), "")
+
+    # Replication rules first: the scanning configuration covers their same-account regions.
+    replication_rules: list = []
+    replica_lifecycles: dict[str, str | None] = {}
+    if "replication" in fields:
+        replication_rules, replica_lifecycles = replication_section(
+            fields["replication"], home_account, repositories, region_value, registry.partition)
+    same_account_regions = sorted({d.region for d in destinations(replication_rules) if d.account is None})
+    scanning = opt(fields, "scanning", lambda v: scanning_section(v, [None, *same_account_regions]),
+                   RegistryScanningArgs(regions=[None, *same_account_regions]))
+    domain(lambda: check_scanning_args(scanning), "scanning")
+
+    replication = None
+    if "replication" in fields:
+        profile = raw.get("aws:profile")
+        replication = EcrReplicationArgs(
+            rules=replication_rules, source_region=region_value, partition=registry.partition,
+            replica_lifecycle_policy=replica_lifecycles.pop("*", None),
+            replica_lifecycle_policies=replica_lifecycles,
+            encryption_type=registry.encryption.type, create_keys=registry.encryption.create_key,
+            scanning=scanning, tags=tags, protect_keys=protect, source_account=home_account,
+            provider_profile=profile if isinstance(profile, str) and profile else None,
+        )
+        domain(lambda: check_replication_args(replication), "replication")
+
+    cache = None
+    if "pull_through_cache" in fields:
+        secret = f"{project}:pull_through_cache" in set(secret_keys)
+        cache_rules, cache_lifecycle = cache_section(fields["pull_through_cache"], secret)
+        # The cached repositories' key is the registry's: __main__.py passes the registry's key
+        # output (a created key exists only once the registry declares it).
+        cache = PullThroughCacheArgs(
+            rules=cache_rules, region=region_value, partition=registry.partition,
+            lifecycle_policy=render_policy(cache_lifecycle) if cache_lifecycle else None,
+            encryption_type=registry.encryption.type, tags=tags, account=home_account,
+        )
+        domain(lambda: check_cache_args(cache), "pull_through_cache")
+
+    return PlatformConfig(
+        project=project, stack=stack, region=region_value, partition=registry.partition,
+        environment=environment, tags=tags, registry=registry, scanning=scanning,
+        replication=replication, cache=cache, secret_keys=frozenset(secret_keys),
+    )
+
+
+def current_config_map() -> tuple[dict[str, Any], list[str]]:
+    """The config map and secret keys the Pulumi language host gave this process."""
+    from pulumi.runtime import config as runtime_config
+
+    raw: dict[str, Any] = dict(runtime_config.get_config_env())
+    raw.update(runtime_config.CONFIG.get())
+    secret_keys = set(runtime_config.get_config_secret_keys_env())
+    secret_keys.update(k for k in raw if runtime_config.is_config_secret(k))
+    return raw, sorted(secret_keys)
+
+
+def load() -> PlatformConfig:
+    """Read and validate the running stack's configuration."""
+    raw, secret_keys = current_config_map()
+    return parse(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), secret_keys=secret_keys)
