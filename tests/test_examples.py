@@ -1,0 +1,35 @@
+"""The example stacks in examples/ are previewed (with the policy gate) like the shipped ones, so
+they cannot rot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tools.harness import ROOT
+from tools.preview import main
+
+EXAMPLES = sorted(ROOT.glob("examples/Pulumi.*.yaml"))
+
+
+def test_there_are_examples():
+    assert {p.name for p in EXAMPLES} >= {"Pulumi.minimal.yaml", "Pulumi.cross-account.yaml",
+                                          "Pulumi.cache-credentials.yaml"}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_previews_and_passes_the_gate(path, tmp_path, capsys):
+    stack = path.name[len("Pulumi."):-len(".yaml")]
+    out = tmp_path / "plan.json"
+    assert main([stack, "--config-file", str(path), "--json", str(out)]) == 0, capsys.readouterr().err
+    plan = json.loads(out.read_text())
+    assert not [v for v in plan["policy"]["violations"] if v["level"] == "mandatory"]
+    types = {r["type"] for r in plan["resources"]}
+    assert "aws:ecr/repository:Repository" in types
+    if stack == "cross-account":
+        providers = [r for r in plan["resources"] if r["type"] == "pulumi:providers:aws"]
+        assert len(providers) == 2
+    if stack == "cache-credentials":
+        versions = [r for r in plan["resources"] if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
+        assert len(versions) == 2 and all(v["inputs"]["secretString"] == "[secret]" for v in versions)
