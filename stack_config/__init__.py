@@ -36,7 +36,8 @@ from components.ecr.registry import EcrRegistryArgs, RegistryEncryption, check_r
 from components.ecr.replication import EcrReplicationArgs, check_replication_args, destinations
 from components.ecr.scanning import RegistryScanningArgs, check_scanning_args
 from components.shared.arns import ACCOUNT_RE
-from components.shared.regions import ALL_REGIONS, partition_of
+from components.shared.placement import Placement
+from components.shared.regions import ALL_REGIONS
 
 from . import schema
 from .cache import cache_section
@@ -154,14 +155,12 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     if not repo_nodes:
         raise fields["repositories"].fail("is empty; list at least one repository")
     repositories = [repository(node, protect, tags) for node in repo_nodes]
+    placement = Placement(region=region_value, account=home_account, tags=tags)
     registry = EcrRegistryArgs(
         repositories=repositories,
         encryption=opt(fields, "encryption", encryption, RegistryEncryption()),
-        tags=tags,
+        placement=placement,
         protect_key=protect,
-        partition=partition_of(region_value),
-        region=region_value,
-        account=home_account,
     )
     domain(lambda: check_registry_args(registry), "")
 
@@ -170,7 +169,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     replica_lifecycles: dict[str, str | None] = {}
     if "replication" in fields:
         replication_rules, replica_lifecycles = replication_section(
-            fields["replication"], home_account, repositories, region_value, registry.partition)
+            fields["replication"], placement, repositories)
     same_account_regions = sorted({d.region for d in destinations(replication_rules) if d.account is None})
     scanning = opt(fields, "scanning", lambda v: scanning_section(v, [None, *same_account_regions]),
                    RegistryScanningArgs(regions=[None, *same_account_regions]))
@@ -180,11 +179,11 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     if "replication" in fields:
         profile = raw.get("aws:profile")
         replication = EcrReplicationArgs(
-            rules=replication_rules, source_region=region_value, partition=registry.partition,
+            rules=replication_rules, placement=placement,
             replica_lifecycle_policy=replica_lifecycles.pop("*", None),
             replica_lifecycle_policies=replica_lifecycles,
             encryption_type=registry.encryption.type, create_keys=registry.encryption.create_key,
-            scanning=scanning, tags=tags, protect_keys=protect, source_account=home_account,
+            scanning=scanning, protect_keys=protect,
             provider_profile=profile if isinstance(profile, str) and profile else None,
         )
         domain(lambda: check_replication_args(replication), "replication")
@@ -196,14 +195,14 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         # The cached repositories' key is the registry's: __main__.py passes the registry's key
         # output (a created key exists only once the registry declares it).
         cache = PullThroughCacheArgs(
-            rules=cache_rules, region=region_value, partition=registry.partition,
+            rules=cache_rules, placement=placement,
             lifecycle_policy=render_policy(cache_lifecycle) if cache_lifecycle else None,
-            encryption_type=registry.encryption.type, tags=tags, account=home_account,
+            encryption_type=registry.encryption.type,
         )
         domain(lambda: check_cache_args(cache), "pull_through_cache")
 
     return PlatformConfig(
-        project=project, stack=stack, region=region_value, partition=registry.partition,
+        project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
         replication=replication, cache=cache, secret_keys=frozenset(secret_keys),
     )

@@ -11,6 +11,7 @@ from components.ecr.replication import (
     replicated,
 )
 from components.ecr.repository import EcrRepositoryArgs
+from components.shared.placement import Placement
 
 from . import schema
 from .registry import lifecycle
@@ -31,8 +32,8 @@ def _destination(node: Value, home_account: str | None) -> ReplicationDestinatio
     )
 
 
-def replication_section(node: Value, home_account: str | None, repositories: list[EcrRepositoryArgs],
-                 region: str, partition: str) -> tuple[list[ReplicationRule], dict[str, str | None]]:
+def replication_section(node: Value, placement: Placement, repositories: list[EcrRepositoryArgs],
+                        ) -> tuple[list[ReplicationRule], dict[str, str | None]]:
     """The rules, and the replicas' lifecycle policy per destination key (``"*"``: every one)."""
     fields = node.object(schema.keys_of("replication"))
     if "rules" not in fields:
@@ -43,12 +44,11 @@ def replication_section(node: Value, home_account: str | None, repositories: lis
         if "destinations" not in rule:
             raise ConfigError(f"{item.path}.destinations", None, "is required")
         rules.append(ReplicationRule(
-            destinations=tuple(_destination(d, home_account) for d in rule["destinations"].list()),
+            destinations=tuple(_destination(d, placement.account) for d in rule["destinations"].list()),
             filters=opt(rule, "filters", Value.strings, ()),
         ))
     # The rules themselves first: the lifecycle below is derived from what they match.
-    domain(lambda: check_replication_args(EcrReplicationArgs(
-        rules=rules, source_region=region, partition=partition, source_account=home_account)), node.path)
+    domain(lambda: check_replication_args(EcrReplicationArgs(rules=rules, placement=placement)), node.path)
     if "replica_lifecycle" in fields:
         rules_of_replicas = lifecycle(fields["replica_lifecycle"])
         return rules, {"*": render_policy(rules_of_replicas) if rules_of_replicas else None}

@@ -12,6 +12,7 @@ from components.ecr.lifecycle import LifecycleRule
 from components.ecr.registry import EcrRegistry, EcrRegistryArgs, RegistryEncryption
 from components.ecr.repository import EcrRepository, EcrRepositoryArgs, Encryption
 from components.shared.errors import InvalidValue
+from components.shared.placement import Placement
 from tests.conftest import settings_for
 from tools.harness import run_function
 
@@ -99,7 +100,8 @@ def test_lifecycle_and_policy_are_children_of_the_component():
 def test_registry_creates_a_rotating_key_and_shares_it():
     args = EcrRegistryArgs(
         repositories=[EcrRepositoryArgs(name="one"), EcrRepositoryArgs(name="two", tags={"Team": "b"})],
-        encryption=RegistryEncryption(create_key=True), tags={"Env": "t"}, protect_key=True)
+        encryption=RegistryEncryption(create_key=True), placement=Placement("eu-central-1", tags={"Env": "t"}),
+        protect_key=True)
     plan = run(lambda: EcrRegistry("reg", args))
     key = plan.one("aws:kms/key:Key", "reg-key")
     assert key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] == 30
@@ -112,7 +114,7 @@ def test_registry_creates_a_rotating_key_and_shares_it():
 
 def test_registry_uses_a_given_key_arn():
     arn = "arn:aws:kms:eu-central-1:123456789012:key/0b1f4a8e-1111-2222-3333-444455556666"
-    args = EcrRegistryArgs(repositories=[EcrRepositoryArgs(name="one")],
+    args = EcrRegistryArgs(repositories=[EcrRepositoryArgs(name="one")], placement=Placement("eu-central-1"),
                            encryption=RegistryEncryption(kms_key_arn=arn))
     plan = run(lambda: EcrRegistry("reg", args))
     assert not plan.by_type("aws:kms/key:Key")

@@ -21,6 +21,7 @@ from components.ecr.replication import (
     ReplicationRule,
 )
 from components.ecr.scanning import RegistryScanning, RegistryScanningArgs, ScanRule
+from components.shared.placement import Placement
 from tests.conftest import settings_for
 from tools.harness import run_function
 
@@ -37,8 +38,8 @@ def run(declare, account="111122223333"):
 
 def replication(*dests, filters=("myapp",), **extra):
     return EcrReplicationArgs(rules=[ReplicationRule(destinations=list(dests), filters=filters)],
-                              source_region="eu-central-1", replica_lifecycle_policy=LIFECYCLE,
-                              tags={"Team": "platform"}, **extra)
+                              placement=Placement("eu-central-1", tags={"Team": "platform"}),
+                              replica_lifecycle_policy=LIFECYCLE, **extra)
 
 
 # ------------------------------------------------------------------------------------ replication
@@ -138,7 +139,8 @@ SECRET_ARN = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:ecr-pullth
 
 
 def cache_args(*rules, **extra):
-    return PullThroughCacheArgs(rules=list(rules), region="eu-central-1", lifecycle_policy=LIFECYCLE, **extra)
+    return PullThroughCacheArgs(rules=list(rules), placement=Placement("eu-central-1"), lifecycle_policy=LIFECYCLE,
+                                **extra)
 
 
 def test_cache_rules_templates_and_outputs():

@@ -408,3 +408,20 @@ def test_pack_lists_every_policy_with_its_level():
         "ecr-no-public-principal": "mandatory", "ecr-kms-encryption": "advisory",
         "ecr-lifecycle-policy": "advisory", "k8s-no-latest-tag": "advisory",
         "k8s-image-from-ecr": "advisory", "eks-node-role-can-pull": "advisory"}
+
+
+def test_readme_policy_table_matches_the_pack():
+    """The README's table names every policy with its kind (prevents/detects) and default level."""
+    import re
+
+    from tools.harness import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| (resource|stack): [^|]+ \| [^|]+ \| (mandatory|advisory) \|",
+                      readme, re.M)
+    documented = {name: (kind, level) for name, kind, level in rows}
+    actual = {p.name: ("resource" if isinstance(p, cp.ResourceValidationPolicy) else "stack",
+                       p.enforcement_level.value) for p in cp.POLICIES}
+    assert documented == actual
+    for policy in cp.POLICIES:
+        assert policy.description and policy.description.endswith("."), policy.name

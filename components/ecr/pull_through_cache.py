@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from .. import token
 from ..shared.errors import InvalidValue
+from ..shared.placement import Placement
 from .templates import TemplateEncryption, creation_template, template_role
 
 
@@ -93,17 +94,13 @@ class CacheRule:
 @dataclass
 class PullThroughCacheArgs:
     rules: Sequence[CacheRule]
-    region: str
-    """The stack's region (a credential secret must be in it)."""
-    partition: str = "aws"
+    placement: Placement
+    """The registry: its region and account (a credential secret must be in both) and tags."""
     lifecycle_policy: str | None = None
     """Lifecycle policy JSON for cached repositories."""
     encryption_type: str = "KMS"
     kms_key: pulumi.Input[str] | None = None
     """A KMS key in the registry's region for cached repositories (None: aws/ecr)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    account: str | None = None
-    """The registry's account, when known before deployment (a credential secret must be in it)."""
 
 
 def check_cache_args(args: PullThroughCacheArgs) -> None:
@@ -148,14 +145,14 @@ def check_cache_args(args: PullThroughCacheArgs) -> None:
                 raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
                                    "is not the ARN of a Secrets Manager secret whose name starts with "
                                    f"{SECRET_PREFIX}")
-            if match["region"] != args.region:
+            if match["region"] != args.placement.region:
                 raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
                                    f"is in {match['region']}; ECR reads the secret only in the registry's "
-                                   f"region {args.region}")
-            if args.account is not None and match["account"] != args.account:
+                                   f"region {args.placement.region}")
+            if args.placement.account is not None and match["account"] != args.placement.account:
                 raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
                                    f"is a secret of account {match['account']}; ECR reads the secret only in "
-                                   f"the registry's account {args.account}")
+                                   f"the registry's account {args.placement.account}")
         elif creds.username is None or creds.access_token is None:
             missing = "username" if creds.username is None else "access_token"
             raise InvalidValue(f"{where}.credentials.{missing}", None,
@@ -213,13 +210,13 @@ class PullThroughCache(pulumi.ComponentResource):
         check_cache_args(args)
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        dns = "amazonaws.com.cn" if args.partition == "aws-cn" else "amazonaws.com"
-        self.registry_host = account.apply(lambda a: f"{a}.dkr.ecr.{args.region}.{dns}")
+        dns = args.placement.dns_suffix
+        self.registry_host = account.apply(lambda a: f"{a}.dkr.ecr.{args.placement.region}.{dns}")
         self._rules = list(args.rules)
 
         encryption = TemplateEncryption(type=args.encryption_type, kms_key=args.kms_key)
-        role = template_role(name, account, args.partition,
-                             [args.kms_key] if args.kms_key is not None else [], args.tags, child)
+        role = template_role(name, account, args.placement.partition,
+                             [args.kms_key] if args.kms_key is not None else [], args.placement.tags, child)
         self.url_prefixes = {}
         self.upstream_prefixes = {}
         for rule in args.rules:
@@ -235,7 +232,7 @@ class PullThroughCache(pulumi.ComponentResource):
                 tag_mutability="MUTABLE",
                 encryption=encryption,
                 lifecycle_policy=args.lifecycle_policy,
-                tags=args.tags,
+                tags=args.placement.tags,
                 role_arn=role.arn,
                 region=None,
                 opts=child,
@@ -259,7 +256,7 @@ class PullThroughCache(pulumi.ComponentResource):
                 self.upstream_prefixes[host] = self.url_prefixes[prefix]
         prefixes = [r.repository_prefix for r in args.rules]
         self.puller_policy = account.apply(
-            lambda a: puller_policy(a, args.region, args.partition, prefixes))
+            lambda a: puller_policy(a, args.placement.region, args.placement.partition, prefixes))
         self.register_outputs({"url_prefixes": self.url_prefixes, "upstream_prefixes": self.upstream_prefixes,
                                "puller_policy": self.puller_policy})
 
@@ -281,7 +278,7 @@ class PullThroughCache(pulumi.ComponentResource):
             # ECR only reads secrets whose names start with ecr-pullthroughcache/.
             name_prefix=f"{SECRET_PREFIX}{rule.repository_prefix.replace('/', '-')}-",
             description=f"Credentials ECR uses to pull from {rule.upstream_url}",
-            tags=dict(args.tags) or None,
+            tags=dict(args.placement.tags) or None,
             opts=opts,
         )
         version = aws.secretsmanager.SecretVersion(

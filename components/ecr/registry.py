@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import pulumi
@@ -12,6 +12,7 @@ from .. import token
 from ..shared.arns import check_kms_key_arn
 from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key
+from ..shared.placement import Placement
 from .repository import EcrRepository, EcrRepositoryArgs, Encryption
 
 
@@ -34,19 +35,12 @@ class EcrRegistryArgs:
 
     repositories: Sequence[EcrRepositoryArgs]
     """One entry per repository; each keeps its own settings."""
+    placement: Placement
+    """The registry's region, account and tags (a given key must be in its region and account)."""
     encryption: RegistryEncryption = field(default_factory=RegistryEncryption)
     """Encryption applied to every repository."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags added to every resource the component creates."""
     protect_key: bool = False
     """Protect the created KMS key (deleting it would make every image unreadable)."""
-    partition: str = "aws"
-    """ARN partition of the account, for principals named by account ID."""
-    region: str | None = None
-    """The registry's region (the provider's). Checks a given key's region; None: not checked, and
-    a created key's policy asks AWS for the region."""
-    account: str | None = None
-    """The registry's account, when known before deployment. Checks a given key's account."""
 
 
 def check_registry_args(args: EcrRegistryArgs) -> None:
@@ -60,7 +54,7 @@ def check_registry_args(args: EcrRegistryArgs) -> None:
         raise InvalidValue(f"encryption.{key}", getattr(enc, key),
                            f"needs encryption type KMS, not {enc.type}")
     if enc.kms_key_arn is not None:
-        check_kms_key_arn("encryption.kms_key_arn", enc.kms_key_arn, region=args.region, account=args.account)
+        check_kms_key_arn("encryption.kms_key_arn", enc.kms_key_arn, region=args.placement.region, account=args.placement.account)
     seen: dict[str, int] = {}
     for i, repo in enumerate(args.repositories):
         if repo.name in seen:
@@ -87,12 +81,12 @@ class EcrRegistry(pulumi.ComponentResource):
         self.kms_key_arn = None
         self.key: aws.kms.Key | None = None
         if args.encryption.create_key:
-            region = args.region or aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
             self.key = key = ecr_key(
                 f"{name}-key",
                 description=f"ECR image encryption for {pulumi.get_project()}/{pulumi.get_stack()}",
-                account=identity.account_id, partition=args.partition, region=region, declare_region=None,
-                tags=args.tags, protect=args.protect_key, opts=pulumi.ResourceOptions(parent=self),
+                account=identity.account_id, partition=args.placement.partition, region=args.placement.region,
+                declare_region=None,
+                tags=args.placement.tags, protect=args.protect_key, opts=pulumi.ResourceOptions(parent=self),
             )
             kms_key = key.arn
             self.kms_key_arn = key.arn
@@ -102,9 +96,9 @@ class EcrRegistry(pulumi.ComponentResource):
         encryption = Encryption(type=args.encryption.type, kms_key=kms_key)
         self.repositories = {}
         for repo in args.repositories:
-            repo_args = replace(repo, encryption=encryption, tags={**args.tags, **repo.tags})
+            repo_args = replace(repo, encryption=encryption, tags={**args.placement.tags, **repo.tags})
             self.repositories[repo.name] = EcrRepository(
-                f"{name}-{repo.name}", repo_args, partition=args.partition,
+                f"{name}-{repo.name}", repo_args, partition=args.placement.partition,
                 opts=pulumi.ResourceOptions(parent=self),
             )
 

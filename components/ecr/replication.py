@@ -24,6 +24,7 @@ from .. import token
 from ..shared.arns import ACCOUNT_RE, ROLE_ARN_RE, check_kms_key_arn
 from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key
+from ..shared.placement import Placement
 from ..shared.regions import ALL_REGIONS, partition_of
 from .scanning import RegistryScanning, RegistryScanningArgs
 from .templates import TemplateEncryption, creation_template, template_role
@@ -63,9 +64,9 @@ class ReplicationRule:
 @dataclass
 class EcrReplicationArgs:
     rules: Sequence[ReplicationRule]
-    source_region: str
-    """The stack's region (a destination may not be this region in this account)."""
-    partition: str = "aws"
+    placement: Placement
+    """The source registry: its region (a destination may not be this region in this account),
+    partition, account (checks destination keys) and tags."""
     replica_lifecycle_policy: str | None = None
     """Lifecycle policy JSON the replicas get (the source's), in destinations not named in
     ``replica_lifecycle_policies``."""
@@ -77,11 +78,8 @@ class EcrReplicationArgs:
     scanning: RegistryScanningArgs = field(default_factory=RegistryScanningArgs)
     """Scanning to declare in cross-account destinations (same-account regions are the
     registry scanning component's)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
     protect_keys: bool = False
     """Protect created keys (deleting one makes its replicas unreadable)."""
-    source_account: str | None = None
-    """This registry's account, when known before deployment (checks destination keys)."""
     provider_profile: str | None = None
     """The shared-config profile the stack's own AWS provider uses (``aws:profile``). An explicit
     provider inherits no ``aws:*`` setting, so cross-account providers get it from here to find the
@@ -113,13 +111,13 @@ def check_replication_args(args: EcrReplicationArgs) -> None:
             if dest.region not in ALL_REGIONS:
                 raise InvalidValue(f"{where}.region", dest.region,
                                    "is not an AWS region where ECR is offered (e.g. eu-west-1)")
-            if partition_of(dest.region) != args.partition:
+            if partition_of(dest.region) != args.placement.partition:
                 raise InvalidValue(f"{where}.region", dest.region,
                                    f"is in the {partition_of(dest.region)} partition; ECR replicates only "
-                                   f"within the source's partition ({args.partition})")
+                                   f"within the source's partition ({args.placement.partition})")
             if dest.account is not None and not ACCOUNT_RE.match(dest.account):
                 raise InvalidValue(f"{where}.account", dest.account, "is not a 12-digit AWS account ID")
-            if dest.account is None and dest.region == args.source_region:
+            if dest.account is None and dest.region == args.placement.region:
                 raise InvalidValue(f"{where}.region", dest.region,
                                    "is the source region in the source account; a registry cannot "
                                    "replicate to itself")
@@ -135,7 +133,7 @@ def check_replication_args(args: EcrReplicationArgs) -> None:
                                        f"is not a role of the destination account {dest.account}")
             if dest.kms_key_arn is not None:
                 check_kms_key_arn(f"{where}.kms_key_arn", dest.kms_key_arn, region=dest.region,
-                                  account=dest.account or args.source_account)
+                                  account=dest.account or args.placement.account)
         if len(rule.filters) > MAX_FILTERS:
             raise InvalidValue(f"rules[{i}].filters", f"{len(rule.filters)} filters",
                                f"is more than the {MAX_FILTERS} AWS allows")
@@ -195,8 +193,8 @@ class EcrReplication(pulumi.ComponentResource):
         for dest in same_account:
             keys[dest.key] = self._key(f"{name}-{dest.key}-key", dest, args, account, child, ready)
         if same_account:
-            role = template_role(f"{name}", account, args.partition,
-                                 [k for k in keys.values() if k is not None], args.tags, child)
+            role = template_role(f"{name}", account, args.placement.partition,
+                                 [k for k in keys.values() if k is not None], args.placement.tags, child)
             ready += [role.role, role.policy]
             for dest in same_account:
                 ready.append(self._template(f"{name}-{dest.key}-template", dest, args, keys[dest.key],
@@ -206,7 +204,7 @@ class EcrReplication(pulumi.ComponentResource):
         for dest in destinations(args.rules):
             if dest.account is None:
                 continue
-            policy = account.apply(lambda acct, d=dest: registry_policy_document(acct, d, args.partition))
+            policy = account.apply(lambda acct, d=dest: registry_policy_document(acct, d, args.placement.partition))
             if dest.assume_role_arn is None:
                 pulumi.log.warn(
                     f"replication to account {dest.account} ({dest.region}): that registry must allow "
@@ -241,8 +239,8 @@ class EcrReplication(pulumi.ComponentResource):
             key = ecr_key(
                 name,
                 description=f"ECR replicas in {dest.region} for {pulumi.get_project()}/{pulumi.get_stack()}",
-                account=dest.account or account, partition=args.partition, region=dest.region,
-                declare_region=dest.region, tags=args.tags, protect=args.protect_keys, opts=opts,
+                account=dest.account or account, partition=args.placement.partition, region=dest.region,
+                declare_region=dest.region, tags=args.placement.tags, protect=args.protect_keys, opts=opts,
             )
             ready.append(key)
             return key.arn
@@ -261,7 +259,7 @@ class EcrReplication(pulumi.ComponentResource):
             tag_mutability="IMMUTABLE",
             encryption=encryption,
             lifecycle_policy=args.replica_lifecycle_policies.get(dest.key, args.replica_lifecycle_policy),
-            tags=args.tags,
+            tags=args.placement.tags,
             role_arn=role_arn,
             region=dest.region,
             opts=opts,
@@ -293,8 +291,8 @@ class EcrReplication(pulumi.ComponentResource):
             # other replication and cache into that registry.
             opts=pulumi.ResourceOptions.merge(in_dest, pulumi.ResourceOptions(retain_on_delete=True)))]
         key = self._key(f"{prefix}-key", dest, args, dest.account, in_dest, ready)
-        role = template_role(prefix, dest.account, args.partition, [key] if key is not None else [],
-                             args.tags, in_dest)
+        role = template_role(prefix, dest.account, args.placement.partition, [key] if key is not None else [],
+                             args.placement.tags, in_dest)
         ready += [role.role, role.policy, self._template(f"{prefix}-template", dest, args, key, role.arn, in_dest)]
         ready.append(RegistryScanning(f"{prefix}-scanning", RegistryScanningArgs(
             scan_type=args.scanning.scan_type, rules=args.scanning.rules, regions=[None],

@@ -1,0 +1,96 @@
+"""Kubernetes workload policies (advisory): no ``latest`` tag, images from this platform's ECR
+pinned by digest."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+
+from support import WORKLOADS, get, known, resource_policy
+
+_ECR_IMAGE_RE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repo>[^@:]+)"
+    r"(?::(?P<tag>[\w.-]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
+
+
+def _containers(props: Any) -> Iterator[tuple[str, Any]]:
+    """(kind/name, image) of every container and init container of a workload's pod template."""
+    spec = get(props, "spec", "template", "spec")
+    for kind in ("initContainers", "containers"):
+        for container in get(spec, kind) or []:
+            yield f"{kind[:-1]} {get(container, 'name')}", get(container, "image")
+
+
+def _image_tag(image: str) -> tuple[str | None, str | None]:
+    """(tag, digest) of an image reference; the tag is None when absent."""
+    digest = None
+    if "@" in image:
+        image, digest = image.split("@", 1)
+    last = image.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else None
+    return tag, digest
+
+
+@resource_policy(
+    name="k8s-no-latest-tag",
+    description="Kubernetes workloads do not run images by the 'latest' tag (or no tag).",
+    level=EnforcementLevel.ADVISORY,
+    types=WORKLOADS,
+)
+def k8s_no_latest_tag(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    for where, image in _containers(args.props):
+        if not isinstance(image, str) or not known(image):
+            continue
+        tag, digest = _image_tag(image)
+        if digest:
+            continue
+        if tag is None or tag == "latest":
+            report_violation(f"{args.name}: {where} runs {image}, which resolves to whatever "
+                             "'latest' points at when the node pulls; pin a version tag or digest.")
+
+
+@resource_policy(
+    name="k8s-image-from-ecr",
+    description="Kubernetes workloads run images from this platform's ECR, pinned by digest.",
+    level=EnforcementLevel.ADVISORY,
+    types=WORKLOADS,
+    config_schema=PolicyConfigSchema(properties={
+        "accountIds": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[0-9]{12}$"},
+            "default": [],
+            "description": "Accounts whose ECR registries workloads may pull from; empty means "
+                           "any private ECR registry.",
+        },
+        "requireDigest": {
+            "type": "boolean",
+            "default": True,
+            "description": "Require images pinned by digest (@sha256:...).",
+        },
+    }),
+)
+def k8s_image_from_ecr(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    config = args.get_config() or {}
+    accounts = list(config.get("accountIds", []))
+    require_digest = bool(config.get("requireDigest", True))
+    for where, image in _containers(args.props):
+        if not isinstance(image, str) or not known(image):
+            continue
+        match = _ECR_IMAGE_RE.match(image)
+        if match is None:
+            report_violation(f"{args.name}: {where} runs {image}, which is not in a private ECR "
+                             "registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO); push it to ECR "
+                             "or pull it through the ECR pull-through cache.")
+        elif accounts and match["account"] not in accounts:
+            report_violation(f"{args.name}: {where} pulls from account {match['account']}'s ECR; "
+                             f"this pack allows {', '.join(accounts)}.")
+        elif require_digest and not match["digest"]:
+            report_violation(f"{args.name}: {where} runs {image} by tag; pin it by digest "
+                             "(REPO@sha256:...) so every node runs the image that was scanned.")
+
+
+POLICIES = [k8s_no_latest_tag, k8s_image_from_ecr]

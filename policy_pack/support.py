@@ -1,0 +1,138 @@
+"""What every policy of the pack shares: the type tokens, reading the engine's property map
+without tripping on values unknown during preview, and the two ways to declare a policy.
+
+``resource_policy(types=...)`` is a resource validation policy that runs only for those types
+and skips a resource whose judged value is unknown; ``stack_policy`` runs once over the stack,
+and ``per_resource`` applies a check to each resource of some types, skipping the one whose value
+is unknown. Neither repeats the type filter or the unknown handling in the policy itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
+
+PACK_NAME = "container-platform-policies"
+
+# Type tokens, by family.
+REPOSITORY = "aws:ecr/repository:Repository"
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
+SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
+AWS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+             "kubernetes:apps/v1:DaemonSet")
+
+UNKNOWNS = frozenset({UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE,
+                      UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE})
+
+ResourceCheck = Callable[[ResourceValidationArgs, ReportViolation], None]
+StackCheck = Callable[[StackValidationArgs, ReportViolation], None]
+
+
+def known(value: Any) -> bool:
+    return not (isinstance(value, str) and value in UNKNOWNS)
+
+
+def get(props: Any, *path: str | int) -> Any:
+    """A nested property, or None when absent; raises UnknownValueError when unknown."""
+    value = props
+    for key in path:
+        if value is None:
+            return None
+        if isinstance(key, int):
+            is_list = isinstance(value, Sequence) and not isinstance(value, str)
+            value = value[key] if is_list and len(value) > key else None
+        else:
+            value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
+def label(resource_type: str, props: Any, name: str) -> str:
+    """How a message names a resource: its AWS name (or prefix) when known, else its Pulumi name."""
+    try:
+        aws_name = get(props, "name") or get(props, "prefix") or get(props, "repository")
+    except UnknownValueError:
+        aws_name = None
+    kind = resource_type.split(":")[-1]
+    return f'{kind} "{aws_name}"' if isinstance(aws_name, str) else f'{kind} {name}'
+
+
+def resource_policy(*, name: str, description: str, level: EnforcementLevel, types: Iterable[str],
+                    config_schema: PolicyConfigSchema | None = None,
+                    ) -> Callable[[ResourceCheck], ResourceValidationPolicy]:
+    """Declare a resource policy for ``types``; the check never sees another type, and a value
+    unknown during preview ends the check for that resource without a violation."""
+    wanted = frozenset(types)
+
+    def declare(check: ResourceCheck) -> ResourceValidationPolicy:
+        def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+            if args.resource_type not in wanted:
+                return
+            try:
+                check(args, report_violation)
+            except UnknownValueError:
+                return
+
+        policy = ResourceValidationPolicy(name=name, description=description, enforcement_level=level,
+                                          validate=validate, config_schema=config_schema)
+        policy.types = wanted
+        policy.check = check
+        return policy
+
+    return declare
+
+
+def stack_policy(*, name: str, description: str, level: EnforcementLevel,
+                 config_schema: PolicyConfigSchema | None = None,
+                 ) -> Callable[[StackCheck], StackValidationPolicy]:
+    """Declare a stack policy: for what needs several resources at once (it detects rather than
+    prevents during ``pulumi up``)."""
+
+    def declare(check: StackCheck) -> StackValidationPolicy:
+        policy = StackValidationPolicy(name=name, description=description, enforcement_level=level,
+                                       validate=check, config_schema=config_schema)
+        policy.check = check
+        return policy
+
+    return declare
+
+
+def per_resource(args: StackValidationArgs, types: Iterable[str],
+                 check: Callable[[PolicyResource], None]) -> None:
+    """Run ``check`` on each resource of ``types``; a resource with an unknown value is skipped."""
+    wanted = frozenset(types)
+    for res in args.resources:
+        if res.resource_type in wanted:
+            try:
+                check(res)
+            except UnknownValueError:
+                continue
+
+
+def of_type(args: StackValidationArgs, *types: str) -> list[PolicyResource]:
+    return [r for r in args.resources if r.resource_type in types]
