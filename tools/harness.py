@@ -26,7 +26,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import engine_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from components.shared.regions import ALL_REGIONS, dns_suffix, partition_of
@@ -45,6 +45,11 @@ DEFAULT_ACCOUNT = "123456789012"
 
 class StackFileError(Exception):
     """A stack file that cannot be read (missing, not YAML, wrong shape)."""
+
+
+class EngineError(Exception):
+    """What a provider plugin would refuse during ``pulumi preview``/``up`` (the harness repeats
+    the checks the mocks would otherwise skip, e.g. pulumi-eks's own input rules)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,6 +129,85 @@ def load_stack(stack: str, config_file: Path | None = None, root: Path = ROOT) -
 # Mocks: plausible provider answers.
 
 
+_EC2_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc", "aws:ec2/subnet:Subnet": "subnet", "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/routeTable:RouteTable": "rtb", "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat", "aws:ec2/eip:Eip": "eipalloc", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl", "aws:ec2/route:Route": "r", "aws:ec2/routeTableAssociation:RouteTableAssociation":
+    "rtbassoc", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+}
+# pulumi-eks's components run in the eks plugin: under mocks only the component registers, so the
+# harness answers with the outputs a program reads and repeats the plugin's own input checks.
+REMOTE_COMPONENTS = ("eks:index:Cluster", "eks:index:ManagedNodeGroup")
+CHILD_REF = "__harness_child__"  # marks an output the monitor turns into a resource reference
+
+
+def _truthy(value: Any) -> bool:
+    return value not in (None, False, [], {}, "")
+
+
+def check_eks_cluster(inputs: Mapping[str, Any]) -> None:
+    """pulumi-eks's own checks on a Cluster's inputs (nodejs/eks/cluster.ts), as EngineError."""
+    mode = inputs.get("authenticationMode") or "CONFIG_MAP"
+    if mode == "API":
+        for key in ("instanceRoles", "roleMappings", "userMappings"):
+            if _truthy(inputs.get(key)):
+                raise EngineError(f"eks:index:Cluster: {key} cannot be used with authenticationMode API; "
+                                  "use accessEntries (EKS adds managed node group roles itself)")
+    if _truthy(inputs.get("accessEntries")) and mode not in ("API", "API_AND_CONFIG_MAP"):
+        raise EngineError("eks:index:Cluster: accessEntries need authenticationMode API or API_AND_CONFIG_MAP")
+    if _truthy(inputs.get("publicAccessCidrs")) and inputs.get("endpointPublicAccess") is False:
+        raise EngineError("eks:index:Cluster: publicAccessCidrs need endpointPublicAccess")
+
+
+def check_eks_node_group(inputs: Mapping[str, Any]) -> None:
+    """pulumi-eks's own checks on a ManagedNodeGroup's inputs (nodejs/eks/nodes/nodegroup.ts)."""
+    if _truthy(inputs.get("nodeRole")) == _truthy(inputs.get("nodeRoleArn")):
+        raise EngineError("eks:index:ManagedNodeGroup: provide exactly one of nodeRole or nodeRoleArn")
+    if not _truthy(inputs.get("cluster")):
+        raise EngineError("eks:index:ManagedNodeGroup: cluster is required")
+    scaling = inputs.get("scalingConfig") or {}
+    if scaling and not scaling.get("minSize", 0) <= scaling.get("desiredSize", 0) <= scaling.get("maxSize", 0):
+        raise EngineError("eks:index:ManagedNodeGroup: scalingConfig needs minSize <= desiredSize <= maxSize")
+
+
+def remote_outputs(typ: str, name: str, inputs: Mapping[str, Any], acct: str, region: str, partition: str,
+                   dns: str) -> dict:
+    """The outputs a pulumi-eks component would have (children as resource references)."""
+    if typ == "eks:index:ManagedNodeGroup":
+        check_eks_node_group(inputs)
+        return {"nodeGroup": {CHILD_REF: {"type": "aws:eks/nodeGroup:NodeGroup", "name": f"{name}-nodeGroup",
+                                          "state": {"nodeGroupName": f"{name}", "status": "ACTIVE"}}}}
+    check_eks_cluster(inputs)
+    cluster = inputs.get("name") or name
+    endpoint = f"https://{hashlib.sha1(cluster.encode()).hexdigest()[:32].upper()}.gr7.{region}.eks.{dns}"
+    issuer = f"https://oidc.eks.{region}.{dns}/id/{hashlib.sha1(name.encode()).hexdigest()[:32].upper()}"
+    sg = f"sg-{hashlib.sha1(f'{cluster}/cluster'.encode()).hexdigest()[:17]}"
+    kubeconfig = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "aws",
+        "clusters": [{"name": "kubernetes", "cluster": {"server": endpoint, "certificate-authority-data": "LS0t"}}],
+        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+        "users": [{"name": "aws", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster, "--output", "json"]}}}],
+    }
+    return {
+        "kubeconfig": kubeconfig, "kubeconfigJson": json.dumps(kubeconfig),
+        "oidcIssuer": issuer.removeprefix("https://"),
+        "oidcProviderArn": f"arn:{partition}:iam::{acct}:oidc-provider/{issuer.removeprefix('https://')}",
+        "oidcProviderUrl": issuer, "clusterSecurityGroupId": sg, "nodeSecurityGroupId": sg.replace("sg-", "sg-0"),
+        "eksCluster": {CHILD_REF: {"type": "aws:eks/cluster:Cluster", "name": f"{name}-eksCluster", "state": {
+            "name": cluster, "arn": f"arn:{partition}:eks:{region}:{acct}:cluster/{cluster}",
+            "endpoint": endpoint, "version": inputs.get("version"), "status": "ACTIVE",
+            "vpcConfig": {"clusterSecurityGroupId": sg, "endpointPrivateAccess": inputs.get("endpointPrivateAccess"),
+                          "endpointPublicAccess": inputs.get("endpointPublicAccess"),
+                          "publicAccessCidrs": inputs.get("publicAccessCidrs") or [],
+                          "subnetIds": inputs.get("privateSubnetIds") or [], "vpcId": inputs.get("vpcId")},
+        }}},
+    }
+
+
 def _stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
 
@@ -181,6 +265,20 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return arn, {**inputs, "name": name, "arn": arn, "region": region}
         if typ.startswith("aws:ecr/"):
             return f"{args.name}-{suffix}", {**inputs, "registryId": acct, "region": region}
+        if typ in _EC2_ID_PREFIXES:
+            hexid = hashlib.sha1(f"{acct}/{region}/{typ}/{args.name}".encode()).hexdigest()[:17]
+            id_ = f"{_EC2_ID_PREFIXES[typ]}-{hexid}"
+            extra = {"arn": f"arn:{partition}:ec2:{region}:{acct}:{_EC2_ID_PREFIXES[typ]}/{id_}"}
+            if typ == "aws:ec2/vpc:Vpc":
+                extra["defaultSecurityGroupId"] = f"sg-{hexid}"
+            return id_, {**inputs, **extra, "region": region}
+        if typ == "aws:cloudwatch/logGroup:LogGroup":
+            name = inputs.get("name") or f"{args.name}-{suffix}"
+            return name, {**inputs, "name": name, "arn": f"arn:{partition}:logs:{region}:{acct}:log-group:{name}"}
+        if typ == "pulumi:providers:kubernetes":
+            return f"{args.name}-{suffix}", inputs
+        if typ in REMOTE_COMPONENTS:
+            return "", remote_outputs(typ, args.name, inputs, acct, region, partition, dns)
         return f"{args.name}-{suffix}", inputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
@@ -251,6 +349,9 @@ class PlannedResource:
     inputs: dict
     retain_on_delete: bool = False
     delete_before_replace: bool = False
+    remote: bool = False
+    """A multi-language component (pulumi-eks): its children are created by its plugin in a real
+    run and are not in the offline plan."""
     dependencies: list[str] = field(default_factory=list)
     """Every URN the engine would wait for before this registration (explicit ``depends_on``
     and the resources its inputs come from; a component stands for its children)."""
@@ -266,8 +367,8 @@ class PlannedResource:
 
     def to_json(self) -> dict:
         return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
-                "custom": self.custom, "provider": self.provider, "protect": self.protect,
-                "dependencies": self.dependencies,
+                "custom": self.custom, "remote": self.remote, "provider": self.provider,
+                "protect": self.protect, "dependencies": self.dependencies,
                 "options": {"deleteBeforeReplace": self.delete_before_replace,
                             "retainOnDelete": self.retain_on_delete},
                 "inputs": self.inputs}
@@ -322,7 +423,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             urn=urn, type=request.type, name=request.name, parent=request.parent or None,
             custom=bool(request.custom), provider=provider, protect=bool(request.protect),
             inputs=_plain(wire_inputs), retain_on_delete=bool(request.retainOnDelete),
-            delete_before_replace=bool(request.deleteBeforeReplace),
+            delete_before_replace=bool(request.deleteBeforeReplace), remote=bool(request.remote),
             dependencies=sorted(set(request.dependencies)),
         )
         with self._lock:
@@ -333,12 +434,29 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             typ=request.type, name=request.name, inputs=wire_inputs, provider=request.provider,
             resource_id=request.importId, custom=bool(request.custom),
         ))
+        state = self._children(urn, state)
         outputs = struct_pb2.Struct()
         outputs.update(state)
         planned._outputs = outputs
         with self._lock:
             self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=outputs)
+
+    def _children(self, parent: str, state: dict) -> dict:
+        """Turn a remote component's child markers into resource references the SDK resolves with
+        ``pulumi:pulumi:getResource`` (answered from ``self.resources``)."""
+        out = {}
+        for key, value in state.items():
+            if isinstance(value, dict) and CHILD_REF in value:
+                child = value[CHILD_REF]
+                parent_type = parent.split("::")[2]
+                urn = f"{parent.rsplit('::', 2)[0]}::{parent_type}${child['type']}::{child['name']}"
+                child_id = f"{child['name']}-id"
+                with self._lock:
+                    self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, child_id, child["state"])
+                value = {SIG_KEY: RESOURCE_SIG, "urn": urn, "id": child_id, "packageVersion": ""}
+            out[key] = value
+        return out
 
     def RegisterResourceOutputs(self, request):  # noqa: N802
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
@@ -350,12 +468,27 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 # Running the program.
 
 
+class RecordingEngine(pulumi_mocks.MockEngine):
+    """Keeps the warnings the program logs (``pulumi.log.warn``), as the CLI shows them."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.warnings: list[str] = []
+
+    def Log(self, request):  # noqa: N802
+        if request.severity >= engine_pb2.WARNING:
+            self.warnings.append(request.message)
+        else:
+            super().Log(request)
+
+
 @dataclass
 class Plan:
     project: str
     stack: str
     resources: list[PlannedResource]
     outputs: dict
+    warnings: list[str] = field(default_factory=list)
 
     def by_type(self, typ: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == typ]
@@ -369,7 +502,8 @@ class Plan:
 
     def to_json(self) -> dict:
         return {"project": self.project, "stack": self.stack,
-                "resources": [r.to_json() for r in self.resources], "outputs": self.outputs}
+                "resources": [r.to_json() for r in self.resources], "outputs": self.outputs,
+                "warnings": self.warnings}
 
 
 def _ordered(planned: Mapping[str, PlannedResource]) -> list[PlannedResource]:
@@ -400,6 +534,7 @@ def run_function(settings: StackSettings, program: Callable[[], Any],
     """
     mocks = mocks or PlatformMocks(settings.account, settings.region)
     monitor = RecordingMonitor(mocks)
+    engine = RecordingEngine()
     with _RUN_LOCK:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
@@ -407,7 +542,7 @@ def run_function(settings: StackSettings, program: Callable[[], Any],
             pulumi_settings.configure(pulumi_mocks.MockSettings(
                 monitor=monitor,
                 monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-                engine=pulumi_mocks.MockEngine(None),
+                engine=engine,
                 project=settings.project,
                 stack=settings.stack,
                 dry_run=False,
@@ -424,7 +559,8 @@ def run_function(settings: StackSettings, program: Callable[[], Any],
             loop.close()
             asyncio.set_event_loop(None)
     return Plan(project=settings.project, stack=settings.stack,
-                resources=_ordered(monitor.planned), outputs=monitor.stack_outputs)
+                resources=_ordered(monitor.planned), outputs=monitor.stack_outputs,
+                warnings=sorted(set(engine.warnings)))
 
 
 def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",

@@ -82,12 +82,17 @@ def _render(plan: Plan, out: TextIO) -> None:
         depth[res.urn] = level
         pad = "    " * level
         marks = [m for m, on in (("protected", res.protect), ("retained on delete", res.retain_on_delete),
-                                 ("component", not res.custom)) if on]
+                                 ("remote component: its children are planned by its plugin", res.remote),
+                                 ("component", not res.custom and not res.remote)) if on]
         if res.provider:
             marks.append(f"provider {res.provider.split('::')[-1]}")
         suffix = f"  [{', '.join(marks)}]" if marks else ""
         print(f"{pad}+ {res.type}  {res.name}{suffix}", file=out)
         _render_inputs(res, pad + "      ", out)
+    if plan.warnings:
+        print("\nWarnings:", file=out)
+        for warning in plan.warnings:
+            print(f"    warning: {warning}", file=out)
     print("\nOutputs:", file=out)
     for key, value in _flatten(plan.outputs):
         print(f"    {key}: {_show(value)}", file=out)

@@ -1,0 +1,216 @@
+"""``EksCluster``: an EKS control plane (pulumi-eks ``eks.Cluster``) for private nodes.
+
+API authentication with access entries for the cluster admins the stack names (EKS adds the node
+role's entry itself), the private endpoint always on and a public one only for listed CIDRs,
+Kubernetes secrets encrypted with KMS, control-plane logs in a log group the component creates
+first (so it has a retention and a key; EKS would create one that never expires), no default node
+group, standard support unless the stack asks for extended. A Kubernetes provider built from the
+cluster's kubeconfig is ready for workloads.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+
+from .. import token
+from ..shared.arns import ROLE_ARN_RE, check_kms_key_arn
+from ..shared.errors import InvalidValue
+from ..shared.kms import ecr_key, eks_key_policy
+from ..shared.placement import Placement
+from .network import LOG_RETENTION_DAYS, EksNetwork
+from .versions import DEFAULT_VERSION, EXTENDED, STANDARD, VERSIONS
+
+UPGRADE_POLICIES = ("STANDARD", "EXTENDED")
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
+# EKS access policies (arn:PARTITION:eks::aws:cluster-access-policy/NAME).
+ACCESS_POLICIES = {"cluster-admin": "AmazonEKSClusterAdminPolicy", "admin": "AmazonEKSAdminPolicy",
+                   "edit": "AmazonEKSEditPolicy", "view": "AmazonEKSViewPolicy"}
+_NAME_RE = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}\Z")  # EKS CreateCluster name
+_NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+
+
+@dataclass(frozen=True)
+class ClusterAdmin:
+    """An IAM role that administers the cluster through an EKS access entry."""
+
+    role_arn: str
+    access: str = "cluster-admin"
+    """``cluster-admin`` (whole cluster), or ``admin``/``edit``/``view`` in ``namespaces``."""
+    namespaces: Sequence[str] = ()
+
+
+@dataclass
+class EksClusterArgs:
+    placement: Placement
+    network: EksNetwork
+    """Where the control plane's network interfaces and the nodes go (its private subnets)."""
+    name: str
+    """The EKS cluster name (explicit: two stacks never collide, and the log group is named by it)."""
+    version: str = DEFAULT_VERSION
+    upgrade_policy: str = "STANDARD"
+    """STANDARD, or EXTENDED to stay on a version past standard support (billed higher per hour)."""
+    admins: Sequence[ClusterAdmin] = ()
+    public_access_cidrs: Sequence[str] = ()
+    """A public API endpoint for these CIDRs only; none: private endpoint only."""
+    secrets_key_arn: str | None = None
+    """A KMS key for Kubernetes secrets and the log group; None: the component creates one."""
+    log_types: Sequence[str] = REQUIRED_LOG_TYPES
+    log_retention_days: int = 90
+    deletion_protection: bool = False
+    protect: bool = False
+    """Protect the cluster, its key and log group (``protect`` and ``retain_on_delete``)."""
+    account: str | None = field(default=None)
+
+
+def check_cluster_args(args: EksClusterArgs) -> None:
+    """Raise ``InvalidValue`` (path relative to ``cluster``)."""
+    if not isinstance(args.name, str) or not _NAME_RE.match(args.name):
+        raise InvalidValue("name", args.name, "is not an EKS cluster name (1-100 letters, digits, - and _, "
+                                              "starting with a letter or digit)")
+    if args.version not in VERSIONS:
+        raise InvalidValue("version", args.version,
+                           f"is not a Kubernetes version EKS supports ({', '.join(VERSIONS)}; "
+                           "components/eks/versions.py)")
+    if args.upgrade_policy not in UPGRADE_POLICIES:
+        raise InvalidValue("upgrade_policy", args.upgrade_policy, f"is not one of {', '.join(UPGRADE_POLICIES)}")
+    if args.version in EXTENDED and args.upgrade_policy != "EXTENDED":
+        raise InvalidValue("version", args.version,
+                           f"is in extended support only; set upgrade_policy: EXTENDED (billed higher) or "
+                           f"use a version in standard support ({', '.join(STANDARD)})")
+    seen: dict[str, int] = {}
+    for i, admin in enumerate(args.admins):
+        where = f"admins[{i}]"
+        if not isinstance(admin.role_arn, str) or not ROLE_ARN_RE.match(admin.role_arn):
+            raise InvalidValue(f"{where}.role_arn", admin.role_arn,
+                               "is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+        if admin.role_arn in seen:
+            raise InvalidValue(f"{where}.role_arn", admin.role_arn, f"is already admins[{seen[admin.role_arn]}]")
+        seen[admin.role_arn] = i
+        if admin.access not in ACCESS_POLICIES:
+            raise InvalidValue(f"{where}.access", admin.access, f"is not one of {', '.join(ACCESS_POLICIES)}")
+        if admin.access == "cluster-admin" and admin.namespaces:
+            raise InvalidValue(f"{where}.namespaces", list(admin.namespaces),
+                               "is only for admin, edit or view access; cluster-admin is cluster-wide")
+        if admin.access != "cluster-admin" and not admin.namespaces:
+            raise InvalidValue(f"{where}.namespaces", [], f"must list the namespaces {admin.access} access is for")
+        for j, namespace in enumerate(admin.namespaces):
+            if not isinstance(namespace, str) or not _NAMESPACE_RE.match(namespace):
+                raise InvalidValue(f"{where}.namespaces[{j}]", namespace, "is not a Kubernetes namespace name")
+    for i, cidr in enumerate(args.public_access_cidrs):
+        try:
+            network = ipaddress.ip_network(cidr)
+        except (TypeError, ValueError):
+            raise InvalidValue(f"public_access_cidrs[{i}]", cidr, "is not an IPv4 CIDR (203.0.113.0/24)") from None
+        if network.prefixlen == 0:
+            raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
+                               "opens the Kubernetes API to the whole internet; list your office or VPN "
+                               "ranges, or leave public_access_cidrs empty and reach the private endpoint "
+                               "through the VPC (VPN, bastion, CI runner inside it)")
+        if not network.is_global:
+            raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
+                               "is a private range; the public endpoint sees public addresses only (the "
+                               "private endpoint already serves the VPC)")
+    if args.secrets_key_arn is not None:
+        check_kms_key_arn("secrets_key_arn", args.secrets_key_arn, region=args.placement.region,
+                          account=args.placement.account)
+    for i, log_type in enumerate(args.log_types):
+        if log_type not in LOG_TYPES:
+            raise InvalidValue(f"log_types[{i}]", log_type, f"is not one of {', '.join(LOG_TYPES)}")
+    missing = [t for t in REQUIRED_LOG_TYPES if t not in args.log_types]
+    if missing:
+        raise InvalidValue("log_types", list(args.log_types),
+                           f"must include {', '.join(REQUIRED_LOG_TYPES)} (missing {', '.join(missing)})")
+    if args.log_retention_days not in LOG_RETENTION_DAYS:
+        raise InvalidValue("log_retention_days", args.log_retention_days,
+                           f"is not a CloudWatch Logs retention ({', '.join(map(str, LOG_RETENTION_DAYS))})")
+
+
+def access_policy_arn(partition: str, access: str) -> str:
+    return f"arn:{partition}:eks::aws:cluster-access-policy/{ACCESS_POLICIES[access]}"
+
+
+class EksCluster(pulumi.ComponentResource):
+    """An EKS cluster for private nodes, and a Kubernetes provider for it."""
+
+    eks: eks.Cluster
+    provider: k8s.Provider
+    cluster_name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
+    cluster_security_group_id: pulumi.Output[str]
+    """The security group EKS gives the control plane and managed nodes."""
+    kubeconfig: pulumi.Output[str]
+    """The kubeconfig JSON, as a secret (it names the cluster's endpoint and certificate)."""
+
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(token("EksCluster"), name, None, opts)
+        check_cluster_args(args)
+        placement, tags = args.placement, dict(args.placement.tags)
+        kept = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect or None)
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+
+        key_arn: pulumi.Input[str]
+        if args.secrets_key_arn is not None:
+            key_arn = args.secrets_key_arn
+        else:
+            key_arn = ecr_key(f"{name}-key", description=f"Secrets and control-plane logs of EKS cluster {args.name}",
+                              account=account, partition=placement.partition, region=placement.region,
+                              declare_region=None, tags=tags, protect=args.protect,
+                              opts=pulumi.ResourceOptions(parent=self), policy=eks_key_policy).arn
+        # EKS writes to /aws/eks/NAME/cluster and creates it, without retention or key, if missing.
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/aws/eks/{args.name}/cluster", retention_in_days=args.log_retention_days,
+            kms_key_id=key_arn, tags=tags, opts=kept)
+
+        access_entries = {
+            f"admin-{i}": eks.AccessEntryArgs(
+                principal_arn=admin.role_arn,
+                access_policies={admin.access: eks.AccessPolicyAssociationArgs(
+                    policy_arn=access_policy_arn(placement.partition, admin.access),
+                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
+                        type="cluster" if admin.access == "cluster-admin" else "namespace",
+                        namespaces=list(admin.namespaces) or None))})
+            for i, admin in enumerate(args.admins)
+        }
+        self.eks = eks.Cluster(
+            f"{name}-eks",
+            # The name comes through the log group's output, so pulumi-eks's aws.eks.Cluster (a child
+            # of a remote component, which depends_on does not reach) cannot start before it exists.
+            name=log_group.name.apply(lambda _: args.name),
+            version=args.version,
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.upgrade_policy),
+            vpc_id=args.network.vpc_id,
+            private_subnet_ids=args.network.private_subnet_ids,
+            endpoint_private_access=True,
+            endpoint_public_access=bool(args.public_access_cidrs),
+            public_access_cidrs=list(args.public_access_cidrs) or None,
+            # Access entries; EKS adds the managed node group role's own entry. Never instance_roles.
+            authentication_mode=eks.AuthenticationMode.API,
+            access_entries=access_entries or None,
+            encryption_config_key_arn=key_arn,
+            enabled_cluster_log_types=list(args.log_types),
+            skip_default_node_group=True,
+            create_oidc_provider=True,
+            deletion_protection=args.deletion_protection,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[log_group]),
+        )
+        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.eks.kubeconfig_json,
+                                     opts=pulumi.ResourceOptions(parent=self))
+        self.cluster_name = self.eks.eks_cluster.name
+        self.endpoint = self.eks.eks_cluster.endpoint
+        self.oidc_issuer = self.eks.oidc_issuer
+        self.cluster_security_group_id = self.eks.eks_cluster.vpc_config.cluster_security_group_id
+        self.kubeconfig = pulumi.Output.secret(self.eks.kubeconfig_json)
+        self.private_subnet_ids = args.network.private_subnet_ids
+        self.register_outputs({"cluster_name": self.cluster_name, "endpoint": self.endpoint,
+                               "oidc_issuer": self.oidc_issuer, "kubeconfig": self.kubeconfig})
