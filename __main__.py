@@ -1,5 +1,6 @@
 """The container platform: reads the stack's configuration once, composes the components, exports
-what a user needs. Reads top-down like the architecture diagram in the README."""
+what a user needs. Reads top-down like the architecture diagram in the README:
+registry → scanning → replication → caches → network → cluster → node group."""
 
 from dataclasses import replace
 
@@ -7,6 +8,7 @@ import pulumi
 
 import stack_config
 from components.ecr import EcrRegistry, EcrReplication, PullThroughCache, RegistryScanning
+from components.eks import EksCluster, EksClusterArgs, EksNetwork, EksNodeGroup, EksNodeGroupArgs
 
 settings = stack_config.load()
 
@@ -28,9 +30,33 @@ if settings.replication is not None:
     if replication.destination_steps:
         pulumi.export("replication_destination_registry_policies", replication.destination_steps)
 
+cache = None
 if settings.cache is not None:
     # Cached repositories share the registry's key (a created key exists only once declared).
     cache = PullThroughCache("cache", replace(settings.cache, kms_key=registry.kms_key_arn))
     pulumi.export("pull_through_cache", cache.url_prefixes)
     pulumi.export("pull_through_cache_upstreams", cache.upstream_prefixes)
     pulumi.export("pull_through_cache_puller_policy", cache.puller_policy)
+
+if settings.cluster is not None:
+    c = settings.cluster
+    network = EksNetwork("network", settings.network)
+    cluster = EksCluster("cluster", EksClusterArgs(
+        placement=settings.placement, network=network, name=c.name, version=c.version,
+        upgrade_policy=c.upgrade_policy, admins=c.admins, public_access_cidrs=c.public_access_cidrs,
+        secrets_key_arn=c.secrets_key_arn, log_types=c.log_types, log_retention_days=c.log_retention_days,
+        deletion_protection=c.deletion_protection, protect=c.protect))
+    # The node role gets the cache's first-pull statement from the cache component itself.
+    nodes = EksNodeGroup("nodes", EksNodeGroupArgs(
+        cluster=cluster, placement=settings.placement, role_name=f"{c.name}-nodes", **c.node_group,
+        pull_through_cache_policy=cache.puller_policy if cache is not None else None))
+
+    pulumi.export("vpc_id", network.vpc_id)
+    pulumi.export("cluster", {
+        "name": cluster.cluster_name, "endpoint": cluster.endpoint, "oidc_issuer": cluster.oidc_issuer,
+        "security_group_id": cluster.cluster_security_group_id, "node_role_arn": nodes.role.arn,
+        "node_architecture": nodes.architecture,
+        "update_kubeconfig": cluster.cluster_name.apply(
+            lambda name: f"aws eks update-kubeconfig --region {settings.region} --name {name}"),
+    })
+    pulumi.export("kubeconfig", cluster.kubeconfig)

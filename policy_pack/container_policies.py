@@ -5,11 +5,13 @@ Policies see the engine's camelCase property map. A value that is unknown during
 never a violation on its own: the resource (or the one property) is skipped (``support.py``).
 
 Mandatory resource policies (the engine refuses the resource before creating it, in ``preview``
-and ``up``): ``ecr-scan-on-push``, ``ecr-immutable-tags``, ``ecr-no-public-principal``.
+and ``up``): ``ecr-scan-on-push``, ``ecr-immutable-tags``, ``ecr-no-public-principal``,
+``eks-no-open-public-endpoint``.
 Mandatory stack policy (runs once after every resource is registered; in ``up`` that is after
 the changes were applied, so it detects rather than prevents): ``ecr-template-scan-on-push``.
 Advisory (each level configurable): ``ecr-kms-encryption``, ``ecr-lifecycle-policy``,
-``k8s-no-latest-tag``, ``k8s-image-from-ecr``, ``eks-node-role-can-pull``.
+``k8s-no-latest-tag``, ``k8s-image-from-ecr``, ``eks-node-role-can-pull``, ``eks-secrets-encryption``,
+``eks-control-plane-logging``.
 """
 
 from __future__ import annotations
@@ -29,10 +31,18 @@ from ecr_policies import (  # noqa: F401 (the pack's API, used by tests and tool
     ecr_template_scan_on_push,
     public_statements,
 )
-from eks_policies import PULL_POLICIES, eks_node_role_can_pull  # noqa: F401
+from eks_policies import (  # noqa: F401
+    PULL_POLICIES,
+    eks_control_plane_logging,
+    eks_no_open_public_endpoint,
+    eks_node_role_can_pull,
+    eks_secrets_encryption,
+)
 from kubernetes_policies import k8s_image_from_ecr, k8s_no_latest_tag  # noqa: F401
 from support import (  # noqa: F401
+    AWS_CLUSTER,
     AWS_NODE_GROUP,
+    EKS_CLUSTER,
     LIFECYCLE,
     MANAGED_NODE_GROUP,
     PACK_NAME,

@@ -1,5 +1,11 @@
-"""EKS policies: each node group's role can pull from ECR (advisory; a stack policy, since the
-role and its policy attachments are other resources)."""
+"""EKS policies: no public API endpoint open to the internet (mandatory); secrets encryption and
+control-plane logging (advisory); each node group's role can pull from ECR (advisory; a stack
+policy, since the role and its policy attachments are other resources).
+
+The cluster policies read both shapes of a cluster: the ``eks:index:Cluster`` component's inputs
+(what the offline gate sees: pulumi-eks is a remote component, whose children are not planned
+offline) and the ``aws:eks/cluster:Cluster`` child's properties (what the engine sends for the
+resource pulumi-eks creates in a real run)."""
 
 from __future__ import annotations
 
@@ -7,11 +13,31 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
 from pulumi_policy.proxy import UnknownValueError
 
-from support import AWS_NODE_GROUP, MANAGED_NODE_GROUP, ROLE, ROLE_POLICY_ATTACHMENT, get, known, stack_policy
+from support import (
+    AWS_CLUSTER,
+    AWS_NODE_GROUP,
+    EKS_CLUSTER,
+    MANAGED_NODE_GROUP,
+    ROLE,
+    ROLE_POLICY_ATTACHMENT,
+    get,
+    known,
+    resource_policy,
+    stack_policy,
+)
 
+OPEN = ("0.0.0.0/0", "::/0")
+REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
 PULL_POLICIES = ("AmazonEC2ContainerRegistryReadOnly", "AmazonEC2ContainerRegistryPullOnly")
 _MANAGED_POLICY_RE = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::aws:policy/(?P<name>[\w+=,.@-]+)$")
 
@@ -90,4 +116,81 @@ def eks_node_role_can_pull(args: StackValidationArgs, report_violation: ReportVi
                 "(ImagePullBackOff).", group.urn)
 
 
-POLICIES = [eks_node_role_can_pull]
+# --------------------------------------------------------------------------------------------
+# The cluster, in either shape.
+
+
+def _cluster_settings(args: ResourceValidationArgs) -> dict[str, Any]:
+    """The public endpoint, its CIDRs, the secrets key and the log types, whichever shape."""
+    props = args.props
+    if args.resource_type == EKS_CLUSTER:
+        return {"public": get(props, "endpointPublicAccess"), "cidrs": get(props, "publicAccessCidrs"),
+                "key": get(props, "encryptionConfigKeyArn"), "logs": get(props, "enabledClusterLogTypes"),
+                "encrypts_secrets": True}
+    config = get(props, "encryptionConfig")
+    resources = get(config, "resources") or [] if config is not None else []
+    return {"public": get(props, "vpcConfig", "endpointPublicAccess"),
+            "cidrs": get(props, "vpcConfig", "publicAccessCidrs"),
+            "key": get(config, "provider", "keyArn") if config is not None else None,
+            "logs": get(props, "enabledClusterLogTypes"), "encrypts_secrets": "secrets" in resources}
+
+
+@resource_policy(
+    name="eks-no-open-public-endpoint",
+    description="An EKS cluster's public API endpoint is off, or open only to listed CIDRs (never 0.0.0.0/0).",
+    level=EnforcementLevel.MANDATORY,
+    types=(EKS_CLUSTER, AWS_CLUSTER),
+)
+def eks_no_open_public_endpoint(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    settings = _cluster_settings(args)
+    if settings["public"] is False:
+        return
+    cidrs = [c for c in settings["cidrs"] or [] if isinstance(c, str)]
+    # Both pulumi-eks and EKS default to a public endpoint open to 0.0.0.0/0.
+    if not cidrs or any(c in OPEN for c in cidrs):
+        shown = ", ".join(cidrs) if cidrs else "no CIDRs (EKS's default: 0.0.0.0/0)"
+        report_violation(
+            f"EKS cluster {args.name} has a public API endpoint open to {shown}. List the ranges that "
+            "need it (stack config cluster.public_access_cidrs), or turn the public endpoint off and "
+            "reach the private one from inside the VPC.")
+
+
+@resource_policy(
+    name="eks-secrets-encryption",
+    description="An EKS cluster encrypts Kubernetes secrets with a KMS key.",
+    level=EnforcementLevel.ADVISORY,
+    types=(EKS_CLUSTER, AWS_CLUSTER),
+)
+def eks_secrets_encryption(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    settings = _cluster_settings(args)
+    if not settings["key"] or not settings["encrypts_secrets"]:
+        report_violation(f"EKS cluster {args.name} does not encrypt Kubernetes secrets with a KMS key "
+                         "(envelope encryption); set encryption_config_key_arn.")
+
+
+@resource_policy(
+    name="eks-control-plane-logging",
+    description="An EKS cluster sends at least its api, audit and authenticator logs to CloudWatch.",
+    level=EnforcementLevel.ADVISORY,
+    types=(EKS_CLUSTER, AWS_CLUSTER),
+    config_schema=PolicyConfigSchema(properties={
+        "requiredLogTypes": {
+            "type": "array",
+            "items": {"type": "string",
+                      "enum": ["api", "audit", "authenticator", "controllerManager", "scheduler"]},
+            "default": list(REQUIRED_LOG_TYPES),
+            "description": "Control-plane log types every cluster must enable.",
+        },
+    }),
+)
+def eks_control_plane_logging(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    required = list((args.get_config() or {}).get("requiredLogTypes", REQUIRED_LOG_TYPES))
+    enabled = [t for t in _cluster_settings(args)["logs"] or [] if isinstance(t, str)]
+    missing = [t for t in required if t not in enabled]
+    if missing:
+        report_violation(f"EKS cluster {args.name} does not log {', '.join(missing)} to CloudWatch: who "
+                         "did what to the cluster is not recorded. Enable them (cluster.log_types).")
+
+
+POLICIES = [eks_no_open_public_endpoint, eks_secrets_encryption, eks_control_plane_logging,
+            eks_node_role_can_pull]

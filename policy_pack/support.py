@@ -43,6 +43,8 @@ SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
+EKS_CLUSTER = "eks:index:Cluster"
+AWS_CLUSTER = "aws:eks/cluster:Cluster"
 AWS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
              "kubernetes:apps/v1:DaemonSet")

@@ -35,12 +35,14 @@ from components.ecr.pull_through_cache import PullThroughCacheArgs, check_cache_
 from components.ecr.registry import EcrRegistryArgs, RegistryEncryption, check_registry_args
 from components.ecr.replication import EcrReplicationArgs, check_replication_args, destinations
 from components.ecr.scanning import RegistryScanningArgs, check_scanning_args
+from components.eks.network import EksNetworkArgs
 from components.shared.arns import ACCOUNT_RE
 from components.shared.placement import Placement
 from components.shared.regions import ALL_REGIONS
 
 from . import schema
 from .cache import cache_section
+from .eks import ClusterSettings, cluster_section, network_section
 from .registry import encryption, repository
 from .replication import replication_section
 from .scanning import scanning_section
@@ -69,7 +71,12 @@ class PlatformConfig:
     scanning: RegistryScanningArgs = field(default_factory=RegistryScanningArgs)
     replication: EcrReplicationArgs | None = None
     cache: PullThroughCacheArgs | None = None
+    network: EksNetworkArgs | None = None
+    cluster: ClusterSettings | None = None
+    placement: Placement | None = None
     secret_keys: frozenset[str] = field(default_factory=frozenset)
+    warnings: tuple[str, ...] = ()
+    """What the stack will discover too late otherwise; ``load()`` logs each at preview."""
 
 
 
@@ -201,10 +208,28 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         )
         domain(lambda: check_cache_args(cache), "pull_through_cache")
 
+    network = cluster = None
+    if ("cluster" in fields) != ("network" in fields):
+        have, missing = ("cluster", "network") if "cluster" in fields else ("network", "cluster")
+        raise ConfigError(missing, None, f"is required with {have}: the cluster's nodes run in the network "
+                                         "(set both, or neither for a registry-only stack)")
+    if "network" in fields:
+        network = network_section(fields["network"], placement, protect)
+        cluster = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect)
+
+    warnings = []
+    if cache is not None and network is not None and network.creates_vpc and network.nat == "none":
+        warnings.append(
+            "pull_through_cache with network.nat: none — the FIRST pull of each image through a cache rule "
+            "needs a NAT route from the nodes' subnets (ECR imports it from upstream; AWS documents that "
+            "interface endpoints alone are not enough). Pods using cached images will fail that first pull "
+            "until you set network.nat (single or per_az) or pull each image once from outside the VPC.")
+
     return PlatformConfig(
         project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
-        replication=replication, cache=cache, secret_keys=frozenset(secret_keys),
+        replication=replication, cache=cache, network=network, cluster=cluster, placement=placement,
+        secret_keys=frozenset(secret_keys), warnings=tuple(warnings),
     )
 
 
@@ -222,4 +247,7 @@ def current_config_map() -> tuple[dict[str, Any], list[str]]:
 def load() -> PlatformConfig:
     """Read and validate the running stack's configuration."""
     raw, secret_keys = current_config_map()
-    return parse(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), secret_keys=secret_keys)
+    settings = parse(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), secret_keys=secret_keys)
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    return settings

@@ -59,6 +59,8 @@ KEYS: tuple[Key, ...] = (
     Key('scanning', 'Top level', 'object', 'BASIC scan on push for every repository', 'The registry scanning configuration, below.'),
     Key('replication', 'Top level', 'object', 'none', 'Cross-region / cross-account replication, below.'),
     Key('pull_through_cache', 'Top level', 'object', 'none', 'Caches of public registries, below.'),
+    Key('network', 'Top level', 'object', 'none (no cluster)', 'The VPC the cluster\'s nodes run in, below. Required with `cluster`.'),
+    Key('cluster', 'Top level', 'object', 'none (registry only)', 'An EKS cluster whose nodes pull from this registry, below.'),
 
     # encryption
     Key('encryption.type', 'encryption', '`KMS` | `AES256`', '`KMS`', '`KMS` alone uses the AWS-managed key `aws/ecr` (no key to manage). `AES256` only when asked.', choices=ENCRYPTION_TYPES),
@@ -121,6 +123,45 @@ KEYS: tuple[Key, ...] = (
     Key('pull_through_cache.rules[].credentials.username', 'pull_through_cache', 'string', '—', 'With `access_token`: the stack creates the secret (`ecr-pullthroughcache/PREFIX-...`).'),
     Key('pull_through_cache.rules[].credentials.access_token', 'pull_through_cache', 'secret string', '—', "Must be set with `pulumi config set --secret --path 'container-platform:pull_through_cache.rules[N].credentials.access_token' TOKEN`; a plaintext token is refused."),
     Key('pull_through_cache.lifecycle', 'pull_through_cache', 'lifecycle object', '`{untagged_expire_days: 14, keep_last: 100}`', 'Lifecycle of cached repositories (moving upstream tags leave untagged images behind).'),
+    # network
+    Key('network.availability_zones', 'network', 'list of 2-3 zones', '— (required for a new VPC)', 'Zones of `aws:region` (`eu-central-1a`); one private subnet per zone for nodes.'),
+    Key('network.cidr', 'network', 'IPv4 CIDR', '`10.0.0.0/16`', 'The new VPC: a private range from /16 to /24. Each private subnet gets a quarter of it; the last quarter is split for the public subnets.'),
+    Key('network.nat', 'network', '`none` | `single` | `per_az`', '`none`', 'Internet access from the nodes. `none`: no route to the internet at all (no public subnets, no internet gateway); `single`: one NAT gateway; `per_az`: one per zone (no cross-zone dependency). Public subnets exist only with NAT, and the private subnets\' only `0.0.0.0/0` route goes through it.'),
+    Key('network.endpoints', 'network', 'boolean', '`true` without NAT, `false` with NAT', 'Interface endpoints for `ecr.api`, `ecr.dkr`, `ec2`, `sts` (private DNS on, TCP 443 from the VPC only) and the S3 gateway endpoint on the private route tables. Required without NAT (nodes could not pull); optional with NAT, to keep image pulls off the NAT gateway (each interface endpoint is billed per AZ-hour, see below).'),
+    Key('network.extra_endpoints', 'network', 'list of strings', '`[]`', 'More interface endpoints: `eks`, `eks-auth` (Pod Identity), `logs` (node agents shipping logs), `elasticloadbalancing`, `autoscaling`, `ssm`, `ssmmessages`, `ec2messages`, `kms`.'),
+    Key('network.flow_log_retention_days', 'network', 'integer (a CloudWatch retention)', '`365`', 'How long VPC flow logs are kept (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).'),
+    Key('network.vpc_id', 'network', '`vpc-…`', '— (a new VPC)', 'An existing VPC instead: nothing is created, and its NAT or endpoints are its owner\'s (the program cannot check them).'),
+    Key('network.private_subnet_ids', 'network', 'list of `subnet-…`', '—', 'With `vpc_id`: 2-16 private subnets in at least two zones for the cluster and nodes.'),
+
+    # cluster
+    Key('cluster.name', 'cluster', 'string', '`PROJECT-STACK`', 'The EKS cluster name (1-100 letters, digits, `-`, `_`); also names its log group `/aws/eks/NAME/cluster`.'),
+    Key('cluster.version', 'cluster', 'string', 'the newest version in standard support (`components/eks/versions.py`)', 'A Kubernetes version EKS supports. A version in extended support only needs `upgrade_policy: EXTENDED`.'),
+    Key('cluster.upgrade_policy', 'cluster', '`STANDARD` | `EXTENDED`', '`STANDARD`', 'What happens when the version leaves standard support: STANDARD upgrades the control plane automatically; EXTENDED keeps it on extended support, billed about six times the standard hourly rate (pulumi-eks\'s own default is EXTENDED).'),
+    Key('cluster.admins', 'cluster', 'list of objects', '`[]`', 'IAM roles given access through EKS access entries (authentication mode API). The identity running `pulumi up` is made cluster admin by EKS at creation; the node role\'s entry is EKS\'s own.'),
+    Key('cluster.admins[].role_arn', 'cluster.admins[]', 'IAM role ARN', '— (required)', 'The role (`arn:aws:iam::ACCOUNT:role/NAME`).'),
+    Key('cluster.admins[].access', 'cluster.admins[]', '`cluster-admin` | `admin` | `edit` | `view`', '`cluster-admin`', 'The EKS access policy: `AmazonEKSClusterAdminPolicy` cluster-wide, or `AmazonEKSAdminPolicy`, `AmazonEKSEditPolicy`, `AmazonEKSViewPolicy` in `namespaces`.'),
+    Key('cluster.admins[].namespaces', 'cluster.admins[]', 'list of strings', '`[]`', 'Required for `admin`, `edit` and `view`; refused for `cluster-admin`.'),
+    Key('cluster.public_access_cidrs', 'cluster', 'list of CIDRs', '`[]` (private endpoint only)', 'A public API endpoint for these public ranges only. The private endpoint is always on. `0.0.0.0/0` is refused: list office/VPN ranges, or reach the private endpoint from inside the VPC. The machine running `pulumi up` must be able to reach an endpoint.'),
+    Key('cluster.secrets_key_arn', 'cluster', 'KMS key ARN', '— (a key is created)', 'A key of yours for Kubernetes secrets and the control-plane log group, in the stack\'s region and account. Otherwise the component creates one with rotation on and an explicit policy.'),
+    Key('cluster.log_types', 'cluster', 'list of strings', '`[api, audit, authenticator]`', 'Control-plane logs: at least `api`, `audit`, `authenticator`; also `controllerManager`, `scheduler`.'),
+    Key('cluster.log_retention_days', 'cluster', 'integer (a CloudWatch retention)', '`90`', 'Retention of `/aws/eks/NAME/cluster`, which the program creates (encrypted) before the cluster; EKS would otherwise create it with no expiry.'),
+    Key('cluster.deletion_protection', 'cluster', 'boolean', 'top-level `protect`', 'EKS deletion protection. With `protect`, the cluster, its key and log group are also protected in Pulumi.'),
+    Key('cluster.node_group', 'cluster', 'object', 'the defaults below', 'The managed node group, below.'),
+
+    # cluster.node_group
+    Key('cluster.node_group.instance_types', 'cluster.node_group', 'list of strings', '`[t3.large]`', 'EC2 instance types, one architecture (Graviton families such as `m7g`, `c6gn`, `t4g` are arm64). Changing them replaces the node group.'),
+    Key('cluster.node_group.ami_type', 'cluster.node_group', '`AL2023_x86_64_STANDARD` | `AL2023_ARM_64_STANDARD` | `BOTTLEROCKET_x86_64` | `BOTTLEROCKET_ARM_64`', '`AL2023_x86_64_STANDARD`', 'Must match the instance types\' architecture (a mismatch is a config error, not nodes that never become ready). Changing it replaces the node group.'),
+    Key('cluster.node_group.capacity_type', 'cluster.node_group', '`ON_DEMAND` | `SPOT`', '`ON_DEMAND`', 'SPOT nodes can be reclaimed with two minutes\' notice.'),
+    Key('cluster.node_group.min_size', 'cluster.node_group', 'integer', '`2`', 'min ≤ desired ≤ max (at most 450).'),
+    Key('cluster.node_group.desired_size', 'cluster.node_group', 'integer', '`2`', 'Nodes to start with.'),
+    Key('cluster.node_group.max_size', 'cluster.node_group', 'integer', '`3`', 'Upper bound for scaling.'),
+    Key('cluster.node_group.disk_size', 'cluster.node_group', 'integer (GiB)', '`20`', 'Root volume (Bottlerocket: data volume), 8-16384 GiB; set in the node group\'s launch template (changing it replaces the node group).'),
+    Key('cluster.node_group.labels', 'cluster.node_group', 'map of string → string', '`{}`', 'Kubernetes labels on every node.'),
+    Key('cluster.node_group.taints', 'cluster.node_group', 'list of objects', '`[]`', 'Taints on every node: `key`, optional `value`, `effect`.'),
+    Key('cluster.node_group.taints[].key', 'cluster.node_group', 'string', '— (required)', 'A Kubernetes taint key.'),
+    Key('cluster.node_group.taints[].value', 'cluster.node_group', 'string', '`""`', 'The taint\'s value.'),
+    Key('cluster.node_group.taints[].effect', 'cluster.node_group', '`NO_SCHEDULE` | `NO_EXECUTE` | `PREFER_NO_SCHEDULE`', '— (required)', 'The taint\'s effect.'),
+    Key('cluster.node_group.ecr_policy', 'cluster.node_group', '`AmazonEC2ContainerRegistryReadOnly` | `AmazonEC2ContainerRegistryPullOnly`', '`AmazonEC2ContainerRegistryReadOnly`', 'The managed policy that lets nodes pull (the chapter\'s read-only one, or the narrower pull-only one). With pull-through caches the node role also gets the cache\'s puller statement.'),
 )
 
 _BY_PATH = {key.path: key for key in KEYS}

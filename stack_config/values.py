@@ -113,6 +113,16 @@ class Value:
             raise self.fail("is not a 12-digit AWS account ID")
         return value
 
+    def non_negative_int(self) -> int:
+        value = self.value
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise self.fail("is not a whole number (0 or more)")
+        return value
+
     def tags(self) -> dict[str, str]:
         if not isinstance(self.value, dict):
             raise self.fail("is not a map of tag names to values")

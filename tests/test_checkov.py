@@ -73,7 +73,8 @@ def test_checkov_sees_a_key_without_a_policy(plans, tmp_path):
     keys = {c for c in failed(checkov(plan_file)) if c[0] == "CKV2_AWS_64"}
     assert {resource for _, resource in keys} == {
         "aws_kms_key.registry-key", "aws_kms_key.replication-self-eu-west-1-key",
-        "aws_kms_key.replication-777788889999-eu-central-1-key"}
+        "aws_kms_key.replication-777788889999-eu-central-1-key", "aws_kms_key.cluster-key",
+        "aws_kms_key.network-flow-logs-key"}
 
 
 def test_the_export_uses_terraform_names_and_lists_what_has_no_counterpart(plans):

@@ -43,10 +43,13 @@ def test_every_created_key_has_its_own_policy_for_its_account_and_region(plans, 
     plan = plans(stack)
     keys = plan.by_type(KEY)
     if stack == "prod":
-        assert len(keys) == 3  # the registry key and the two replica-region keys
+        assert len(keys) == 5  # the registry key, two replica-region keys, the cluster and flow-log keys
     for key in keys:
         policy = json.loads(key.inputs["policy"])
         statements = {s["Sid"]: s for s in policy["Statement"]}
+        if key.name in ("cluster-key", "network-flow-logs-key"):
+            assert_eks_key(statements, key.inputs.get("region") or load_stack(stack).region)
+            continue
         assert set(statements) == {"KeyAdministration", "UseThroughEcrOnly"}, key.name
         for statement in statements.values():
             assert statement["Principal"] != "*" and "*" not in json.dumps(statement["Principal"])
@@ -55,3 +58,22 @@ def test_every_created_key_has_its_own_policy_for_its_account_and_region(plans, 
         assert via["kms:ViaService"] == f"ecr.{region}.amazonaws.com", key.name
         assert statements["UseThroughEcrOnly"]["Principal"]["AWS"] == f"arn:aws:iam::{via['kms:CallerAccount']}:root"
         assert key.inputs["enableKeyRotation"] is True
+
+
+def assert_eks_key(statements: dict, region: str) -> None:
+    """A cluster's key: its account's IAM may use it for secrets; CloudWatch Logs only for the
+    account's log groups in the region; nothing for "*"."""
+    assert set(statements) == {"KeyAdministration", "EncryptClusterSecrets", "EncryptLogGroups"}
+    logs = statements["EncryptLogGroups"]
+    assert logs["Principal"] == {"Service": f"logs.{region}.amazonaws.com"}
+    account = statements["EncryptClusterSecrets"]["Condition"]["StringEquals"]["kms:CallerAccount"]
+    assert logs["Condition"] == {"ArnLike": {
+        "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}}
+    assert statements["EncryptClusterSecrets"]["Principal"] == {"AWS": f"arn:aws:iam::{account}:root"}
+
+
+def test_a_service_statement_needs_a_condition_and_one_service():
+    with pytest.raises(ValueError):
+        Statement("x", [], ["kms:Decrypt"], service="logs.eu-west-1.amazonaws.com")
+    with pytest.raises(ValueError):
+        Statement("x", [], ["kms:Decrypt"], {"StringEquals": {"a": "b"}}, service="*")

@@ -407,7 +407,9 @@ def test_pack_lists_every_policy_with_its_level():
         "ecr-scan-on-push": "mandatory", "ecr-template-scan-on-push": "mandatory", "ecr-immutable-tags": "mandatory",
         "ecr-no-public-principal": "mandatory", "ecr-kms-encryption": "advisory",
         "ecr-lifecycle-policy": "advisory", "k8s-no-latest-tag": "advisory",
-        "k8s-image-from-ecr": "advisory", "eks-node-role-can-pull": "advisory"}
+        "k8s-image-from-ecr": "advisory", "eks-node-role-can-pull": "advisory",
+        "eks-no-open-public-endpoint": "mandatory", "eks-secrets-encryption": "advisory",
+        "eks-control-plane-logging": "advisory"}
 
 
 def test_readme_policy_table_matches_the_pack():

@@ -53,7 +53,9 @@ def test_text_plan_shows_protection_and_counts(capsys):
     assert "+ aws:ecr/repository:Repository  registry-myapp-repo  [protected, retained on delete]" in text
     assert "imageScanningConfiguration.scanOnPush: true" in text
     assert "nothing was sent to AWS" in text
-    assert "5 protected." in text  # two repositories, the registry key and two replica keys
+    # two repositories, the registry key and two replica keys; the cluster, its key and log group;
+    # the flow logs' key
+    assert "9 protected." in text
 
 
 def test_config_file_option_and_bad_value_exit_2_without_traceback(stack_file):

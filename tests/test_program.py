@@ -60,8 +60,10 @@ def test_dev_allows_force_delete_and_protects_nothing(plans):
     for repo in plan.by_type(REPO):
         assert repo.inputs["forceDelete"] is True
         assert repo.protect is False and repo.retain_on_delete is False
-    # AWS-managed key: no key resource, no kmsKey on the repository.
-    assert not plan.by_type("aws:kms/key:Key")
+    # AWS-managed key: no registry key resource, no kmsKey on the repository (the cluster's secrets
+    # and the flow logs have keys of their own).
+    assert {k.name for k in plan.by_type("aws:kms/key:Key")} == {"cluster-key", "network-flow-logs-key"}
+    assert not [k for k in plan.by_type("aws:kms/key:Key") if k.protect]
     assert all("kmsKey" not in r.inputs["encryptionConfigurations"][0] for r in plan.by_type(REPO))
 
 
@@ -130,7 +132,7 @@ def test_prod_replicates_across_accounts_with_keys_in_each_region(plans):
     (provider,) = plan.by_type("pulumi:providers:aws")
     assert json.loads(provider.inputs["assumeRoles"])[0]["roleArn"] == (
         "arn:aws:iam::777788889999:role/ecr-replication-admin")
-    keys = {k.name: k for k in plan.by_type("aws:kms/key:Key")}
+    keys = {k.name: k for k in plan.by_type("aws:kms/key:Key") if not k.name.startswith(("cluster-", "network-"))}
     assert set(keys) == {"registry-key", "replication-self-eu-west-1-key", "replication-777788889999-eu-central-1-key"}
     assert all(k.protect and k.inputs["enableKeyRotation"] for k in keys.values())
     assert keys["replication-777788889999-eu-central-1-key"].provider == provider.urn

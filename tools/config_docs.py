@@ -18,7 +18,7 @@ from stack_config import schema
 from tools.harness import ROOT
 
 README = ROOT / "README.md"
-_BLOCK = re.compile(r"(<!-- config-table: (?P<section>[^>]+?) -->\n)(?P<body>.*?)(\n<!-- /config-table -->)", re.S)
+_BLOCK = re.compile(r"(<!-- config-table: (?P<section>[^>]+?) -->\n)(?P<body>(?:\|.*\n)*)(<!-- /config-table -->)")
 
 
 def render(text: str) -> str:
@@ -30,7 +30,7 @@ def render(text: str) -> str:
         if section not in schema.SECTIONS:
             raise KeyError(f"README names a config section the schema does not have: {section}")
         seen.append(section)
-        return match.group(1) + schema.render_table(section) + match.group(4)
+        return match.group(1) + schema.render_table(section) + "\n" + match.group(4)
 
     out = _BLOCK.sub(table, text)
     missing = [s for s in schema.SECTIONS if s not in seen]

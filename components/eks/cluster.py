@@ -35,6 +35,9 @@ REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
 ACCESS_POLICIES = {"cluster-admin": "AmazonEKSClusterAdminPolicy", "admin": "AmazonEKSAdminPolicy",
                    "edit": "AmazonEKSEditPolicy", "view": "AmazonEKSViewPolicy"}
 _NAME_RE = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}\Z")  # EKS CreateCluster name
+# Ranges that never reach a public endpoint (RFC 1918, shared address space, loopback, link-local).
+_NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                      "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"))
 _NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
@@ -115,7 +118,7 @@ def check_cluster_args(args: EksClusterArgs) -> None:
                                "opens the Kubernetes API to the whole internet; list your office or VPN "
                                "ranges, or leave public_access_cidrs empty and reach the private endpoint "
                                "through the VPC (VPN, bastion, CI runner inside it)")
-        if not network.is_global:
+        if any(network.subnet_of(r) for r in _NOT_PUBLIC if r.version == network.version):
             raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
                                "is a private range; the public endpoint sees public addresses only (the "
                                "private endpoint already serves the VPC)")
@@ -204,7 +207,7 @@ class EksCluster(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[log_group]),
         )
-        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.eks.kubeconfig_json,
+        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=pulumi.Output.secret(self.eks.kubeconfig_json),
                                      opts=pulumi.ResourceOptions(parent=self))
         self.cluster_name = self.eks.eks_cluster.name
         self.endpoint = self.eks.eks_cluster.endpoint

@@ -63,6 +63,9 @@ class EksNodeGroupArgs:
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: Sequence[Taint] = ()
     ecr_policy: str = "AmazonEC2ContainerRegistryReadOnly"
+    role_name: str | None = None
+    """The node role's IAM name. Explicit, so the role's policy attachments name it in every plan
+    (an auto-generated name is unknown until the role exists); 1-64 characters."""
     pull_through_cache_policy: pulumi.Input[str] | None = None
     """The cache component's puller policy JSON (``PullThroughCache.puller_policy``), when the
     registry has caches: the node role gets it as an inline policy."""
@@ -108,6 +111,8 @@ def check_node_group_args(args: EksNodeGroupArgs) -> None:
     if not args.min_size <= args.desired_size <= args.max_size:
         raise InvalidValue("desired_size", args.desired_size,
                            f"must be between min_size ({args.min_size}) and max_size ({args.max_size})")
+    if args.role_name is not None and not re.match(r"^[A-Za-z0-9+=,.@_-]{1,64}\Z", args.role_name):
+        raise InvalidValue("role_name", args.role_name, "is not an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)")
     if args.max_size > 450:
         raise InvalidValue("max_size", args.max_size, "is more than the 450 nodes EKS allows in a node group")
     if not 8 <= args.disk_size <= 16384:
@@ -139,13 +144,15 @@ class EksNodeGroup(pulumi.ComponentResource):
         check_node_group_args(args)
         self.architecture = AMI_TYPES[args.ami_type]
         partition, tags = args.placement.partition, dict(args.placement.tags)
-        child = pulumi.ResourceOptions(parent=self)
         self.role = aws.iam.Role(
             f"{name}-role",
+            name=args.role_name,
             description=f"EKS managed nodes {name}: join the cluster, run the VPC CNI, pull from ECR",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
-            tags=tags, opts=child)
+            tags=tags,
+            # An explicit name must be free before a replacement can take it.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=args.role_name is not None))
         ready: list[pulumi.Resource] = []
         for policy in (*NODE_POLICIES, args.ecr_policy):
             ready.append(aws.iam.RolePolicyAttachment(

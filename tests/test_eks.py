@@ -1,0 +1,391 @@
+"""The network, cluster and node group: config rules with their messages, what the plan declares
+(no route to the internet without NAT, every required endpoint), pulumi-eks's own rules as the
+harness repeats them, and the EKS policies on both shapes of a cluster."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pytest
+
+import container_policies as cp
+from stack_config import ConfigError, parse
+from tests.conftest import PROJECT, raw_config, run_config, settings_for
+from tests.policy_support import UNKNOWN, resource_violations
+from tools.harness import EngineError, run_function
+
+ZONES = ["eu-central-1a", "eu-central-1b"]
+ADMIN = "arn:aws:iam::111122223333:role/platform-admin"
+ROUTE = "aws:ec2/route:Route"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+CLUSTER = "eks:index:Cluster"
+NODE_GROUP = "eks:index:ManagedNodeGroup"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+
+
+def stack(network=None, cluster=None, **extra):
+    return {"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 5}}],
+            "network": {"availability_zones": ZONES, **(network or {})},
+            "cluster": {"admins": [{"role_arn": ADMIN}], **(cluster or {})}, **extra}
+
+
+def error(config: dict) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse(raw_config(config), project=PROJECT, stack="t")
+    return str(caught.value)
+
+
+# ------------------------------------------------------------------------------ config rules
+
+@pytest.mark.parametrize("network, message", [
+    ({"availability_zones": ["eu-central-1a"]},
+     'network.availability_zones: ["eu-central-1a"] must list 2 or 3 availability zones (EKS needs two)'),
+    ({"availability_zones": ["eu-central-1a", "us-east-1b"]},
+     'network.availability_zones[1]: "us-east-1b" is not an availability zone of eu-central-1 (eu-central-1a, '
+     "eu-central-1b, ...)"),
+    ({"availability_zones": ["eu-central-1a", "eu-central-1a"]},
+     'network.availability_zones: ["eu-central-1a", "eu-central-1a"] names a zone twice'),
+    ({"cidr": "8.8.0.0/16"}, 'network.cidr: "8.8.0.0/16" must be a private IPv4 range from /16 to /24 (e.g. 10.0.0.0/16)'),
+    ({"cidr": "10.0.0.0/8"}, 'network.cidr: "10.0.0.0/8" must be a private IPv4 range from /16 to /24 (e.g. 10.0.0.0/16)'),
+    ({"cidr": "ten"}, 'network.cidr: "ten" is not an IPv4 network (e.g. 10.0.0.0/16)'),
+    ({"nat": "yes"}, 'network.nat: "yes" is not one of none, single, per_az'),
+    ({"endpoints": False}, "network.endpoints: false would leave nodes without NAT or endpoints unable to reach "
+                           "ECR, EC2 and STS; keep endpoints on or set nat"),
+    ({"extra_endpoints": ["s3"]}, 'network.extra_endpoints[0]: "s3" is not one of eks, eks-auth, logs, '
+                                  "elasticloadbalancing, autoscaling, ssm, ssmmessages, ec2messages, kms"),
+    ({"flow_log_retention_days": 2}, "network.flow_log_retention_days: 2 is not a CloudWatch Logs retention "
+                                     "(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, "
+                                     "1827, 2192, 2557, 2922, 3288, 3653)"),
+    ({"availability_zones": [], "vpc_id": "vpc-123", "private_subnet_ids": ["subnet-0123456789abcdef0"] * 2},
+     'network.vpc_id: "vpc-123" is not a VPC ID (vpc- and 8 or 17 hex digits)'),
+    ({"availability_zones": [], "vpc_id": "vpc-0123456789abcdef0", "private_subnet_ids": ["subnet-1"]},
+     'network.private_subnet_ids: ["subnet-1"] must list 2-16 private subnets of the VPC, in at least two zones '
+     "(EKS needs two)"),
+    ({"vpc_id": "vpc-0123456789abcdef0", "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-01234567"]},
+     'network.availability_zones: ["eu-central-1a", "eu-central-1b"] is for a new VPC; an existing VPC (vpc_id) '
+     "keeps its own"),
+])
+def test_network_errors(network, message):
+    assert error(stack(network=network)) == message
+
+
+@pytest.mark.parametrize("cluster, message", [
+    ({"name": "-bad"}, 'cluster.name: "-bad" is not an EKS cluster name (1-100 letters, digits, - and _, starting '
+                       "with a letter or digit)"),
+    ({"version": "1.20"}, 'cluster.version: "1.20" is not a Kubernetes version EKS supports (1.32, 1.33, 1.34, '
+                          "1.35, 1.36; components/eks/versions.py)"),
+    ({"version": "1.32"}, 'cluster.version: "1.32" is in extended support only; set upgrade_policy: EXTENDED '
+                          "(billed higher) or use a version in standard support (1.34, 1.35, 1.36)"),
+    ({"upgrade_policy": "NONE"}, 'cluster.upgrade_policy: "NONE" is not one of STANDARD, EXTENDED'),
+    ({"public_access_cidrs": ["0.0.0.0/0"]},
+     'cluster.public_access_cidrs[0]: "0.0.0.0/0" opens the Kubernetes API to the whole internet; list your '
+     "office or VPN ranges, or leave public_access_cidrs empty and reach the private endpoint through the VPC "
+     "(VPN, bastion, CI runner inside it)"),
+    ({"public_access_cidrs": ["10.1.0.0/16"]},
+     'cluster.public_access_cidrs[0]: "10.1.0.0/16" is a private range; the public endpoint sees public addresses '
+     "only (the private endpoint already serves the VPC)"),
+    ({"public_access_cidrs": ["example"]},
+     'cluster.public_access_cidrs[0]: "example" is not an IPv4 CIDR (203.0.113.0/24)'),
+    ({"admins": [{"role_arn": "arn:aws:iam::111122223333:user/bob"}]},
+     'cluster.admins[0].role_arn: "arn:aws:iam::111122223333:user/bob" is not an IAM role ARN '
+     "(arn:aws:iam::ACCOUNT:role/NAME)"),
+    ({"admins": [{"role_arn": ADMIN, "namespaces": ["a"]}]},
+     'cluster.admins[0].namespaces: ["a"] is only for admin, edit or view access; cluster-admin is cluster-wide'),
+    ({"admins": [{"role_arn": ADMIN, "access": "edit"}]},
+     "cluster.admins[0].namespaces: [] must list the namespaces edit access is for"),
+    ({"admins": [{"role_arn": ADMIN, "access": "root"}]},
+     'cluster.admins[0].access: "root" is not one of cluster-admin, admin, edit, view'),
+    ({"admins": [{"role_arn": ADMIN}, {"role_arn": ADMIN}]},
+     f'cluster.admins[1].role_arn: "{ADMIN}" is already admins[0]'),
+    ({"log_types": ["api"]}, 'cluster.log_types: ["api"] must include api, audit, authenticator (missing audit, '
+                             "authenticator)"),
+    ({"log_types": ["api", "audit", "authenticator", "all"]},
+     'cluster.log_types[3]: "all" is not one of api, audit, authenticator, controllerManager, scheduler'),
+    ({"secrets_key_arn": "arn:aws:kms:eu-central-1:111122223333:alias/eks"},
+     'cluster.secrets_key_arn: "arn:aws:kms:eu-central-1:111122223333:alias/eks" is a KMS alias ARN; give the key '
+     "ARN it points to (aws kms describe-key --key-id ALIAS_ARN --query KeyMetadata.Arn): ECR templates refuse "
+     "aliases, and a repository reads the key ARN back, so every later up would replace it"),
+    ({"nodegroup": {}}, 'cluster.nodegroup: {} is set on an unknown key; did you mean node_group? allowed keys: '
+                        "name, version, upgrade_policy, admins, public_access_cidrs, secrets_key_arn, log_types, "
+                        "log_retention_days, deletion_protection, node_group"),
+])
+def test_cluster_errors(cluster, message):
+    assert error(stack(cluster=cluster)) == message
+
+
+@pytest.mark.parametrize("node_group, message", [
+    ({"instance_types": ["m7g.large"]},
+     'cluster.node_group.ami_type: "AL2023_x86_64_STANDARD" is a amd64 AMI, but the instance types are arm64: '
+     "the nodes would never become ready; use AL2023_ARM_64_STANDARD or BOTTLEROCKET_ARM_64"),
+    ({"instance_types": ["t3.large"], "ami_type": "BOTTLEROCKET_ARM_64"},
+     'cluster.node_group.ami_type: "BOTTLEROCKET_ARM_64" is a arm64 AMI, but the instance types are amd64: the '
+     "nodes would never become ready; use AL2023_x86_64_STANDARD or BOTTLEROCKET_x86_64"),
+    ({"instance_types": ["t3.large", "t4g.large"]},
+     'cluster.node_group.instance_types: ["t3.large", "t4g.large"] mixes Graviton (arm64) and x86 (amd64) types; '
+     "a node group runs one architecture"),
+    ({"instance_types": ["large"]}, 'cluster.node_group.instance_types[0]: "large" is not an EC2 instance type '
+                                    "(t3.large)"),
+    ({"min_size": 3, "desired_size": 2}, "cluster.node_group.desired_size: 2 must be between min_size (3) and "
+                                         "max_size (3)"),
+    ({"max_size": 500, "desired_size": 2}, "cluster.node_group.max_size: 500 is more than the 450 nodes EKS "
+                                           "allows in a node group"),
+    ({"capacity_type": "RESERVED"}, 'cluster.node_group.capacity_type: "RESERVED" is not one of ON_DEMAND, SPOT'),
+    ({"ecr_policy": "AmazonEC2ContainerRegistryFullAccess"},
+     'cluster.node_group.ecr_policy: "AmazonEC2ContainerRegistryFullAccess" is not one of '
+     "AmazonEC2ContainerRegistryReadOnly, AmazonEC2ContainerRegistryPullOnly"),
+    ({"disk_size": 4}, "cluster.node_group.disk_size: 4 is not a volume size in GiB (8-16384)"),
+    ({"taints": [{"key": "dedicated", "effect": "NoSchedule"}]},
+     'cluster.node_group.taints[0].effect: "NoSchedule" is not one of NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE'),
+    ({"taints": [{"key": "dedicated"}]}, "cluster.node_group.taints[0].effect: null is required"),
+    ({"labels": {"bad key!": "x"}}, 'cluster.node_group.labels.bad key!: "bad key!" is not a Kubernetes label key'),
+    ({"min_size": -1}, "cluster.node_group.min_size: -1 is not a whole number (0 or more)"),
+])
+def test_node_group_errors(node_group, message):
+    assert error(stack(cluster={"node_group": node_group})) == message
+
+
+def test_cluster_and_network_come_together():
+    config = stack()
+    del config["network"]
+    assert error(config) == ("network: null is required with cluster: the cluster's nodes run in the network "
+                             "(set both, or neither for a registry-only stack)")
+
+
+def test_a_cache_without_nat_is_warned_at_preview_naming_the_option():
+    plan = run_config(stack(pull_through_cache={"rules": [{"upstream": "quay"}]}))
+    (warning,) = plan.warnings
+    assert warning.startswith("pull_through_cache with network.nat: none — the FIRST pull of each image")
+    assert "set network.nat (single or per_az)" in warning
+    assert not run_config(stack(network={"nat": "single"}, pull_through_cache={"rules": [{"upstream": "quay"}]})
+                          ).warnings
+
+
+# ------------------------------------------------------------------------------ the network
+
+def test_without_nat_nodes_have_no_route_to_the_internet_and_every_endpoint():
+    plan = run_config(stack())
+    assert not [r for r in plan.resources if r.type in ("aws:ec2/internetGateway:InternetGateway",
+                                                       "aws:ec2/natGateway:NatGateway")]
+    assert not [r for r in plan.by_type(ROUTE) if r.inputs.get("destinationCidrBlock") == "0.0.0.0/0"]
+    assert not [r for r in plan.by_type("aws:ec2/subnet:Subnet") if "public" in r.name]
+    endpoints = {r.inputs["serviceName"]: r.inputs for r in plan.by_type(ENDPOINT)}
+    for service in ("ecr.api", "ecr.dkr", "ec2", "sts"):
+        inputs = endpoints[f"com.amazonaws.eu-central-1.{service}"]
+        assert inputs["vpcEndpointType"] == "Interface" and inputs["privateDnsEnabled"] is True
+        assert len(inputs["subnetIds"]) == 2
+    s3 = endpoints["com.amazonaws.eu-central-1.s3"]
+    private_rts = {r.urn for r in plan.by_type("aws:ec2/routeTable:RouteTable")}
+    assert s3["vpcEndpointType"] == "Gateway" and len(s3["routeTableIds"]) == len(private_rts) == 2
+    (rule,) = plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    vpc = plan.one("aws:ec2/vpc:Vpc", "network-vpc")
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (443, 443, "tcp")
+    assert rule.inputs["cidrIpv4"] == vpc.inputs["cidrBlock"] == "10.0.0.0/16"
+    assert vpc.inputs["enableDnsSupport"] is True and vpc.inputs["enableDnsHostnames"] is True
+    default_sg = plan.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "network-default-sg")
+    assert default_sg.inputs["ingress"] == [] and default_sg.inputs["egress"] == []
+    assert plan.by_type("aws:ec2/flowLog:FlowLog")[0].inputs["trafficType"] == "ALL"
+
+
+@pytest.mark.parametrize("nat, gateways", [("single", 1), ("per_az", 2)])
+def test_with_nat_the_private_default_route_goes_through_it(nat, gateways):
+    plan = run_config(stack(network={"nat": nat}))
+    nats = plan.by_type("aws:ec2/natGateway:NatGateway")
+    assert len(nats) == gateways
+    private_defaults = [r for r in plan.by_type(ROUTE) if "private" in r.name]
+    assert len(private_defaults) == 2
+    assert all(r.inputs["destinationCidrBlock"] == "0.0.0.0/0" and "natGatewayId" in r.inputs
+               and "gatewayId" not in r.inputs for r in private_defaults)
+    assert not plan.by_type(ENDPOINT)  # endpoints are optional with NAT
+    public = [r for r in plan.by_type("aws:ec2/subnet:Subnet") if "public" in r.name]
+    assert len(public) == 2 and not any(r.inputs["mapPublicIpOnLaunch"] for r in public)
+
+
+def test_an_existing_vpc_creates_nothing():
+    ids = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    plan = run_config(stack(network={"availability_zones": [], "vpc_id": "vpc-0123456789abcdef0",
+                                     "private_subnet_ids": ids}))
+    assert not [r for r in plan.resources if r.type.startswith("aws:ec2/")]
+    assert plan.one(CLUSTER, "cluster-eks").inputs["privateSubnetIds"] == ids
+
+
+# ------------------------------------------------------------------------------ cluster and nodes
+
+def test_the_cluster_is_private_encrypted_logged_and_api_authenticated(plans):
+    plan = plans("prod")
+    cluster = plan.one(CLUSTER, "cluster-eks")
+    inputs = cluster.inputs
+    assert cluster.remote and cluster.protect
+    assert inputs["authenticationMode"] == "API" and "instanceRoles" not in inputs
+    assert inputs["endpointPrivateAccess"] is True and inputs["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in inputs
+    assert inputs["skipDefaultNodeGroup"] is True and inputs["deletionProtection"] is True
+    assert inputs["upgradePolicy"] == {"supportType": "STANDARD"}
+    key = plan.one("aws:kms/key:Key", "cluster-key")
+    assert inputs["encryptionConfigKeyArn"] == key.outputs["arn"]
+    logs = plan.one("aws:cloudwatch/logGroup:LogGroup", "cluster-logs")
+    assert logs.inputs["name"] == f"/aws/eks/{inputs['name']}/cluster" and logs.inputs["retentionInDays"] == 365
+    assert logs.inputs["kmsKeyId"] == key.outputs["arn"] and logs.urn in cluster.dependencies
+    entries = inputs["accessEntries"]
+    assert {e["principalArn"] for e in entries.values()} == {
+        "arn:aws:iam::444455556666:role/platform-admin", "arn:aws:iam::444455556666:role/myapp-team"}
+    node_role = plan.one("aws:iam/role:Role", "nodes-role")
+    assert node_role.inputs["name"] not in json.dumps(entries)  # EKS adds the node role's entry itself
+    assert plan.outputs["kubeconfig"] == "[secret]"  # a secret output
+    provider = plan.one("pulumi:providers:kubernetes", "cluster-k8s")
+    assert provider.inputs["kubeconfig"] == "[secret]"
+
+
+def test_dev_has_a_public_endpoint_for_its_listed_range_only(plans):
+    inputs = plans("dev").one(CLUSTER, "cluster-eks").inputs
+    assert inputs["endpointPublicAccess"] is True and inputs["publicAccessCidrs"] == ["203.0.113.0/24"]
+
+
+def test_the_node_role_can_pull_from_the_registry_and_its_caches(plans):
+    plan = plans("prod")
+    role = plan.one("aws:iam/role:Role", "nodes-role")
+    attached = {r.inputs["policyArn"].rsplit("/", 1)[-1] for r in plan.by_type(ATTACHMENT)
+                if r.parent == role.urn}
+    assert attached == {"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"}
+    puller = plan.one("aws:iam/rolePolicy:RolePolicy", "nodes-pull-through-cache")
+    statement = json.loads(puller.inputs["policy"])["Statement"][0]
+    assert statement["Action"] == ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:TagResource"]
+    assert "arn:aws:ecr:eu-central-1:444455556666:repository/docker-hub/*" in statement["Resource"]
+    group = plan.one(NODE_GROUP, "nodes-nodes")
+    assert group.remote and group.inputs["nodeRole"] == role.urn and "nodeRoleArn" not in group.inputs
+    assert group.inputs["enableIMDSv2"] is True
+    assert group.inputs["amiType"] == "AL2023_ARM_64_STANDARD"
+    assert len(group.inputs["subnetIds"]) == 3
+    assert group.inputs["subnetIds"] == plan.one(CLUSTER, "cluster-eks").inputs["privateSubnetIds"]
+    private = [s for s in plan.by_type("aws:ec2/subnet:Subnet") if "private" in s.name]
+    assert all(s.urn in group.dependencies for s in private)  # the ids come from the private subnets
+    assert puller.urn in group.dependencies  # a role that cannot pull yet makes nodes that never get ready
+    assert plan.outputs["cluster"]["node_architecture"] == "arm64"
+
+
+# ------------------------------------------------------------------------------ pulumi-eks's own rules
+
+def declare_cluster(**kwargs):
+    def declare():
+        role = aws.iam.Role("r", assume_role_policy="{}")
+        eks.Cluster("c", vpc_id="vpc-1", private_subnet_ids=["subnet-1", "subnet-2"],
+                    instance_roles=[role] if kwargs.pop("with_instance_roles", False) else None, **kwargs)
+    return declare
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"authentication_mode": eks.AuthenticationMode.API, "with_instance_roles": True},
+     "eks:index:Cluster: instanceRoles cannot be used with authenticationMode API"),
+    ({"access_entries": {"a": eks.AccessEntryArgs(principal_arn=ADMIN)}},
+     "eks:index:Cluster: accessEntries need authenticationMode API or API_AND_CONFIG_MAP"),
+    ({"endpoint_public_access": False, "public_access_cidrs": ["203.0.113.0/24"]},
+     "eks:index:Cluster: publicAccessCidrs need endpointPublicAccess"),
+])
+def test_the_harness_refuses_what_the_eks_plugin_refuses(kwargs, message):
+    with pytest.raises(EngineError) as caught:
+        run_function(settings_for({}), declare_cluster(**kwargs))
+    assert str(caught.value).startswith(message)
+
+
+def test_a_node_group_needs_exactly_one_role():
+    def declare():
+        cluster = eks.Cluster("c", vpc_id="vpc-1", private_subnet_ids=["subnet-1", "subnet-2"],
+                              authentication_mode=eks.AuthenticationMode.API)
+        eks.ManagedNodeGroup("n", cluster=cluster, node_role_arn="arn:aws:iam::111122223333:role/x",
+                             node_role=aws.iam.Role("r", assume_role_policy="{}"))
+    with pytest.raises(EngineError, match="provide exactly one of nodeRole or nodeRoleArn"):
+        run_function(settings_for({}), declare)
+
+
+def test_the_plan_json_marks_remote_components(plans):
+    remote = {r.type for r in plans("dev").resources if r.remote}
+    assert remote == {CLUSTER, NODE_GROUP}
+    assert plans("dev").one(CLUSTER, "cluster-eks").to_json()["remote"] is True
+
+
+# ------------------------------------------------------------------------------ EKS policies, both shapes
+
+def component(**props):
+    return {"endpointPrivateAccess": True, "endpointPublicAccess": False, "encryptionConfigKeyArn": "arn:k",
+            "enabledClusterLogTypes": ["api", "audit", "authenticator"], **props}
+
+
+def child(**vpc):
+    return {"vpcConfig": {"endpointPublicAccess": False, **vpc},
+            "encryptionConfig": {"provider": {"keyArn": "arn:k"}, "resources": ["secrets"]},
+            "enabledClusterLogTypes": ["api", "audit", "authenticator"]}
+
+
+@pytest.mark.parametrize("typ, props", [(cp.EKS_CLUSTER, component()), (cp.AWS_CLUSTER, child()),
+                                        (cp.EKS_CLUSTER, component(endpointPublicAccess=True,
+                                                                   publicAccessCidrs=["203.0.113.0/24"])),
+                                        (cp.AWS_CLUSTER, child(endpointPublicAccess=True,
+                                                               publicAccessCidrs=["203.0.113.0/24"]))])
+def test_compliant_clusters_pass_every_eks_policy(typ, props):
+    for policy in (cp.eks_no_open_public_endpoint, cp.eks_secrets_encryption, cp.eks_control_plane_logging):
+        assert resource_violations(policy, typ, props, name="c") == [], policy.name
+
+
+@pytest.mark.parametrize("typ, props, shown", [
+    (cp.EKS_CLUSTER, component(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]), "0.0.0.0/0"),
+    (cp.EKS_CLUSTER, component(endpointPublicAccess=None), "no CIDRs (EKS's default: 0.0.0.0/0)"),
+    (cp.AWS_CLUSTER, child(endpointPublicAccess=True, publicAccessCidrs=["0.0.0.0/0"]), "0.0.0.0/0"),
+    (cp.AWS_CLUSTER, child(endpointPublicAccess=True), "no CIDRs (EKS's default: 0.0.0.0/0)"),
+])
+def test_a_public_endpoint_open_to_the_internet_is_mandatory_violation(typ, props, shown):
+    assert cp.eks_no_open_public_endpoint.enforcement_level.value == "mandatory"
+    assert resource_violations(cp.eks_no_open_public_endpoint, typ, props, name="c") == [
+        f"EKS cluster c has a public API endpoint open to {shown}. List the ranges that need it (stack config "
+        "cluster.public_access_cidrs), or turn the public endpoint off and reach the private one from inside "
+        "the VPC."]
+
+
+@pytest.mark.parametrize("typ, props", [
+    (cp.EKS_CLUSTER, component(encryptionConfigKeyArn=None)),
+    (cp.AWS_CLUSTER, {**child(), "encryptionConfig": None}),
+    (cp.AWS_CLUSTER, {**child(), "encryptionConfig": {"provider": {"keyArn": "arn:k"}, "resources": []}}),
+])
+def test_missing_secrets_encryption_is_advisory(typ, props):
+    assert resource_violations(cp.eks_secrets_encryption, typ, props, name="c") == [
+        "EKS cluster c does not encrypt Kubernetes secrets with a KMS key (envelope encryption); set "
+        "encryption_config_key_arn."]
+
+
+@pytest.mark.parametrize("typ, props", [(cp.EKS_CLUSTER, component(enabledClusterLogTypes=["api"])),
+                                        (cp.AWS_CLUSTER, {**child(), "enabledClusterLogTypes": None})])
+def test_missing_control_plane_logs_are_advisory(typ, props):
+    (message,) = resource_violations(cp.eks_control_plane_logging, typ, props, name="c")
+    assert message.startswith("EKS cluster c does not log ")
+    assert resource_violations(cp.eks_control_plane_logging, typ, props, {"requiredLogTypes": []}) == []
+
+
+def test_unknown_cluster_values_are_not_violations():
+    for policy in (cp.eks_no_open_public_endpoint, cp.eks_secrets_encryption, cp.eks_control_plane_logging):
+        assert resource_violations(policy, cp.EKS_CLUSTER, component(endpointPublicAccess=UNKNOWN,
+                                                                     encryptionConfigKeyArn=UNKNOWN,
+                                                                     enabledClusterLogTypes=UNKNOWN)) == []
+
+
+def test_eks_node_role_can_pull_sees_a_role_without_the_ecr_policy(tmp_path):
+    """Exercised for real: the prod plan passes; without its ECR attachment it is reported."""
+    from tools.harness import ROOT
+    from tools.policy_gate import PackProcess, analyze
+
+    def pull_policies_removed():
+        config = stack(cluster={"node_group": {"ecr_policy": "AmazonEC2ContainerRegistryReadOnly"}})
+        return run_config(config)
+
+    plan = pull_policies_removed()
+    with PackProcess(ROOT / "policy_pack", plan.project, plan.stack) as pack:
+        assert not [v for v in analyze(plan, pack, {}).violations if v.policy == "eks-node-role-can-pull"]
+    ecr = [r for r in plan.resources if r.type == ATTACHMENT and r.inputs["policyArn"].endswith("ReadOnly")]
+    assert len(ecr) == 1
+    plan.resources.remove(ecr[0])
+    with PackProcess(ROOT / "policy_pack", plan.project, plan.stack) as pack:
+        found = [v for v in analyze(plan, pack, {}).violations if v.policy == "eks-node-role-can-pull"]
+    assert [v.urn.rsplit("::", 1)[-1] for v in found] == ["nodes-nodes"]
+    assert "has neither AmazonEC2ContainerRegistryReadOnly nor AmazonEC2ContainerRegistryPullOnly" in found[0].message
+
+
+
