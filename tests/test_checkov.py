@@ -12,7 +12,7 @@ import pytest
 
 from tools.harness import ROOT, stack_names
 from tools.preview import main
-from tools.tfplan import TF_TYPES, to_tfplan
+from tools.tfplan import PROJECTED, TF_TYPES, to_tfplan
 
 CHECKOV = ROOT / "venv-checkov" / "bin" / "checkov"
 SKIP_LINE = re.compile(r"^(?P<check>CKV2?_[A-Z0-9_]+)\s+(?P<resource>\S+)\s+#\s*(?P<reason>\S.*)$")
@@ -92,4 +92,15 @@ def test_the_export_uses_terraform_names_and_lists_what_has_no_counterpart(plans
     assert "applied_for" in template and isinstance(template["resource_tags"], dict)
     plan = plans("prod")
     assert len(resources) + len(unmapped) == len(plan.resources)  # nothing dropped
-    assert {u["type"] for u in unmapped} == {r.type for r in plan.resources if r.type not in TF_TYPES}
+    assert {u["type"] for u in unmapped} == {r.type for r in plan.resources
+                                             if r.type not in TF_TYPES and r.type not in PROJECTED}
+    # The remote components are projected onto what pulumi-eks creates from them.
+    eks = resources["aws_eks_cluster.cluster-eks"]["values"]
+    assert eks["vpc_config"][0]["endpoint_public_access"] is False
+    assert eks["encryption_config"][0]["resources"] == ["secrets"]
+    assert {p["address"] for p in document["pulumi"]["projected_from_remote_components"]} == {
+        "aws_eks_cluster.cluster-eks", "aws_eks_node_group.nodes-nodes"}
+    # References between resources, as Terraform writes them, so graph checks can follow them.
+    flow_log = next(r for r in document["configuration"]["root_module"]["resources"]
+                    if r["address"] == "aws_flow_log.network-flow-log")
+    assert "aws_vpc.network-vpc" in flow_log["expressions"]["vpc_id"]["references"]

@@ -15,7 +15,7 @@ EXAMPLES = sorted(ROOT.glob("examples/Pulumi.*.yaml"))
 
 def test_there_are_examples():
     assert {p.name for p in EXAMPLES} >= {"Pulumi.minimal.yaml", "Pulumi.cross-account.yaml",
-                                          "Pulumi.cache-credentials.yaml"}
+                                          "Pulumi.cache-credentials.yaml", "Pulumi.private-cluster.yaml"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -30,6 +30,10 @@ def test_example_previews_and_passes_the_gate(path, tmp_path, capsys):
     if stack == "cross-account":
         providers = [r for r in plan["resources"] if r["type"] == "pulumi:providers:aws"]
         assert len(providers) == 2
+    if stack == "private-cluster":
+        assert not [r for r in plan["resources"] if r["type"] == "aws:ec2/natGateway:NatGateway"]
+        assert len([r for r in plan["resources"] if r["type"] == "aws:ec2/vpcEndpoint:VpcEndpoint"]) == 7
+        assert plan["warnings"] == []
     if stack == "cache-credentials":
         versions = [r for r in plan["resources"] if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
         assert len(versions) == 2 and all(v["inputs"]["secretString"] == "[secret]" for v in versions)

@@ -4,7 +4,8 @@
 
 Times, each in fresh processes (median of N runs, with the peak resident memory):
   * the bare import of the SDK modules the program uses (the floor any preview pays);
-  * ``python -m tools.preview --no-policy dev`` (the plan alone);
+  * ``python -m tools.preview --no-policy dev`` (the plan alone: registry, caches, replication,
+    network, cluster and node group);
   * plans of generated stacks with 1 and with 100 repositories (each with a lifecycle policy
     and a cross-account grant, so every repository declares three AWS resources);
   * the dev and 100-repository previews with the policy gate (the default), for reference.
@@ -27,8 +28,11 @@ import yaml
 
 from tools.harness import ROOT
 
-# pulumi_aws loads its submodules lazily: touch those the dev program loads (ecr, iam).
-SDK_IMPORT = "import pulumi, pulumi.runtime.mocks, pulumi_aws as aws; aws.ecr.Repository, aws.iam.Role"
+# pulumi_aws loads its submodules lazily: touch those the dev program loads (ecr, iam, kms, ec2,
+# vpc, cloudwatch, eks, secretsmanager), and the eks and kubernetes SDKs the cluster uses.
+SDK_IMPORT = ("import pulumi, pulumi.runtime.mocks, pulumi_aws as aws, pulumi_eks, pulumi_kubernetes as k8s; "
+              "aws.ecr.Repository, aws.iam.Role, aws.kms.Key, aws.ec2.Vpc, aws.vpc.SecurityGroupIngressRule, "
+              "aws.cloudwatch.LogGroup, aws.eks.Cluster, aws.secretsmanager.Secret, pulumi_eks.Cluster, k8s.Provider")
 
 
 def generated_stack(count: int) -> dict:

@@ -355,6 +355,8 @@ class PlannedResource:
     dependencies: list[str] = field(default_factory=list)
     """Every URN the engine would wait for before this registration (explicit ``depends_on``
     and the resources its inputs come from; a component stands for its children)."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Per input: the resources its value comes from."""
     _outputs: Any = None  # the mock's answer, converted on first use (most plans never read it)
 
     @property
@@ -425,6 +427,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs=_plain(wire_inputs), retain_on_delete=bool(request.retainOnDelete),
             delete_before_replace=bool(request.deleteBeforeReplace), remote=bool(request.remote),
             dependencies=sorted(set(request.dependencies)),
+            property_dependencies={key: sorted(set(deps.urns))
+                                   for key, deps in request.propertyDependencies.items() if deps.urns},
         )
         with self._lock:
             self.planned[urn] = planned

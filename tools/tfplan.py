@@ -34,7 +34,27 @@ TF_TYPES: dict[str, str] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
     "aws:secretsmanager/secret:Secret": "aws_secretsmanager_secret",
     "aws:secretsmanager/secretVersion:SecretVersion": "aws_secretsmanager_secret_version",
+    "aws:ec2/vpc:Vpc": "aws_vpc",
+    "aws:ec2/subnet:Subnet": "aws_subnet",
+    "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
+    "aws:ec2/natGateway:NatGateway": "aws_nat_gateway",
+    "aws:ec2/eip:Eip": "aws_eip",
+    "aws:ec2/routeTable:RouteTable": "aws_route_table",
+    "aws:ec2/route:Route": "aws_route",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "aws_route_table_association",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "aws_vpc_endpoint",
+    "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
+    "aws:ec2/flowLog:FlowLog": "aws_flow_log",
+    "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
 }
+# pulumi-eks's components are remote: their children (the aws.eks.Cluster and aws.eks.NodeGroup
+# that scanners check) are created by the eks plugin and never planned offline. The export projects
+# each component's inputs onto the Terraform resource pulumi-eks creates from them, so the EKS
+# checks still run; the plan marks these as projections.
+PROJECTED = {"eks:index:Cluster": "aws_eks_cluster", "eks:index:ManagedNodeGroup": "aws_eks_node_group"}
 # Pulumi's plural names of Terraform's repeated blocks and list attributes.
 RENAMES: dict[str, str] = {
     "encryptionConfigurations": "encryption_configuration",
@@ -73,6 +93,43 @@ def _value(key: str, value: Any) -> Any:
     return value
 
 
+def _project_cluster(inputs: dict) -> dict:
+    values = {
+        "name": inputs.get("name"), "version": inputs.get("version"),
+        "enabled_cluster_log_types": inputs.get("enabledClusterLogTypes") or [],
+        "vpc_config": [{
+            "endpoint_private_access": inputs.get("endpointPrivateAccess", False),
+            # pulumi-eks's (and EKS's) default is a public endpoint open to 0.0.0.0/0.
+            "endpoint_public_access": inputs.get("endpointPublicAccess", True),
+            "public_access_cidrs": inputs.get("publicAccessCidrs") or ["0.0.0.0/0"],
+            "subnet_ids": inputs.get("privateSubnetIds") or inputs.get("subnetIds") or [],
+        }],
+        "access_config": [{"authentication_mode": inputs.get("authenticationMode", "CONFIG_MAP")}],
+        "tags": inputs.get("tags") or {},
+    }
+    if inputs.get("encryptionConfigKeyArn"):
+        values["encryption_config"] = [{"provider": [{"key_arn": inputs["encryptionConfigKeyArn"]}],
+                                        "resources": ["secrets"]}]
+    if inputs.get("upgradePolicy"):
+        values["upgrade_policy"] = [{"support_type": inputs["upgradePolicy"].get("supportType")}]
+    return values
+
+
+def _project_node_group(inputs: dict) -> dict:
+    scaling = inputs.get("scalingConfig") or {}
+    return {
+        "ami_type": inputs.get("amiType"), "capacity_type": inputs.get("capacityType", "ON_DEMAND"),
+        "instance_types": inputs.get("instanceTypes") or [], "subnet_ids": inputs.get("subnetIds") or [],
+        "scaling_config": [{"min_size": scaling.get("minSize"), "desired_size": scaling.get("desiredSize"),
+                            "max_size": scaling.get("maxSize")}],
+        "labels": inputs.get("labels") or {}, "tags": inputs.get("tags") or {},
+        # No remote_access block: pulumi-eks opens no SSH to managed nodes unless asked.
+    }
+
+
+_PROJECTORS = {"eks:index:Cluster": _project_cluster, "eks:index:ManagedNodeGroup": _project_node_group}
+
+
 def _name(res: PlannedResource) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", res.name)
 
@@ -81,8 +138,14 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
     """(Terraform plan JSON, the resources that have no Terraform counterpart)."""
     resources, changes, unmapped = [], [], []
     seen: dict[str, int] = {}
+    projected = []
+    addresses = {}  # URN -> Terraform address, for references between resources
     for res in plan.resources:
-        tf_type = TF_TYPES.get(res.type)
+        tf_type = TF_TYPES.get(res.type) or PROJECTED.get(res.type)
+        if tf_type is not None:
+            addresses[res.urn] = f"{tf_type}.{_name(res)}"
+    for res in plan.resources:
+        tf_type = TF_TYPES.get(res.type) or PROJECTED.get(res.type)
         if tf_type is None:
             unmapped.append({"urn": res.urn, "type": res.type,
                              "reason": "component" if not res.custom else "no Terraform counterpart"})
@@ -95,7 +158,11 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
             address = f"{tf_type}.{name}"
         else:
             seen[address] = 0
-        values = _values(res.inputs)
+        if res.type in PROJECTED:
+            values = _PROJECTORS[res.type](res.inputs)
+            projected.append({"urn": res.urn, "address": address})
+        else:
+            values = _values(res.inputs)
         resources.append({"address": address, "mode": "managed", "type": tf_type, "name": name,
                           "provider_name": PROVIDER, "schema_version": 0, "values": values,
                           "sensitive_values": {}})
@@ -104,6 +171,17 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
                         "change": {"actions": ["create"], "before": None, "after": values,
                                    "after_unknown": {}, "before_sensitive": False, "after_sensitive": {}},
                         "pulumi_urn": res.urn})
+    expressions = {}
+    for res in plan.resources:
+        if res.urn not in addresses:
+            continue
+        refs = {}
+        for key, urns in res.property_dependencies.items():
+            targets = [addresses[u] for u in urns if u in addresses]
+            if targets:
+                # As `terraform show -json` writes a reference: the attribute, then the resource.
+                refs[snake(key)] = {"references": [r for t in targets for r in (f"{t}.id", t)]}
+        expressions[addresses[res.urn]] = refs
     document = {
         "format_version": "1.2",
         "terraform_version": "1.9.0",
@@ -112,8 +190,10 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
         "configuration": {"provider_config": {"aws": {"name": "aws", "full_name": PROVIDER}},
                           "root_module": {"resources": [
                               {"address": r["address"], "mode": "managed", "type": r["type"], "name": r["name"],
-                               "provider_config_key": "aws", "expressions": {}, "schema_version": 0}
+                               "provider_config_key": "aws", "expressions": expressions.get(r["address"], {}),
+                               "schema_version": 0}
                               for r in resources]}},
-        "pulumi": {"project": plan.project, "stack": plan.stack, "unmapped": unmapped},
+        "pulumi": {"project": plan.project, "stack": plan.stack, "unmapped": unmapped,
+                   "projected_from_remote_components": projected},
     }
     return document, unmapped
