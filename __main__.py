@@ -1,6 +1,6 @@
 """The container platform: reads the stack's configuration once, composes the components, exports
 what a user needs. Reads top-down like the architecture diagram in the README:
-registry → scanning → replication → caches → network → cluster → node group."""
+registry → scanning → replication → caches → network → cluster → node group → image → workload."""
 
 from dataclasses import replace
 
@@ -9,6 +9,7 @@ import pulumi
 import stack_config
 from components.ecr import EcrRegistry, EcrReplication, PullThroughCache, RegistryScanning
 from components.eks import EksCluster, EksClusterArgs, EksNetwork, EksNodeGroup, EksNodeGroupArgs
+from components.workload import ServiceImage, ServiceImageArgs, ServiceWorkload, ServiceWorkloadArgs
 
 settings = stack_config.load()
 
@@ -60,3 +61,23 @@ if settings.cluster is not None:
             lambda name: f"aws eks update-kubeconfig --region {settings.region} --name {name}"),
     })
     pulumi.export("kubeconfig", cluster.kubeconfig)
+
+if settings.workload is not None:
+    w = settings.workload
+    repository = registry.repositories[w.repository]
+    image = ServiceImage("image", ServiceImageArgs(
+        repository_url=repository.repository_url, registry_id=repository.registry_id, context=w.context,
+        dockerfile=w.dockerfile, platform=w.platform, build_args=w.build_args, target=w.target))
+    # Nodes that can pull must exist before the Deployment waits for its pods.
+    service = ServiceWorkload("service", ServiceWorkloadArgs(
+        provider=cluster.provider, image=image.repo_digest, depends_on=[nodes],
+        cluster_security_group_id=cluster.cluster_security_group_id, **w.workload_args()))
+
+    pulumi.export("service", {
+        "image": image.repo_digest, "tag": image.tag, "namespace": service.namespace,
+        "node_port": service.node_port,
+        "reach": service.namespace.apply(
+            lambda ns: f"kubectl -n {ns} port-forward svc/{w.workload_args()['name']} 8080:80, then "
+                       "curl http://127.0.0.1:8080/ (or http://NODE_IP:"
+                       f"{w.node_port}/ from client_cidrs)"),
+    })

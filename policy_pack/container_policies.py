@@ -10,8 +10,8 @@ and ``up``): ``ecr-scan-on-push``, ``ecr-immutable-tags``, ``ecr-no-public-princ
 Mandatory stack policy (runs once after every resource is registered; in ``up`` that is after
 the changes were applied, so it detects rather than prevents): ``ecr-template-scan-on-push``.
 Advisory (each level configurable): ``ecr-kms-encryption``, ``ecr-lifecycle-policy``,
-``k8s-no-latest-tag``, ``k8s-image-from-ecr``, ``eks-node-role-can-pull``, ``eks-secrets-encryption``,
-``eks-control-plane-logging``.
+``k8s-no-latest-tag``, ``k8s-image-from-ecr``, ``k8s-pod-security``, ``eks-node-role-can-pull``,
+``eks-secrets-encryption``, ``eks-control-plane-logging``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from eks_policies import (  # noqa: F401
     eks_node_role_can_pull,
     eks_secrets_encryption,
 )
-from kubernetes_policies import k8s_image_from_ecr, k8s_no_latest_tag  # noqa: F401
+from kubernetes_policies import k8s_image_from_ecr, k8s_no_latest_tag, k8s_pod_security  # noqa: F401
 from support import (  # noqa: F401
     AWS_CLUSTER,
     AWS_NODE_GROUP,
@@ -46,6 +46,7 @@ from support import (  # noqa: F401
     LIFECYCLE,
     MANAGED_NODE_GROUP,
     PACK_NAME,
+    POD,
     REGISTRY_POLICY,
     REPOSITORY,
     REPOSITORY_POLICY,

@@ -1,5 +1,5 @@
 """Kubernetes workload policies (advisory): no ``latest`` tag, images from this platform's ECR
-pinned by digest."""
+pinned by digest, pods that meet the ``restricted`` Pod Security Standard."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
-from support import WORKLOADS, get, known, resource_policy
+from support import POD, WORKLOADS, get, known, resource_policy
 
 _ECR_IMAGE_RE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repo>[^@:]+)"
@@ -93,4 +93,67 @@ def k8s_image_from_ecr(args: ResourceValidationArgs, report_violation: ReportVio
                              "(REPO@sha256:...) so every node runs the image that was scanned.")
 
 
-POLICIES = [k8s_no_latest_tag, k8s_image_from_ecr]
+# --------------------------------------------------------------------------------------------
+# k8s-pod-security: the restricted profile's fields, on a workload's pod template or a bare Pod.
+
+
+def _pod_spec(resource_type: str, props: Any) -> Any:
+    return get(props, "spec") if resource_type == POD else get(props, "spec", "template", "spec")
+
+
+def restricted_findings(pod: Any) -> list[str]:
+    """What keeps a pod spec from the restricted Pod Security Standard (each a short phrase)."""
+    findings = []
+    pod_ctx = get(pod, "securityContext") or {}
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        if get(pod, key) is True:
+            findings.append(f"{key} is true")
+    for volume in get(pod, "volumes") or []:
+        if get(volume, "hostPath") is not None:
+            findings.append(f"volume {get(volume, 'name')} is a hostPath")
+    pod_non_root = get(pod_ctx, "runAsNonRoot")
+    pod_seccomp = get(pod_ctx, "seccompProfile", "type")
+    if get(pod_ctx, "runAsUser") == 0:
+        findings.append("the pod runs as UID 0")
+    for kind in ("initContainers", "containers"):
+        for container in get(pod, kind) or []:
+            name = f"{kind[:-1]} {get(container, 'name')}"
+            ctx = get(container, "securityContext") or {}
+            if get(ctx, "privileged") is True:
+                findings.append(f"{name} is privileged")
+            if get(ctx, "allowPrivilegeEscalation") is not False:
+                findings.append(f"{name} does not set allowPrivilegeEscalation: false")
+            drop = get(ctx, "capabilities", "drop") or []
+            if "ALL" not in drop:
+                findings.append(f"{name} does not drop ALL capabilities")
+            added = [c for c in get(ctx, "capabilities", "add") or [] if c != "NET_BIND_SERVICE"]
+            if added:
+                findings.append(f"{name} adds capabilities {', '.join(map(str, added))}")
+            non_root = get(ctx, "runAsNonRoot")
+            if not (non_root is True or (non_root is None and pod_non_root is True)):
+                findings.append(f"{name} may run as root (runAsNonRoot is not true)")
+            if get(ctx, "runAsUser") == 0:
+                findings.append(f"{name} runs as UID 0")
+            seccomp = get(ctx, "seccompProfile", "type") or pod_seccomp
+            if seccomp not in ("RuntimeDefault", "Localhost"):
+                findings.append(f"{name} has no RuntimeDefault (or Localhost) seccomp profile")
+    return findings
+
+
+@resource_policy(
+    name="k8s-pod-security",
+    description="Pods (and workloads' pod templates) meet the restricted Pod Security Standard.",
+    level=EnforcementLevel.ADVISORY,
+    types=(*WORKLOADS, POD),
+)
+def k8s_pod_security(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    pod = _pod_spec(args.resource_type, args.props)
+    if pod is None:
+        return
+    findings = restricted_findings(pod)
+    if findings:
+        report_violation(f"{args.name} does not meet the restricted Pod Security Standard: "
+                         f"{'; '.join(findings)}. A namespace enforcing it refuses these pods.")
+
+
+POLICIES = [k8s_no_latest_tag, k8s_image_from_ecr, k8s_pod_security]

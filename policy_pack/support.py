@@ -46,6 +46,7 @@ MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
 EKS_CLUSTER = "eks:index:Cluster"
 AWS_CLUSTER = "aws:eks/cluster:Cluster"
 AWS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+POD = "kubernetes:core/v1:Pod"
 WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
              "kubernetes:apps/v1:DaemonSet")
 

@@ -26,6 +26,7 @@ import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -47,6 +48,7 @@ from .registry import encryption, repository
 from .replication import replication_section
 from .scanning import scanning_section
 from .values import MAX_TAGS, NOT_SHOWN, PROGRAM_TAGS, ConfigError, Value, domain, opt
+from .workload import WorkloadSettings, workload_section
 
 __all__ = ["ConfigError", "PlatformConfig", "load", "parse", "schema"]
 
@@ -73,6 +75,7 @@ class PlatformConfig:
     cache: PullThroughCacheArgs | None = None
     network: EksNetworkArgs | None = None
     cluster: ClusterSettings | None = None
+    workload: WorkloadSettings | None = None
     placement: Placement | None = None
     secret_keys: frozenset[str] = field(default_factory=frozenset)
     warnings: tuple[str, ...] = ()
@@ -217,6 +220,13 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         network = network_section(fields["network"], placement, protect)
         cluster = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect)
 
+    workload = None
+    if "workload" in fields:
+        if cluster is None:
+            raise ConfigError("workload", fields["workload"].value,
+                              "needs cluster (and network): the service runs on the stack's cluster")
+        workload = workload_section(fields["workload"], repositories, cluster.node_group["ami_type"], Path.cwd())
+
     warnings = []
     if cache is not None and network is not None and network.creates_vpc and network.nat == "none":
         warnings.append(
@@ -228,7 +238,8 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     return PlatformConfig(
         project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
-        replication=replication, cache=cache, network=network, cluster=cluster, placement=placement,
+        replication=replication, cache=cache, network=network, cluster=cluster, workload=workload,
+        placement=placement,
         secret_keys=frozenset(secret_keys), warnings=tuple(warnings),
     )
 

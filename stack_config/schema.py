@@ -61,6 +61,7 @@ KEYS: tuple[Key, ...] = (
     Key('pull_through_cache', 'Top level', 'object', 'none', 'Caches of public registries, below.'),
     Key('network', 'Top level', 'object', 'none (no cluster)', 'The VPC the cluster\'s nodes run in, below. Required with `cluster`.'),
     Key('cluster', 'Top level', 'object', 'none (registry only)', 'An EKS cluster whose nodes pull from this registry, below.'),
+    Key('workload', 'Top level', 'object', 'none', 'The service in `app/`, built, pushed and run on the cluster, below. Requires `cluster`.'),
 
     # encryption
     Key('encryption.type', 'encryption', '`KMS` | `AES256`', '`KMS`', '`KMS` alone uses the AWS-managed key `aws/ecr` (no key to manage). `AES256` only when asked.', choices=ENCRYPTION_TYPES),
@@ -162,6 +163,21 @@ KEYS: tuple[Key, ...] = (
     Key('cluster.node_group.taints[].value', 'cluster.node_group', 'string', '`""`', 'The taint\'s value.'),
     Key('cluster.node_group.taints[].effect', 'cluster.node_group', '`NO_SCHEDULE` | `NO_EXECUTE` | `PREFER_NO_SCHEDULE`', '— (required)', 'The taint\'s effect.'),
     Key('cluster.node_group.ecr_policy', 'cluster.node_group', '`AmazonEC2ContainerRegistryReadOnly` | `AmazonEC2ContainerRegistryPullOnly`', '`AmazonEC2ContainerRegistryReadOnly`', 'The managed policy that lets nodes pull (the chapter\'s read-only one, or the narrower pull-only one). With pull-through caches the node role also gets the cache\'s puller statement.'),
+    # workload
+    Key('workload.repository', 'workload', 'string', '— (required)', 'The repository (of `repositories`) the image is pushed to.'),
+    Key('workload.context', 'workload', 'path', '`app`', 'Build context, relative to the project directory.'),
+    Key('workload.dockerfile', 'workload', 'path', '`CONTEXT/Dockerfile`', 'Relative to the project directory (pulumi-docker reads it so, not relative to the context). Its last `USER` must be a numeric UID: the pods run as it.'),
+    Key('workload.platform', 'workload', '`linux/amd64` | `linux/arm64`', "the node group's architecture", 'One platform per image; it must match the nodes (a mismatch is a config error, not pods that crash with `exec format error`).'),
+    Key('workload.build_args', 'workload', 'map of string → string', '`{}`', 'Docker build arguments (part of the image tag).'),
+    Key('workload.target', 'workload', 'string', 'the last stage', 'A Dockerfile stage to build (part of the image tag).'),
+    Key('workload.namespace', 'workload', 'string', 'the repository name', 'The namespace, labelled to enforce the Pod Security Standard `restricted`.'),
+    Key('workload.replicas', 'workload', 'integer', '`2`', '1-100. With more than one, a PodDisruptionBudget lets one pod go at a time.'),
+    Key('workload.container_port', 'workload', 'integer', '`8080`', "The port the service listens on (the Dockerfile's `EXPOSE`)."),
+    Key('workload.cpu_request', 'workload', 'CPU quantity', '`100m`', 'Requested CPU (no CPU limit: throttling would only slow the service).'),
+    Key('workload.memory_request', 'workload', 'memory quantity', '`128Mi`', 'Requested memory.'),
+    Key('workload.memory_limit', 'workload', 'memory quantity', '`256Mi`', 'Memory limit, at least the request.'),
+    Key('workload.node_port', 'workload', 'integer', '`32410`', "The chapter's NodePort; 30000-32767. A fixed port in the upper band can collide with one Kubernetes allocated dynamically (`provided port is already allocated`): pick another if so."),
+    Key('workload.client_cidrs', 'workload', 'list of CIDRs', '`[]`', 'Ranges allowed to reach the NodePort on the nodes (ingress rules on the cluster security group). None: reach the service with `kubectl port-forward`.'),
 )
 
 _BY_PATH = {key.path: key for key in KEYS}

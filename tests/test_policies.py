@@ -409,7 +409,7 @@ def test_pack_lists_every_policy_with_its_level():
         "ecr-lifecycle-policy": "advisory", "k8s-no-latest-tag": "advisory",
         "k8s-image-from-ecr": "advisory", "eks-node-role-can-pull": "advisory",
         "eks-no-open-public-endpoint": "mandatory", "eks-secrets-encryption": "advisory",
-        "eks-control-plane-logging": "advisory"}
+        "eks-control-plane-logging": "advisory", "k8s-pod-security": "advisory"}
 
 
 def test_readme_policy_table_matches_the_pack():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import runpy
 import sys
 import threading
@@ -277,6 +278,15 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return name, {**inputs, "name": name, "arn": f"arn:{partition}:logs:{region}:{acct}:log-group:{name}"}
         if typ == "pulumi:providers:kubernetes":
             return f"{args.name}-{suffix}", inputs
+        if typ == "docker:index/image:Image":
+            name = inputs.get("imageName", "")
+            digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+            repo = name.rsplit(":", 1)[0]
+            return f"{repo}@sha256:{digest}", {**inputs, "repoDigest": f"{repo}@sha256:{digest}",
+                                               "baseImageName": name, "registryServer": repo.split("/", 1)[0]}
+        if typ.startswith("kubernetes:"):
+            meta = inputs.get("metadata") or {}
+            return f"{meta.get('namespace', '')}/{meta.get('name', args.name)}".lstrip("/"), inputs
         if typ in REMOTE_COMPONENTS:
             return "", remote_outputs(typ, args.name, inputs, acct, region, partition, dns)
         return f"{args.name}-{suffix}", inputs
@@ -289,6 +299,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": region, "region": region, "id": region,
                     "endpoint": f"ec2.{region}.{dns}", "description": region}, []
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = args.args.get("registryId") or acct
+            return {"id": region, "userName": "AWS", "password": "offline-preview-token",
+                    "authorizationToken": "QVdTOm9mZmxpbmUtcHJldmlldy10b2tlbg==",
+                    "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.{dns}",
+                    "expiresAt": "2026-01-01T12:00:00Z", "registryId": registry}, []
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": partition, "dnsSuffix": dns, "id": partition,
                     "reverseDnsPrefix": ".".join(reversed(dns.split(".")))}, []
@@ -573,12 +589,17 @@ def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
     program_dir = str(program.parent)
 
     def run() -> None:
+        # The language host runs the program in the project directory: relative paths (the image's
+        # build context) mean the same offline.
         added = program_dir not in sys.path
         if added:
             sys.path.insert(0, program_dir)
+        cwd = os.getcwd()
+        os.chdir(program_dir)
         try:
             runpy.run_path(str(program), run_name="__main__")
         finally:
+            os.chdir(cwd)
             if added:
                 sys.path.remove(program_dir)
 

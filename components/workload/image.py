@@ -1,0 +1,211 @@
+"""``ServiceImage``: build the service's image with pulumi-docker and push it to an ECR repository
+under a tag derived from exactly what the build sees.
+
+The repository's tags are immutable, and pulumi-docker rebuilds (and pushes again *under the same
+name*) whenever its own hash of the build context changes — ECR would refuse that second push of
+a tag. So the tag is a hash of the Dockerfile, every file the ``.dockerignore`` lets into the
+context, the ``.dockerignore`` itself, the build args, the platform and the target: unchanged code
+means the same tag (no rebuild, no push), changed code a new tag. A superset of what the build
+sees is safe; a subset would be fatal, so nothing the build can see is left out.
+
+``pulumi preview`` builds nothing (``build_on_preview`` off: no Docker daemon needed);
+``pulumi up`` needs one to build and push.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker as docker
+
+from .. import token
+from ..shared.errors import InvalidValue
+
+PLATFORMS = ("linux/amd64", "linux/arm64")
+_ARG_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+# --------------------------------------------------------------------------------------------
+# .dockerignore, as Docker reads it (moby/patternmatcher).
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern as a regex over slash-separated paths: ``*`` and ``?`` stay in one
+    path element, ``**`` spans any number of them."""
+    out, i = "", 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "*":
+            if pattern[i:i + 2] == "**":
+                i += 2
+                if pattern[i:i + 1] == "/":
+                    out += "(?:.*/)?"
+                    i += 1
+                else:
+                    out += ".*"
+                continue
+            out += "[^/]*"
+        elif char == "?":
+            out += "[^/]"
+        elif char == "\\" and i + 1 < len(pattern):
+            i += 1
+            out += re.escape(pattern[i])
+        else:
+            out += re.escape(char)
+        i += 1
+    return re.compile(f"^{out}$")
+
+
+def read_dockerignore(text: str) -> list[tuple[bool, re.Pattern[str]]]:
+    """(is an exception ``!``, regex) per pattern, in order; comments and blank lines skipped."""
+    patterns = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        if negate:
+            line = line[1:].strip()
+        line = os.path.normpath(line).replace(os.sep, "/").lstrip("/")
+        if line == ".":
+            line = "*" if not negate else line
+        patterns.append((negate, _pattern_regex(line)))
+    return patterns
+
+
+def is_ignored(path: str, patterns: Sequence[tuple[bool, re.Pattern[str]]]) -> bool:
+    """Whether Docker leaves ``path`` (relative, slash-separated) out of the build context: the
+    last pattern that matches it or one of its parent directories decides."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    ignored = False
+    for negate, regex in patterns:
+        if any(regex.match(c) for c in candidates):
+            ignored = not negate
+    return ignored
+
+
+def context_files(context: Path) -> list[str]:
+    """The files Docker sends as the build context, relative to ``context``, sorted."""
+    ignore = context / ".dockerignore"
+    patterns = read_dockerignore(ignore.read_text(encoding="utf-8")) if ignore.is_file() else []
+    files = []
+    for root, dirs, names in os.walk(context):
+        dirs.sort()
+        for name in names:
+            rel = Path(root, name).relative_to(context).as_posix()
+            if not is_ignored(rel, patterns):
+                files.append(rel)
+    return sorted(files)
+
+
+def content_tag(context: Path, dockerfile: Path, build_args: Mapping[str, str], platform: str,
+                target: str | None) -> str:
+    """``sha-`` and 16 hex digits of a hash over everything the build sees."""
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
+
+    add("dockerfile", dockerfile.read_bytes())
+    ignore = context / ".dockerignore"
+    if ignore.is_file():
+        add(".dockerignore", ignore.read_bytes())
+    for rel in context_files(context):
+        add(f"file:{rel}", (context / rel).read_bytes())
+    for key in sorted(build_args):
+        add(f"arg:{key}", str(build_args[key]).encode())
+    add("platform", platform.encode())
+    add("target", (target or "").encode())
+    return f"sha-{digest.hexdigest()[:16]}"
+
+
+def dockerfile_user(dockerfile: Path) -> int | None:
+    """The numeric UID of the Dockerfile's last ``USER`` (``USER 10001:10001``), else None."""
+    uid = None
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\s*USER\s+(\S+)", line, re.I)
+        if match:
+            user = match[1].split(":", 1)[0]
+            uid = int(user) if user.isdigit() else None
+    return uid
+
+
+# --------------------------------------------------------------------------------------------
+# The component.
+
+
+@dataclass
+class ServiceImageArgs:
+    repository_url: pulumi.Input[str]
+    """The ECR repository to push to (``EcrRepository.repository_url``)."""
+    registry_id: pulumi.Input[str]
+    """Its registry (account), for the authorization token."""
+    context: str = "app"
+    """Build context, relative to the project directory (as the Pulumi CLI runs the program)."""
+    dockerfile: str = "app/Dockerfile"
+    """Relative to the project directory (pulumi-docker reads it so), not to the context."""
+    platform: str = "linux/amd64"
+    """Exactly one platform: the node group's architecture."""
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    target: str | None = None
+
+
+def check_image_args(args: ServiceImageArgs, root: Path | None = None) -> None:
+    """Raise ``InvalidValue`` (paths relative to ``workload``)."""
+    root = root or Path.cwd()
+    for key in ("context", "dockerfile"):
+        value = getattr(args, key)
+        if not isinstance(value, str) or Path(value).is_absolute():
+            raise InvalidValue(key, value, "must be a path relative to the project directory (an absolute path "
+                                           "differs per checkout and would change the image on every machine)")
+    if not (root / args.context).is_dir():
+        raise InvalidValue("context", args.context, "is not a directory of the project")
+    if not (root / args.dockerfile).is_file():
+        raise InvalidValue("dockerfile", args.dockerfile, "is not a file of the project")
+    if args.platform not in PLATFORMS:
+        raise InvalidValue("platform", args.platform, f"is not one of {', '.join(PLATFORMS)}")
+    for key in args.build_args:
+        if not _ARG_NAME_RE.match(key):
+            raise InvalidValue(f"build_args.{key}", key, "is not a build argument name")
+
+
+class ServiceImage(pulumi.ComponentResource):
+    """The service's image in ECR, by content tag; ``repo_digest`` is what a Deployment runs."""
+
+    tag: str
+    image_name: pulumi.Output[str]
+    repo_digest: pulumi.Output[str]
+    """``REPOSITORY@sha256:...``: the image that was pushed (and scanned), not a tag that could move."""
+
+    def __init__(self, name: str, args: ServiceImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(token("ServiceImage"), name, None, opts)
+        check_image_args(args)
+        root = Path.cwd()
+        self.tag = content_tag(root / args.context, root / args.dockerfile, args.build_args, args.platform,
+                               args.target)
+        auth = aws.ecr.get_authorization_token_output(
+            registry_id=args.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
+        self.image = docker.Image(
+            f"{name}-image",
+            image_name=pulumi.Output.concat(args.repository_url, ":", self.tag),
+            build=docker.DockerBuildArgs(
+                context=args.context, dockerfile=args.dockerfile, platform=args.platform,
+                args=dict(args.build_args) or None, target=args.target),
+            registry=docker.RegistryArgs(
+                server=auth.proxy_endpoint, username=auth.user_name,
+                # The token is a password for 12 hours: never in the state in plain text.
+                password=pulumi.Output.secret(auth.password)),
+            # preview needs no Docker daemon; up builds and pushes.
+            build_on_preview=False, skip_push=False,
+            opts=pulumi.ResourceOptions(parent=self))
+        self.image_name = self.image.image_name
+        self.repo_digest = self.image.repo_digest
+        self.register_outputs({"tag": self.tag, "repo_digest": self.repo_digest})

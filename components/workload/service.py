@@ -1,0 +1,210 @@
+"""``ServiceWorkload``: the service on the cluster, by digest, under the ``restricted`` Pod
+Security Standard and more.
+
+A namespace that enforces ``restricted``; a service account without a token; a Deployment running
+the pushed image by digest as the image's own non-root UID, with a read-only root filesystem (an
+``emptyDir`` on ``/tmp``), no privilege escalation, every capability dropped and the runtime's
+default seccomp profile; probes on the container's named port; spread across zones; rolling
+updates that never go below the desired replicas. A PodDisruptionBudget (with more than one
+replica) still lets a node drain. A NodePort Service (the chapter's 32410 by default), reachable
+from the listed client CIDRs through ingress rules on the cluster security group, or through
+``kubectl port-forward``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from .. import token
+from ..shared.errors import InvalidValue
+
+NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
+_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1123 label
+_CPU_RE = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)\Z")
+_MEMORY_RE = re.compile(r"^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?\Z")
+_MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "Ki": 2**10, "Mi": 2**20,
+                 "Gi": 2**30, "Ti": 2**40}
+
+
+def memory_bytes(quantity: str) -> int:
+    number, unit = re.match(r"^([0-9]+)([A-Za-z]*)$", quantity).groups()  # type: ignore[union-attr]
+    return int(number) * _MEMORY_UNITS[unit]
+
+
+@dataclass
+class ServiceWorkloadArgs:
+    provider: k8s.Provider
+    """The cluster's Kubernetes provider (``EksCluster.provider``)."""
+    image: pulumi.Input[str]
+    """The image by digest (``ServiceImage.repo_digest``)."""
+    run_as_user: int
+    """The image's own numeric UID (the Dockerfile's ``USER``)."""
+    name: str = "myapp"
+    namespace: str = "myapp"
+    replicas: int = 2
+    container_port: int = 8080
+    cpu_request: str = "100m"
+    memory_request: str = "128Mi"
+    memory_limit: str = "256Mi"
+    node_port: int = 32410
+    client_cidrs: Sequence[str] = ()
+    """Who may reach the NodePort from outside the cluster; none: ``kubectl port-forward`` only."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What must exist before the objects are created, e.g. the node group (a Deployment waits for
+    its pods; with no node that can pull, ``up`` would time out). A component's own ``depends_on``
+    does not reach its children, so it is passed here."""
+    cluster_security_group_id: pulumi.Input[str] | None = None
+    """The security group of the cluster's managed nodes (``EksCluster.cluster_security_group_id``),
+    for the client CIDRs' ingress rules."""
+
+
+def check_workload_args(args: ServiceWorkloadArgs) -> None:
+    """Raise ``InvalidValue`` (paths relative to ``workload``)."""
+    for key in ("name", "namespace"):
+        value = getattr(args, key)
+        if not isinstance(value, str) or not _NAME_RE.match(value):
+            raise InvalidValue(key, value, "is not a Kubernetes name (lowercase letters, digits and -, at most 63)")
+    if not isinstance(args.replicas, int) or isinstance(args.replicas, bool) or not 1 <= args.replicas <= 100:
+        raise InvalidValue("replicas", args.replicas, "is not a number of replicas (1-100)")
+    if not 1 <= args.container_port <= 65535:
+        raise InvalidValue("container_port", args.container_port, "is not a port (1-65535)")
+    if not NODE_PORT_RANGE[0] <= args.node_port <= NODE_PORT_RANGE[1]:
+        raise InvalidValue("node_port", args.node_port,
+                           f"is outside the NodePort range {NODE_PORT_RANGE[0]}-{NODE_PORT_RANGE[1]}")
+    if not _CPU_RE.match(args.cpu_request):
+        raise InvalidValue("cpu_request", args.cpu_request, "is not a CPU quantity (250m, 0.5, 1)")
+    for key in ("memory_request", "memory_limit"):
+        if not _MEMORY_RE.match(getattr(args, key)):
+            raise InvalidValue(key, getattr(args, key), "is not a memory quantity (128Mi, 1Gi)")
+    if memory_bytes(args.memory_limit) < memory_bytes(args.memory_request):
+        raise InvalidValue("memory_limit", args.memory_limit,
+                           f"is below memory_request ({args.memory_request}); Kubernetes refuses the pod")
+    if not isinstance(args.run_as_user, int) or args.run_as_user <= 0:
+        raise InvalidValue("run_as_user", args.run_as_user, "must be the image's non-root numeric UID")
+    for i, cidr in enumerate(args.client_cidrs):
+        try:
+            network = ipaddress.ip_network(cidr)
+        except (TypeError, ValueError):
+            raise InvalidValue(f"client_cidrs[{i}]", cidr, "is not an IPv4 CIDR (203.0.113.0/24)") from None
+        if network.prefixlen == 0:
+            raise InvalidValue(f"client_cidrs[{i}]", cidr,
+                               "opens the NodePort on every node to the whole internet; list the client ranges")
+
+
+class ServiceWorkload(pulumi.ComponentResource):
+    """Namespace, service account, Deployment, PodDisruptionBudget, NodePort Service."""
+
+    namespace: pulumi.Output[str]
+    node_port: int
+
+    def __init__(self, name: str, args: ServiceWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(token("ServiceWorkload"), name, None, opts)
+        check_workload_args(args)
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        labels = {"app.kubernetes.io/name": args.name, "app.kubernetes.io/managed-by": "pulumi"}
+        selector = {"app.kubernetes.io/name": args.name}
+
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.namespace, labels={
+                **labels,
+                # Pods that do not meet the restricted profile are refused by the API server.
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/enforce-version": "latest",
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
+            }),
+            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(args.depends_on))))
+        in_namespace = pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                              depends_on=[namespace, *args.depends_on])
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=args.namespace, labels=labels),
+            # The service calls no Kubernetes API: no token in its pods.
+            automount_service_account_token=False,
+            opts=in_namespace)
+
+        uid = args.run_as_user
+        container = k8s.core.v1.ContainerArgs(
+            name=args.name,
+            image=args.image,
+            ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=args.container_port, protocol="TCP")],
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": args.cpu_request, "memory": args.memory_request},
+                limits={"memory": args.memory_limit}),
+            readiness_probe=k8s.core.v1.ProbeArgs(
+                http_get=k8s.core.v1.HTTPGetActionArgs(path="/readyz", port="http"),
+                period_seconds=5, timeout_seconds=2, failure_threshold=3),
+            liveness_probe=k8s.core.v1.ProbeArgs(
+                http_get=k8s.core.v1.HTTPGetActionArgs(path="/healthz", port="http"),
+                initial_delay_seconds=5, period_seconds=10, timeout_seconds=2, failure_threshold=3),
+            security_context=k8s.core.v1.SecurityContextArgs(
+                run_as_non_root=True, run_as_user=uid, run_as_group=uid,
+                allow_privilege_escalation=False, privileged=False, read_only_root_filesystem=True,
+                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),
+            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+        )
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=args.namespace, labels=labels),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=args.replicas,
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                # Never below the desired replicas during a rollout: a new pod first, then an old one goes.
+                strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                    type="RollingUpdate",
+                    rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_unavailable=0, max_surge=1)),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        service_account_name=args.name,
+                        automount_service_account_token=False,
+                        security_context=k8s.core.v1.PodSecurityContextArgs(
+                            run_as_non_root=True, run_as_user=uid, run_as_group=uid, fs_group=uid,
+                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),
+                        containers=[container],
+                        volumes=[k8s.core.v1.VolumeArgs(
+                            name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"))],
+                        topology_spread_constraints=[k8s.core.v1.TopologySpreadConstraintArgs(
+                            max_skew=1, topology_key="topology.kubernetes.io/zone",
+                            # A zone down (or a one-zone node group) must not stop scheduling.
+                            when_unsatisfiable="ScheduleAnyway",
+                            label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector))],
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=[account])))
+        if args.replicas > 1:
+            # One pod may be evicted at a time: a node can always drain, the service never goes dark.
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-pdb",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=args.namespace, labels=labels),
+                spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                    max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
+                opts=in_namespace)
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=args.namespace, labels=labels),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="NodePort", selector=selector,
+                ports=[k8s.core.v1.ServicePortArgs(name="http", port=80, target_port="http",
+                                                   node_port=args.node_port, protocol="TCP")]),
+            opts=in_namespace)
+        if args.client_cidrs and args.cluster_security_group_id is not None:
+            for i, cidr in enumerate(args.client_cidrs):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-nodeport-{i}", security_group_id=args.cluster_security_group_id,
+                    cidr_ipv4=cidr, ip_protocol="tcp", from_port=args.node_port, to_port=args.node_port,
+                    description=f"{args.name} NodePort {args.node_port} from {cidr}",
+                    opts=pulumi.ResourceOptions(parent=self))
+        self.namespace = namespace.metadata.name
+        self.node_port = args.node_port
+        self.register_outputs({"namespace": self.namespace, "node_port": self.node_port})
