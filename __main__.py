@@ -1,12 +1,13 @@
 """The container platform: reads the stack's configuration once, composes the components, exports
 what a user needs. Reads top-down like the architecture diagram in the README:
-registry → scanning → replication → caches → network → cluster → node group → image → workload."""
+registry → scanning → replication → caches → network → cluster → node group → image → workload → delivery roles."""
 
 from dataclasses import replace
 
 import pulumi
 
 import stack_config
+from components.delivery import GithubActionsRoles
 from components.ecr import EcrRegistry, EcrReplication, PullThroughCache, RegistryScanning
 from components.eks import EksCluster, EksClusterArgs, EksNetwork, EksNodeGroup, EksNodeGroupArgs
 from components.workload import ServiceImage, ServiceImageArgs, ServiceWorkload, ServiceWorkloadArgs
@@ -81,3 +82,10 @@ if settings.workload is not None:
                        "curl http://127.0.0.1:8080/ (or http://NODE_IP:"
                        f"{w.node_port}/ from client_cidrs)"),
     })
+
+if settings.delivery is not None:
+    # The roles the GitHub Actions workflows assume: the first `up` runs from a workstation, every
+    # later one from the workflow with these (README, "Delivery").
+    roles = GithubActionsRoles("github", settings.delivery)
+    pulumi.export("delivery", {"oidc_provider_arn": roles.provider_arn, "preview_role_arn": roles.preview_role_arn,
+                               "deploy_role_arn": roles.deploy_role_arn})

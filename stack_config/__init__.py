@@ -31,6 +31,7 @@ from typing import Any
 
 import pulumi
 
+from components.delivery.github import GithubActionsRolesArgs
 from components.ecr.lifecycle import render_policy
 from components.ecr.pull_through_cache import PullThroughCacheArgs, check_cache_args
 from components.ecr.registry import EcrRegistryArgs, RegistryEncryption, check_registry_args
@@ -43,6 +44,7 @@ from components.shared.regions import ALL_REGIONS
 
 from . import schema
 from .cache import cache_section
+from .delivery import delivery_section
 from .eks import ClusterSettings, cluster_section, network_section
 from .registry import encryption, repository
 from .replication import replication_section
@@ -76,6 +78,7 @@ class PlatformConfig:
     network: EksNetworkArgs | None = None
     cluster: ClusterSettings | None = None
     workload: WorkloadSettings | None = None
+    delivery: GithubActionsRolesArgs | None = None
     placement: Placement | None = None
     secret_keys: frozenset[str] = field(default_factory=frozenset)
     warnings: tuple[str, ...] = ()
@@ -227,6 +230,8 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
                               "needs cluster (and network): the service runs on the stack's cluster")
         workload = workload_section(fields["workload"], repositories, cluster.node_group["ami_type"], Path.cwd())
 
+    delivery = delivery_section(fields["delivery"], placement, stack) if "delivery" in fields else None
+
     warnings = []
     if cache is not None and network is not None and network.creates_vpc and network.nat == "none":
         warnings.append(
@@ -239,6 +244,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
         replication=replication, cache=cache, network=network, cluster=cluster, workload=workload,
+        delivery=delivery,
         placement=placement,
         secret_keys=frozenset(secret_keys), warnings=tuple(warnings),
     )

@@ -61,6 +61,7 @@ KEYS: tuple[Key, ...] = (
     Key('pull_through_cache', 'Top level', 'object', 'none', 'Caches of public registries, below.'),
     Key('network', 'Top level', 'object', 'none (no cluster)', 'The VPC the cluster\'s nodes run in, below. Required with `cluster`.'),
     Key('cluster', 'Top level', 'object', 'none (registry only)', 'An EKS cluster whose nodes pull from this registry, below.'),
+    Key('delivery', 'Top level', 'object', 'none', 'The GitHub OIDC provider and the roles the delivery workflows assume, below.'),
     Key('workload', 'Top level', 'object', 'none', 'The service in `app/`, built, pushed and run on the cluster, below. Requires `cluster`.'),
 
     # encryption
@@ -178,6 +179,12 @@ KEYS: tuple[Key, ...] = (
     Key('workload.memory_limit', 'workload', 'memory quantity', '`256Mi`', 'Memory limit, at least the request.'),
     Key('workload.node_port', 'workload', 'integer', '`32410`', "The chapter's NodePort; 30000-32767. A fixed port in the upper band can collide with one Kubernetes allocated dynamically (`provided port is already allocated`): pick another if so."),
     Key('workload.client_cidrs', 'workload', 'list of CIDRs', '`[]`', 'Ranges allowed to reach the NodePort on the nodes (ingress rules on the cluster security group). None: reach the service with `kubectl port-forward`.'),
+    # delivery
+    Key('delivery.github_repository', 'delivery', '`OWNER/REPO`', '— (required)', 'The repository whose workflows may assume the roles.'),
+    Key('delivery.environment', 'delivery', 'string', 'the stack name', "The GitHub environment this stack's deploy job runs in; only jobs in it may assume the deploy role (give it required reviewers for prod)."),
+    Key('delivery.default_branch', 'delivery', 'string', '`main`', 'Runs on this branch (the scheduled drift check) may assume the preview role.'),
+    Key('delivery.oidc_provider_arn', 'delivery', 'IAM OIDC provider ARN', '— (created)', "The account's existing GitHub OIDC provider (an account has one per issuer): set it on the second stack in an account."),
+    Key('delivery.deploy_policy_arns', 'delivery', 'list of policy ARNs', '`[arn:aws:iam::aws:policy/AdministratorAccess]`', 'What the deploy role may do. `pulumi up` creates IAM roles, policies, KMS keys, a VPC and a cluster, so it needs nearly everything; narrow it with your own policy if you can.'),
 )
 
 _BY_PATH = {key.path: key for key in KEYS}

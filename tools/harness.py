@@ -260,6 +260,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
             name = inputs.get("name") or f"{args.name}-{suffix}"
             return name, {**inputs, "name": name, "arn": f"arn:{partition}:iam::{acct}:role/{name}",
                           "uniqueId": f"AROA{suffix.upper()}"}
+        if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            host = str(inputs.get("url", "")).removeprefix("https://")
+            arn = f"arn:{partition}:iam::{acct}:oidc-provider/{host}"
+            return arn, {**inputs, "arn": arn}
         if typ == "aws:secretsmanager/secret:Secret":
             name = inputs.get("name") or f"{inputs.get('namePrefix', args.name)}{suffix}"
             arn = f"arn:{partition}:secretsmanager:{region}:{acct}:secret:{name}-{suffix[:6]}"

@@ -1,0 +1,25 @@
+"""The ``delivery`` section: the roles the GitHub Actions workflows assume."""
+
+from __future__ import annotations
+
+from components.delivery.github import GithubActionsRolesArgs, check_roles_args
+from components.shared.placement import Placement
+
+from . import schema
+from .values import ConfigError, Value, domain, opt
+
+
+def delivery_section(node: Value, placement: Placement, stack: str) -> GithubActionsRolesArgs:
+    fields = node.object(schema.keys_of("delivery"))
+    if "github_repository" not in fields:
+        raise ConfigError(f"{node.path}.github_repository", None, "is required (OWNER/REPO)")
+    args = GithubActionsRolesArgs(
+        placement=placement,
+        repository=fields["github_repository"].string(),
+        environment=opt(fields, "environment", Value.string, stack),
+        default_branch=opt(fields, "default_branch", Value.string, "main"),
+        existing_provider_arn=opt(fields, "oidc_provider_arn", Value.string),
+        deploy_policy_arns=opt(fields, "deploy_policy_arns", Value.strings, ()),
+    )
+    domain(lambda: check_roles_args(args), "delivery")
+    return args

