@@ -44,6 +44,7 @@ from components.shared.regions import ALL_REGIONS
 
 from . import schema
 from .cache import cache_section
+from .cost import CostAssumptions, cost_section
 from .delivery import delivery_section
 from .eks import ClusterSettings, cluster_section, network_section
 from .registry import encryption, repository
@@ -79,6 +80,7 @@ class PlatformConfig:
     cluster: ClusterSettings | None = None
     workload: WorkloadSettings | None = None
     delivery: GithubActionsRolesArgs | None = None
+    cost: CostAssumptions = field(default_factory=CostAssumptions)
     placement: Placement | None = None
     secret_keys: frozenset[str] = field(default_factory=frozenset)
     warnings: tuple[str, ...] = ()
@@ -231,6 +233,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         workload = workload_section(fields["workload"], repositories, cluster.node_group["ami_type"], Path.cwd())
 
     delivery = delivery_section(fields["delivery"], placement, stack) if "delivery" in fields else None
+    cost = opt(fields, "cost", cost_section, CostAssumptions())
 
     warnings = []
     if cache is not None and network is not None and network.creates_vpc and network.nat == "none":
@@ -244,7 +247,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
         replication=replication, cache=cache, network=network, cluster=cluster, workload=workload,
-        delivery=delivery,
+        delivery=delivery, cost=cost,
         placement=placement,
         secret_keys=frozenset(secret_keys), warnings=tuple(warnings),
     )

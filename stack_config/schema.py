@@ -61,6 +61,7 @@ KEYS: tuple[Key, ...] = (
     Key('pull_through_cache', 'Top level', 'object', 'none', 'Caches of public registries, below.'),
     Key('network', 'Top level', 'object', 'none (no cluster)', 'The VPC the cluster\'s nodes run in, below. Required with `cluster`.'),
     Key('cluster', 'Top level', 'object', 'none (registry only)', 'An EKS cluster whose nodes pull from this registry, below.'),
+    Key('cost', 'Top level', 'object', 'the defaults below', "Usage assumptions of the offline preview's monthly cost estimate, below. The program itself ignores them."),
     Key('delivery', 'Top level', 'object', 'none', 'The GitHub OIDC provider and the roles the delivery workflows assume, below.'),
     Key('workload', 'Top level', 'object', 'none', 'The service in `app/`, built, pushed and run on the cluster, below. Requires `cluster`.'),
 
@@ -185,6 +186,17 @@ KEYS: tuple[Key, ...] = (
     Key('delivery.default_branch', 'delivery', 'string', '`main`', 'Runs on this branch (the scheduled drift check) may assume the preview role.'),
     Key('delivery.oidc_provider_arn', 'delivery', 'IAM OIDC provider ARN', '— (created)', "The account's existing GitHub OIDC provider (an account has one per issuer): set it on the second stack in an account."),
     Key('delivery.deploy_policy_arns', 'delivery', 'list of policy ARNs', '`[arn:aws:iam::aws:policy/AdministratorAccess]`', 'What the deploy role may do. `pulumi up` creates IAM roles, policies, KMS keys, a VPC and a cluster, so it needs nearly everything; narrow it with your own policy if you can.'),
+    # cost
+    Key('cost.image_size_mb', 'cost', 'number', '`150`', 'Compressed size of one pushed image (the service\'s is about 60 MB; typical services 100-500 MB). ECR stores each image\'s layers once per repository; the estimate does not credit layers shared between images.'),
+    Key('cost.pushes_per_day', 'cost', 'number', '`5`', 'Images pushed per repository per day (CI builds and releases).'),
+    Key('cost.untagged_fraction', 'cost', 'fraction (0-1)', '`0.2`', 'Share of pushes that end up untagged (rebuilds, manifest lists), kept as long as the untagged rule says.'),
+    Key('cost.days_without_lifecycle', 'cost', 'number', '`365`', 'How many days of pushes a repository without a lifecycle rule for them is assumed to hold (it keeps everything, for ever).'),
+    Key('cost.cached_gb', 'cost', 'number', '`2`', 'GB of images held per pull-through cache rule.'),
+    Key('cost.nat_gb_per_month', 'cost', 'number', '`100`', 'GB through the NAT gateways a month (all of them together).'),
+    Key('cost.endpoint_gb_per_month', 'cost', 'number', '`50`', 'GB through the interface endpoints a month (image pulls, AWS API calls).'),
+    Key('cost.control_plane_log_gb_per_month', 'cost', 'number', '`5`', 'GB of EKS control-plane logs a month (audit logs dominate).'),
+    Key('cost.flow_log_gb_per_month', 'cost', 'number', '`5`', 'GB of VPC flow logs a month.'),
+    Key('cost.spot_discount', 'cost', 'fraction (0-1)', '`0.6`', 'How much below on-demand SPOT nodes are assumed to run (Spot prices move; 60-70 % off is common).'),
 )
 
 _BY_PATH = {key.path: key for key in KEYS}

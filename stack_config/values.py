@@ -113,6 +113,24 @@ class Value:
             raise self.fail("is not a 12-digit AWS account ID")
         return value
 
+    def number(self) -> float:
+        """A non-negative number (an int or a decimal; ``"1.5"`` as the CLI may pass it)."""
+        value = self.value
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise self.fail("is not a number (0 or more)") from None
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or value != value:
+            raise self.fail("is not a number (0 or more)")
+        return float(value)
+
+    def fraction(self) -> float:
+        value = self.number()
+        if value > 1:
+            raise self.fail("is not a fraction (0 to 1)")
+        return value
+
     def non_negative_int(self) -> int:
         value = self.value
         if isinstance(value, str) and value.strip().isdigit():

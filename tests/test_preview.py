@@ -24,7 +24,7 @@ def test_every_stack_previews_and_writes_the_json_plan(stack, tmp_path, capsys):
     assert main([stack, "--json", str(out_file)]) == 0
     text = capsys.readouterr().out
     plan = json.loads(out_file.read_text())
-    assert set(plan) == {"project", "stack", "resources", "outputs", "warnings", "policy"}
+    assert set(plan) == {"project", "stack", "resources", "outputs", "warnings", "policy", "cost"}
     assert set(plan["policy"]) == {"pack", "violations"}
     assert (plan["project"], plan["stack"]) == ("container-platform", stack)
     urns = {r["urn"] for r in plan["resources"]}
@@ -44,7 +44,7 @@ def test_every_stack_previews_and_writes_the_json_plan(stack, tmp_path, capsys):
 def test_json_plan_without_the_gate_has_exactly_the_plan_keys(tmp_path):
     out_file = tmp_path / "plan.json"
     assert main(["dev", "--no-policy", "--json", str(out_file)]) == 0
-    assert set(json.loads(out_file.read_text())) == {"project", "stack", "resources", "outputs", "warnings"}
+    assert set(json.loads(out_file.read_text())) == {"project", "stack", "resources", "outputs", "warnings", "cost"}
 
 
 def test_text_plan_shows_protection_and_counts(capsys):

@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also write the plan as JSON to FILE")
     parser.add_argument("--tfplan", type=Path, metavar="FILE",
                         help="also write the plan as a Terraform plan JSON to FILE, for Checkov, Trivy, KICS")
+    parser.add_argument("--no-cost", action="store_true",
+                        help="do not estimate the monthly cost")
     parser.add_argument("--no-policy", action="store_true",
                         help="do not evaluate the policy pack")
     parser.add_argument("--policy-pack", type=Path, metavar="DIR", default=DEFAULT_PACK,
@@ -194,6 +196,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if report is not None:
         render_policy(report, out)
         document["policy"] = report.to_json()
+    if not args.no_cost:
+        from stack_config import parse
+        from tools.cost import estimate
+        from tools.cost import render as render_cost
+
+        parsed = parse(settings.config, project=settings.project, stack=settings.stack,
+                       secret_keys=settings.secret_keys)
+        cost = estimate(plan, settings.region, settings.account, parsed.cost)
+        print(render_cost(cost), file=out)
+        for missing in cost.missing:
+            print(f"warning: cost: {missing} (left out of the total; add it to tools/prices.json)", file=err)
+        document["cost"] = cost.to_json()
     if args.json_file:
         try:
             args.json_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,193 @@
+"""The monthly estimate: each item's arithmetic, ECR storage from lifecycle rules, assumptions
+from stack config, regions without prices, and the JSON the preview adds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stack_config import ConfigError, parse
+from stack_config.cost import CostAssumptions
+from tests.conftest import PROJECT, raw_config, run_config
+from tools.cost import HOURS, estimate, images_kept, load_prices
+from tools.preview import main
+
+PRICES = load_prices()
+EU = PRICES["regions"]["eu-central-1"]
+A = CostAssumptions()
+
+
+def report(config: dict, region: str = "eu-central-1", secret_keys=(), **assumptions):
+    plan = run_config({"aws:region": region, **config}, secret_keys=secret_keys)
+    return estimate(plan, region, "123456789012", CostAssumptions(**{**A.to_json(), **assumptions}))
+
+
+def items(rep, prefix: str):
+    return [i for i in rep.items if i.item.startswith(prefix)]
+
+
+def cluster_stack(node_group=None, cluster=None, network=None, region="eu-central-1"):
+    return {"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 10}}],
+            "network": {"availability_zones": [f"{region}a", f"{region}b"], **(network or {})},
+            "cluster": {"node_group": node_group or {}, **(cluster or {})}}
+
+
+def test_prices_file_has_a_date_and_a_source_per_kind():
+    assert PRICES["checked"] == "2026-11-28" and PRICES["hours_per_month"] == HOURS == 730
+    assert set(PRICES["sources"]) >= {"eks", "privatelink", "nat", "ec2", "ebs", "kms", "secretsmanager",
+                                      "cloudwatch", "ecr"}
+    for region, figures in PRICES["regions"].items():
+        assert {"nat_hour", "endpoint_az_hour", "ecr_storage_gb_month", "ec2"} <= set(figures), region
+
+
+def test_the_total_is_the_sum_of_the_items():
+    for network in ({"nat": "single"}, {}):
+        rep = report(cluster_stack(network=network))
+        assert rep.monthly == round(sum(i.monthly for i in rep.items), 2)
+        assert all(i.monthly == round(i.quantity * i.unit_price, 2) for i in rep.items)
+
+
+def test_a_registry_only_stack_has_no_cluster_items():
+    rep = report({"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 10}}]})
+    assert [i.item for i in rep.items] == ["ECR storage myapp (10 images kept)"]
+    assert not items(rep, "EKS") and not items(rep, "NAT") and not items(rep, "interface")
+
+
+def test_control_plane_standard_and_extended():
+    standard = items(report(cluster_stack()), "EKS control plane")[0]
+    assert (standard.quantity, standard.unit_price, standard.monthly) == (730, 0.10, 73.0)
+    extended = items(report(cluster_stack(cluster={"version": "1.33", "upgrade_policy": "EXTENDED"})),
+                     "EKS control plane")[0]
+    assert "extended support" in extended.item and extended.monthly == 438.0
+
+
+def test_nodes_on_demand_and_spot_with_its_assumption():
+    on_demand = items(report(cluster_stack({"instance_types": ["t3.large"], "desired_size": 3, "max_size": 3})),
+                      "EKS nodes")[0]
+    assert on_demand.quantity == 3 * 730 and on_demand.unit_price == EU["ec2"]["t3.large"]
+    spot = items(report(cluster_stack({"instance_types": ["t3.large"], "desired_size": 3, "max_size": 3,
+                                       "capacity_type": "SPOT"}), spot_discount=0.7), "EKS nodes")[0]
+    assert "SPOT (assumed 70% below on-demand)" in spot.item
+    assert spot.unit_price == pytest.approx(EU["ec2"]["t3.large"] * 0.3)
+    disks = items(report(cluster_stack({"disk_size": 50})), "EKS node volumes")[0]
+    assert (disks.quantity, disks.unit_price) == (2 * 50, EU["ebs_gp3_gb_month"])
+
+
+def test_nat_gateways_and_endpoints_per_az():
+    per_az = report(cluster_stack(network={"nat": "per_az"}))
+    assert len(items(per_az, "NAT gateway network-nat")) == 2
+    assert len(items(per_az, "public IPv4")) == 2
+    data = items(per_az, "NAT gateway data")[0]
+    assert (data.quantity, data.unit_price) == (100, EU["nat_gb"])
+    private = report(cluster_stack())
+    endpoints = [i for i in items(private, "interface endpoint ") if "data" not in i.item]
+    assert {i.item for i in endpoints} == {f"interface endpoint {s} (2 AZs)" for s in ("ecr.api", "ecr.dkr", "ec2", "sts")}
+    assert all(i.quantity == 2 * 730 and i.unit_price == EU["endpoint_az_hour"] for i in endpoints)
+    assert not items(private, "NAT")
+
+
+def test_keys_secrets_and_logs():
+    rep = report({**cluster_stack(), "pull_through_cache": {"rules": [
+        {"upstream": "docker-hub", "credentials": {"username": "me", "access_token": "x"}}]}},
+                 secret_keys=["container-platform:pull_through_cache"])
+    assert {i.item for i in items(rep, "KMS key")} == {"KMS key cluster-key", "KMS key network-flow-logs-key"}
+    (secret,) = items(rep, "Secrets Manager")
+    assert secret.monthly == 0.40
+    ingestion = items(rep, "EKS control-plane log ingestion")[0]
+    assert (ingestion.quantity, ingestion.unit_price) == (5, EU["logs_ingest_gb"])
+
+
+def test_ecr_storage_follows_the_lifecycle_rules():
+    keep10 = items(report({"repositories": [{"name": "ab", "lifecycle": {"keep_last": 10}}]}), "ECR storage")[0]
+    keep100 = items(report({"repositories": [{"name": "ab", "lifecycle": {"keep_last": 100}}]}), "ECR storage")[0]
+    assert keep10.quantity == pytest.approx(10 * 150 / 1024)
+    assert keep100.quantity == pytest.approx(10 * keep10.quantity)
+    forever = items(report({"repositories": [{"name": "ab"}]}), "ECR storage")[0]
+    assert forever.quantity == pytest.approx(5 * 365 * 150 / 1024)  # no lifecycle: a year of pushes
+
+
+@pytest.mark.parametrize("rules, kept", [
+    ([{"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
+      {"tagStatus": "tagged", "countType": "imageCountMoreThan", "countNumber": 100}], 14 + 100),
+    ([{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20}], 20),
+    ([{"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 3}],
+     3 + 4 * 365),
+])
+def test_images_kept_by_rule(rules, kept):
+    policy = json.dumps({"rules": [{"rulePriority": i + 1, "selection": r, "action": {"type": "expire"}}
+                                   for i, r in enumerate(rules)]})
+    assert images_kept(policy, A) == pytest.approx(kept)
+
+
+def test_replicas_are_stored_again_in_each_destination_and_transferred():
+    rep = report({"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 10}}],
+                  "replication": {"rules": [{"destinations": [{"region": "eu-west-1"}, {"region": "us-east-1"}]}]}})
+    replicas = items(rep, "ECR replica storage")
+    assert {i.region for i in replicas} == {"eu-west-1", "us-east-1"}
+    transfers = items(rep, "ECR replication transfer")
+    assert len(transfers) == 2 and all(t.unit_price == EU["inter_region_gb"] for t in transfers)
+    assert transfers[0].quantity == pytest.approx(5 * 730 / 24 * 150 / 1024)
+
+
+def test_changing_an_assumption_changes_the_estimate():
+    small = report(cluster_stack(), image_size_mb=50).monthly
+    large = report(cluster_stack(), image_size_mb=500).monthly
+    assert large > small
+
+
+def test_a_region_without_prices_is_named_never_a_silent_zero(capsys, stack_file):
+    rep = report(cluster_stack(region="ap-south-1"), region="ap-south-1")
+    assert "EKS nodes" not in " ".join(i.item for i in rep.items)
+    assert "node group nodes-nodes: no t3.large price for ap-south-1" in rep.missing
+    assert any(m.startswith("NAT") or "interface endpoint" in m for m in rep.missing)
+    path = stack_file("""
+        config:
+          aws:region: ap-south-1
+          container-platform:repositories: [{name: ab, lifecycle: {keep_last: 5}}]
+    """)
+    assert main(["custom", "--config-file", str(path), "--no-policy"]) == 0
+    assert "warning: cost: ECR storage: no ecr_storage_gb_month price for ap-south-1 (left out of the total" in \
+        capsys.readouterr().err
+
+
+def test_an_instance_type_without_a_price_is_named():
+    rep = report(cluster_stack({"instance_types": ["c6i.large"]}))
+    assert rep.missing == ["node group nodes-nodes: no c6i.large price for eu-central-1"]
+
+
+def test_the_preview_prints_the_table_and_adds_cost_to_the_json(tmp_path, capsys):
+    out = tmp_path / "plan.json"
+    assert main(["dev", "--no-policy", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Estimated monthly cost (USD, AWS list prices checked 2026-11-28" in text
+    cost = json.loads(out.read_text())["cost"]
+    assert set(cost) == {"currency", "monthly", "prices_checked", "items", "assumptions", "missing"}
+    assert cost["currency"] == "USD" and cost["prices_checked"] == "2026-11-28"
+    assert cost["monthly"] == round(sum(i["monthly"] for i in cost["items"]), 2)
+    for item in cost["items"]:
+        assert set(item) == {"urn", "item", "quantity", "unit", "unit_price", "monthly"}
+    assert cost["assumptions"]["image_size_mb"] == 150
+    assert main(["dev", "--no-policy", "--no-cost", "--json", str(out)]) == 0
+    assert "cost" not in json.loads(out.read_text())
+
+
+def test_assumptions_come_from_stack_config():
+    parsed = parse(raw_config({"repositories": [{"name": "ab"}], "cost": {"image_size_mb": 80, "spot_discount": "0.5"}}),
+                   project=PROJECT, stack="t")
+    assert parsed.cost.image_size_mb == 80 and parsed.cost.spot_discount == 0.5
+
+
+@pytest.mark.parametrize("cost, message", [
+    ({"image_size_mb": -1}, "cost.image_size_mb: -1 is not a number (0 or more)"),
+    ({"spot_discount": 1.5}, "cost.spot_discount: 1.5 is not a fraction (0 to 1)"),
+    ({"pushes_per_day": "many"}, 'cost.pushes_per_day: "many" is not a number (0 or more)'),
+    ({"image_size": 100}, 'cost.image_size: 100 is set on an unknown key; did you mean image_size_mb? allowed keys: '
+                          "image_size_mb, pushes_per_day, untagged_fraction, days_without_lifecycle, cached_gb, "
+                          "nat_gb_per_month, endpoint_gb_per_month, control_plane_log_gb_per_month, "
+                          "flow_log_gb_per_month, spot_discount"),
+])
+def test_cost_errors(cost, message):
+    with pytest.raises(ConfigError) as caught:
+        parse(raw_config({"repositories": [{"name": "ab"}], "cost": cost}), project=PROJECT, stack="t")
+    assert str(caught.value) == message

@@ -1,0 +1,304 @@
+"""What a stack costs: a monthly estimate of the offline plan, in USD, at AWS list prices.
+
+Every line item is priced in the resource's own region from ``tools/prices.json`` (one data file,
+with the date its figures were checked and a source per figure); usage the plan cannot know
+(image size, pushes a day, GB through NAT and endpoints, log volume, the Spot discount) comes from
+the stack's ``cost`` config section (``stack_config/cost.py``), with documented defaults. A month
+is 730 hours. What has no price for its region is listed in ``missing`` and warned about — never
+priced at zero.
+
+Not included: data transfer to the internet, cross-AZ traffic, requests (KMS, Secrets Manager,
+ECR API), load balancers the workload may add, taxes, free tiers, Savings Plans, Reserved
+Instances and negotiated discounts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components.eks.versions import EXTENDED
+from stack_config.cost import CostAssumptions
+from tools.harness import Plan, PlannedResource
+
+PRICES_FILE = Path(__file__).with_name("prices.json")
+HOURS = 730
+DAYS = HOURS / 24
+MB_PER_GB = 1024
+
+CLUSTER = "eks:index:Cluster"
+NODE_GROUP = "eks:index:ManagedNodeGroup"
+NAT = "aws:ec2/natGateway:NatGateway"
+EIP = "aws:ec2/eip:Eip"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+KEY = "aws:kms/key:Key"
+SECRET = "aws:secretsmanager/secret:Secret"
+REPOSITORY = "aws:ecr/repository:Repository"
+LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def load_prices(path: Path = PRICES_FILE) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class LineItem:
+    urn: str | None
+    item: str
+    quantity: float
+    unit: str
+    unit_price: float
+    region: str
+
+    @property
+    def monthly(self) -> float:
+        return round(self.quantity * self.unit_price, 2)
+
+    def to_json(self) -> dict:
+        return {"urn": self.urn, "item": self.item, "quantity": round(self.quantity, 4), "unit": self.unit,
+                "unit_price": self.unit_price, "monthly": self.monthly}
+
+
+@dataclass
+class CostReport:
+    prices_checked: str
+    items: list[LineItem] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    assumptions: dict = field(default_factory=dict)
+
+    @property
+    def monthly(self) -> float:
+        return round(sum(i.monthly for i in self.items), 2)
+
+    def to_json(self) -> dict:
+        return {"currency": "USD", "monthly": self.monthly, "prices_checked": self.prices_checked,
+                "items": [i.to_json() for i in self.items], "missing": self.missing,
+                "assumptions": self.assumptions}
+
+
+# --------------------------------------------------------------------------------------------
+# ECR: how much a repository holds, from its lifecycle rules.
+
+
+def images_kept(policy_text: str | None, a: CostAssumptions) -> float:
+    """Images a repository holds at steady state under ``policy_text`` (a lifecycle policy JSON)."""
+    pushes = a.pushes_per_day
+    tagged_daily, untagged_daily = pushes * (1 - a.untagged_fraction), pushes * a.untagged_fraction
+    horizon = a.days_without_lifecycle
+    rules = json.loads(policy_text)["rules"] if policy_text else []
+    untagged = tagged = None
+    any_limits: list[float] = []
+    for rule in rules:
+        selection = rule.get("selection", {})
+        status, count_type, number = selection.get("tagStatus"), selection.get("countType"), selection.get("countNumber", 0)
+        daily = {"untagged": untagged_daily, "tagged": tagged_daily, "any": pushes}.get(status, 0)
+        kept = min(number, daily * horizon) if count_type == "imageCountMoreThan" else daily * number
+        if status == "untagged":
+            untagged = kept if untagged is None else min(untagged, kept)
+        elif status == "tagged":
+            tagged = (tagged or 0) + kept  # each tagged rule holds its own images
+        elif status == "any":
+            any_limits.append(kept)
+    untagged = untagged_daily * horizon if untagged is None else untagged
+    tagged = tagged_daily * horizon if tagged is None else min(tagged, tagged_daily * horizon)
+    total = untagged + tagged
+    return min([total, *any_limits])
+
+
+def _gb(images: float, a: CostAssumptions) -> float:
+    return images * a.image_size_mb / MB_PER_GB
+
+
+# --------------------------------------------------------------------------------------------
+# The estimate.
+
+
+class _Pricer:
+    def __init__(self, prices: Mapping[str, Any], report: CostReport) -> None:
+        self.prices = prices
+        self.report = report
+
+    def regional(self, region: str, key: str, what: str) -> float | None:
+        figures = self.prices["regions"].get(region)
+        if figures is None or key not in figures:
+            self.report.missing.append(f"{what}: no {key} price for {region}")
+            return None
+        return figures[key]
+
+    def ec2(self, region: str, instance_type: str, what: str) -> float | None:
+        figures = self.prices["regions"].get(region, {}).get("ec2", {})
+        if instance_type not in figures:
+            self.report.missing.append(f"{what}: no {instance_type} price for {region}")
+            return None
+        return figures[instance_type]
+
+    def add(self, urn: str | None, item: str, quantity: float, unit: str, unit_price: float | None,
+            region: str) -> None:
+        if unit_price is not None and quantity > 0:
+            self.report.items.append(LineItem(urn, item, quantity, unit, unit_price, region))
+
+
+def _region_of(res: PlannedResource, plan: Plan, default: str) -> str:
+    if isinstance(res.inputs.get("region"), str):
+        return res.inputs["region"]
+    if res.provider:
+        provider = next((p for p in plan.resources if p.urn == res.provider), None)
+        if provider is not None and isinstance(provider.inputs.get("region"), str):
+            return provider.inputs["region"]
+    return default
+
+
+def _account_of(res: PlannedResource, plan: Plan, default: str) -> str:
+    if res.provider:
+        provider = next((p for p in plan.resources if p.urn == res.provider), None)
+        ids = provider.inputs.get("allowedAccountIds") if provider is not None else None
+        if isinstance(ids, str):
+            ids = json.loads(ids)
+        if ids:
+            return str(ids[0])
+    return default
+
+
+def estimate(plan: Plan, region: str, account: str, assumptions: CostAssumptions,
+             prices: Mapping[str, Any] | None = None) -> CostReport:
+    """The monthly estimate of ``plan`` (whose default provider is in ``region`` and ``account``)."""
+    prices = prices or load_prices()
+    report = CostReport(prices_checked=prices["checked"], assumptions=assumptions.to_json())
+    price = _Pricer(prices, report)
+    g = prices["global"]
+    a = assumptions
+
+    for res in plan.by_type(CLUSTER):
+        where = _region_of(res, plan, region)
+        version = res.inputs.get("version")
+        extended = version in EXTENDED
+        price.add(res.urn, f"EKS control plane {res.inputs.get('name', res.name)} "
+                           f"({'extended' if extended else 'standard'} support, {version})",
+                  HOURS, "cluster-hour", g["eks_extended_hour" if extended else "eks_standard_hour"], where)
+        logs = len(res.inputs.get("enabledClusterLogTypes") or [])
+        if logs:
+            price.add(res.urn, "EKS control-plane log ingestion", a.control_plane_log_gb_per_month, "GB",
+                      price.regional(where, "logs_ingest_gb", "control-plane logs"), where)
+
+    for res in plan.by_type(NODE_GROUP):
+        where = _region_of(res, plan, region)
+        scaling = res.inputs.get("scalingConfig") or {}
+        desired = float(scaling.get("desiredSize") or 0)
+        types = res.inputs.get("instanceTypes") or []
+        spot = res.inputs.get("capacityType") == "SPOT"
+        if types:
+            hourly = price.ec2(where, types[0], f"node group {res.name}")
+            if hourly is not None and spot:
+                hourly = round(hourly * (1 - a.spot_discount), 6)
+            label = f"EKS nodes {res.name}: {types[0]} {'SPOT (assumed ' + format(a.spot_discount, '.0%') + ' below on-demand)' if spot else 'on-demand'}"
+            price.add(res.urn, label, desired * HOURS, "instance-hour", hourly, where)
+        disk = float(res.inputs.get("diskSize") or 20)
+        price.add(res.urn, f"EKS node volumes {res.name} (gp3)", desired * disk, "GB-month",
+                  price.regional(where, "ebs_gp3_gb_month", f"node group {res.name}"), where)
+
+    nats = plan.by_type(NAT)
+    for res in nats:
+        where = _region_of(res, plan, region)
+        price.add(res.urn, f"NAT gateway {res.name}", HOURS, "hour", price.regional(where, "nat_hour", "NAT gateway"),
+                  where)
+    for res in plan.by_type(EIP):
+        where = _region_of(res, plan, region)
+        price.add(res.urn, f"public IPv4 address {res.name}", HOURS, "hour",
+                  price.regional(where, "public_ipv4_hour", "public IPv4"), where)
+    if nats:
+        where = _region_of(nats[0], plan, region)
+        price.add(None, "NAT gateway data processed", a.nat_gb_per_month, "GB",
+                  price.regional(where, "nat_gb", "NAT gateway data"), where)
+
+    interface = [r for r in plan.by_type(ENDPOINT) if r.inputs.get("vpcEndpointType") == "Interface"]
+    for res in interface:
+        where = _region_of(res, plan, region)
+        azs = len(res.inputs.get("subnetIds") or []) or 1
+        service = str(res.inputs.get("serviceName", res.name)).split(f"{where}.", 1)[-1]
+        price.add(res.urn, f"interface endpoint {service} ({azs} AZs)", azs * HOURS, "AZ-hour",
+                  price.regional(where, "endpoint_az_hour", "interface endpoint"), where)
+    if interface:
+        where = _region_of(interface[0], plan, region)
+        price.add(None, "interface endpoint data processed", a.endpoint_gb_per_month, "GB",
+                  price.regional(where, "endpoint_gb", "interface endpoint data"), where)
+
+    for res in plan.by_type(KEY):
+        price.add(res.urn, f"KMS key {res.name}", 1, "key-month", g["kms_key_month"], _region_of(res, plan, region))
+    for res in plan.by_type(SECRET):
+        price.add(res.urn, f"Secrets Manager secret {res.name}", 1, "secret-month", g["secret_month"],
+                  _region_of(res, plan, region))
+
+    for res in plan.by_type(FLOW_LOG):
+        where = _region_of(res, plan, region)
+        price.add(res.urn, "VPC flow log ingestion", a.flow_log_gb_per_month, "GB",
+                  price.regional(where, "vended_logs_gb", "flow logs"), where)
+    for res in plan.by_type(LOG_GROUP):
+        where = _region_of(res, plan, region)
+        monthly_gb = a.flow_log_gb_per_month if "flow" in res.name else a.control_plane_log_gb_per_month
+        months = min(float(res.inputs.get("retentionInDays") or 3653), 3653) / DAYS
+        price.add(res.urn, f"log storage {res.inputs.get('name', res.name)} (retention {int(float(res.inputs.get('retentionInDays') or 0))} days)",
+                  monthly_gb * months, "GB-month", price.regional(where, "logs_storage_gb_month", "log storage"), where)
+
+    _ecr(plan, region, account, a, price)
+    for res in plan.by_type(CACHE_RULE):
+        where = _region_of(res, plan, region)
+        price.add(res.urn, f"pull-through cache {res.inputs.get('ecrRepositoryPrefix')} storage (assumed)",
+                  a.cached_gb, "GB-month", price.regional(where, "ecr_storage_gb_month", "ECR storage"), where)
+    report.missing = sorted(set(report.missing))
+    return report
+
+
+def _ecr(plan: Plan, region: str, account: str, a: CostAssumptions, price: _Pricer) -> None:
+    policies = {r.inputs.get("repository"): r.inputs.get("policy") for r in plan.by_type(LIFECYCLE)}
+    repositories = {r.inputs.get("name"): r for r in plan.by_type(REPOSITORY)}
+    for name, res in repositories.items():
+        where = _region_of(res, plan, region)
+        kept = images_kept(policies.get(name), a)
+        price.add(res.urn, f"ECR storage {name} ({kept:.0f} images kept)", _gb(kept, a), "GB-month",
+                  price.regional(where, "ecr_storage_gb_month", "ECR storage"), where)
+    templates: dict[tuple[str, str], PlannedResource] = {}
+    for tpl in plan.by_type(TEMPLATE):
+        if "REPLICATION" in (tpl.inputs.get("appliedFors") or []):
+            templates[(_region_of(tpl, plan, region), _account_of(tpl, plan, account))] = tpl
+    for config in plan.by_type(REPLICATION):
+        for rule in (config.inputs.get("replicationConfiguration") or {}).get("rules", []):
+            filters = [f.get("filter") for f in rule.get("repositoryFilters") or []]
+            matched = [n for n in repositories if not filters or any(n.startswith(f) for f in filters)]
+            for dest in rule.get("destinations", []):
+                dest_region, dest_account = dest.get("region"), str(dest.get("registryId") or account)
+                tpl = templates.get((dest_region, dest_account))
+                policy = tpl.inputs.get("lifecyclePolicy") if tpl is not None else None
+                for name in matched:
+                    kept = images_kept(policy, a)
+                    price.add(config.urn, f"ECR replica storage {name} in {dest_region} ({dest_account}, "
+                                          f"{kept:.0f} images kept)", _gb(kept, a), "GB-month",
+                              price.regional(dest_region, "ecr_storage_gb_month", "ECR replica storage"),
+                              dest_region)
+                    src = _region_of(repositories[name], plan, region)
+                    if dest_region != src:
+                        price.add(config.urn, f"ECR replication transfer {name} → {dest_region}",
+                                  _gb(a.pushes_per_day * DAYS, a), "GB",
+                                  price.regional(src, "inter_region_gb", "inter-region transfer"), src)
+
+
+def render(report: CostReport) -> str:
+    width = max([len(i.item) for i in report.items] + [20])
+    lines = [f"\nEstimated monthly cost (USD, AWS list prices checked {report.prices_checked}; a month is "
+             f"{HOURS} hours):"]
+    for item in sorted(report.items, key=lambda i: -i.monthly):
+        lines.append(f"    {item.item:<{width}}  {item.quantity:>10.2f} {item.unit:<14} × ${item.unit_price:<8g}"
+                     f" = ${item.monthly:>9.2f}")
+    lines.append(f"    {'total':<{width}}  {'':>10} {'':<14}   {'':<8}  = ${report.monthly:>9.2f}")
+    assumptions = ", ".join(f"{k}={v:g}" for k, v in report.assumptions.items())
+    lines.append(f"    assumptions (stack config `cost`): {assumptions}")
+    lines.append("    not included: data transfer to the internet, cross-AZ traffic, requests, load balancers, "
+                 "taxes, free tiers, Savings Plans and discounts")
+    return "\n".join(lines)
