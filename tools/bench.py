@@ -30,9 +30,11 @@ from tools.harness import ROOT
 
 # pulumi_aws loads its submodules lazily: touch those the dev program loads (ecr, iam, kms, ec2,
 # vpc, cloudwatch, eks, secretsmanager), and the eks and kubernetes SDKs the cluster uses.
-SDK_IMPORT = ("import pulumi, pulumi.runtime.mocks, pulumi_aws as aws, pulumi_eks, pulumi_kubernetes as k8s; "
+SDK_IMPORT = ("import pulumi, pulumi.runtime.mocks, pulumi_aws as aws, pulumi_eks, pulumi_kubernetes as k8s, "
+              "pulumi_docker; "
               "aws.ecr.Repository, aws.iam.Role, aws.kms.Key, aws.ec2.Vpc, aws.vpc.SecurityGroupIngressRule, "
-              "aws.cloudwatch.LogGroup, aws.eks.Cluster, aws.secretsmanager.Secret, pulumi_eks.Cluster, k8s.Provider")
+              "aws.cloudwatch.LogGroup, aws.eks.Cluster, aws.secretsmanager.Secret, pulumi_eks.Cluster, k8s.Provider, "
+              "k8s.apps.v1.Deployment, k8s.policy.v1.PodDisruptionBudget, pulumi_docker.Image")
 
 
 def generated_stack(count: int) -> dict:

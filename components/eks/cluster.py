@@ -22,6 +22,7 @@ import pulumi_kubernetes as k8s
 
 from .. import token
 from ..shared.arns import ROLE_ARN_RE, check_kms_key_arn
+from ..shared.cidrs import client_cidr
 from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
@@ -109,15 +110,10 @@ def check_cluster_args(args: EksClusterArgs) -> None:
             if not isinstance(namespace, str) or not _NAMESPACE_RE.match(namespace):
                 raise InvalidValue(f"{where}.namespaces[{j}]", namespace, "is not a Kubernetes namespace name")
     for i, cidr in enumerate(args.public_access_cidrs):
-        try:
-            network = ipaddress.ip_network(cidr)
-        except (TypeError, ValueError):
-            raise InvalidValue(f"public_access_cidrs[{i}]", cidr, "is not an IPv4 CIDR (203.0.113.0/24)") from None
-        if network.prefixlen == 0:
-            raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
-                               "opens the Kubernetes API to the whole internet; list your office or VPN "
-                               "ranges, or leave public_access_cidrs empty and reach the private endpoint "
-                               "through the VPC (VPN, bastion, CI runner inside it)")
+        network = client_cidr(f"public_access_cidrs[{i}]", cidr,
+                              "opens the Kubernetes API to the whole internet; list your office or VPN "
+                              "ranges, or leave public_access_cidrs empty and reach the private endpoint "
+                              "through the VPC (VPN, bastion, CI runner inside it)")
         if any(network.subnet_of(r) for r in _NOT_PUBLIC if r.version == network.version):
             raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
                                "is a private range; the public endpoint sees public addresses only (the "

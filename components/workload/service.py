@@ -13,7 +13,6 @@ from the listed client CIDRs through ingress rules on the cluster security group
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .. import token
+from ..shared.cidrs import client_cidr
 from ..shared.errors import InvalidValue
 
 NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
@@ -89,13 +89,8 @@ def check_workload_args(args: ServiceWorkloadArgs) -> None:
     if not isinstance(args.run_as_user, int) or args.run_as_user <= 0:
         raise InvalidValue("run_as_user", args.run_as_user, "must be the image's non-root numeric UID")
     for i, cidr in enumerate(args.client_cidrs):
-        try:
-            network = ipaddress.ip_network(cidr)
-        except (TypeError, ValueError):
-            raise InvalidValue(f"client_cidrs[{i}]", cidr, "is not an IPv4 CIDR (203.0.113.0/24)") from None
-        if network.prefixlen == 0:
-            raise InvalidValue(f"client_cidrs[{i}]", cidr,
-                               "opens the NodePort on every node to the whole internet; list the client ranges")
+        client_cidr(f"client_cidrs[{i}]", cidr,
+                    "opens the NodePort on every node to the whole internet; list the client ranges")
 
 
 class ServiceWorkload(pulumi.ComponentResource):
