@@ -3,7 +3,8 @@
     python -m tools.bench [--runs N]
 
 Times, each in fresh processes (median of N runs, with the peak resident memory):
-  * the bare import of the SDK modules the program uses (the floor any preview pays);
+  * the bare import of the SDK modules the dev preview loads (the floor any preview pays; the
+    module list is taken from a real run of it);
   * ``python -m tools.preview --no-policy dev`` (the plan alone: registry, caches, replication,
     network, cluster and node group);
   * plans of generated stacks with 1 and with 100 repositories (each with a lifecycle policy
@@ -16,6 +17,7 @@ Targets (from the foundation issue, on the plan alone): dev preview <= 1.5x the 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -28,13 +30,22 @@ import yaml
 
 from tools.harness import ROOT
 
-# pulumi_aws loads its submodules lazily: touch those the dev program loads (ecr, iam, kms, ec2,
-# vpc, cloudwatch, eks, secretsmanager), and the eks and kubernetes SDKs the cluster uses.
-SDK_IMPORT = ("import pulumi, pulumi.runtime.mocks, pulumi_aws as aws, pulumi_eks, pulumi_kubernetes as k8s, "
-              "pulumi_docker; "
-              "aws.ecr.Repository, aws.iam.Role, aws.kms.Key, aws.ec2.Vpc, aws.vpc.SecurityGroupIngressRule, "
-              "aws.cloudwatch.LogGroup, aws.eks.Cluster, aws.secretsmanager.Secret, pulumi_eks.Cluster, k8s.Provider, "
-              "k8s.apps.v1.Deployment, k8s.policy.v1.PodDisruptionBudget, pulumi_docker.Image")
+SDKS = ("pulumi", "pulumi_aws", "pulumi_eks", "pulumi_kubernetes", "pulumi_docker", "pulumi_policy", "grpc",
+        "google")
+# The floor: importing exactly the SDK modules the dev preview ends up loading (pulumi_aws and
+# pulumi_kubernetes load their submodules lazily, so the list is taken from a real run).
+_LIST_MODULES = (
+    "import json, runpy, sys\n"
+    "sys.argv = ['tools.preview', 'dev', '--no-policy', '--no-cost']\n"
+    "try:\n    runpy.run_module('tools.preview', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {SDKS!r})))\n"
+)
+
+
+def sdk_import_statement(py: str) -> str:
+    result = subprocess.run([py, "-c", _LIST_MODULES], cwd=ROOT, capture_output=True, text=True, check=True)
+    modules = json.loads(result.stdout.strip().splitlines()[-1])
+    return "import " + ", ".join(m for m in modules if not m.startswith("google._upb"))
 
 
 def generated_stack(count: int) -> dict:
@@ -82,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error(f"--runs: {args.runs} is not a positive integer")
     py = sys.executable
+    sdk_import = sdk_import_statement(py)
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
         for count in (1, 100):
@@ -90,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             files[count] = path
         plan = [py, "-m", "tools.preview", "--no-policy"]
         results = measure({
-            "import of the SDKs": [py, "-c", SDK_IMPORT],
+            "import of the SDKs": [py, "-c", sdk_import],
             "preview dev": [*plan, "dev"],
             "preview, 1 repository": [*plan, "gen1", "--config-file", str(files[1])],
             "preview, 100 repositories": [*plan, "gen100", "--config-file", str(files[100])],
