@@ -7,7 +7,6 @@ from pathlib import Path
 
 from components.ecr.repository import EcrRepositoryArgs
 from components.eks.node_group import AMI_TYPES
-from components.shared.errors import InvalidValue
 from components.workload.image import ServiceImageArgs, check_image_args, dockerfile_user
 from components.workload.service import ServiceWorkloadArgs, check_workload_args
 
@@ -82,9 +81,6 @@ def workload_section(node: Value, repositories: list[EcrRepositoryArgs], ami_typ
         client_cidrs=opt(fields, "client_cidrs", Value.strings, ()),
         run_as_user=uid,
     )
-    try:
-        check_workload_args(ServiceWorkloadArgs(provider=None, image="", **settings.workload_args()))  # type: ignore[arg-type]
-    except InvalidValue as err:
-        moved = err.under("workload")
-        raise ConfigError(moved.path, moved.value, moved.reason) from None
+    domain(lambda: check_workload_args(ServiceWorkloadArgs(  # the provider stands in for the cluster's
+        provider=None, image="", **settings.workload_args())), "workload")  # type: ignore[arg-type]
     return settings
