@@ -76,11 +76,7 @@ if settings.workload is not None:
 
     pulumi.export("service", {
         "image": image.repo_digest, "tag": image.tag, "namespace": service.namespace,
-        "node_port": service.node_port,
-        "reach": service.namespace.apply(
-            lambda ns: f"kubectl -n {ns} port-forward svc/{w.workload_args()['name']} 8080:80, then "
-                       "curl http://127.0.0.1:8080/ (or http://NODE_IP:"
-                       f"{w.node_port}/ from client_cidrs)"),
+        "node_port": service.node_port, "reach": service.how_to_reach,
     })
 
 if settings.delivery is not None:

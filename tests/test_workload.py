@@ -315,3 +315,12 @@ def test_pod_security_reads_workloads_and_bare_pods(shape):
     (message,) = resource_violations(cp.k8s_pod_security, typ, props(host), name="w")
     assert "hostNetwork is true; volume h is a hostPath" in message
     assert cp.k8s_pod_security.enforcement_level.value == "advisory"
+
+
+def test_the_outputs_say_how_to_reach_the_service(plans):
+    dev = plans("dev").outputs["service"]
+    assert dev["reach"] == ("kubectl -n myapp port-forward svc/myapp 8080:80, then curl http://127.0.0.1:8080/ "
+                            "(or http://NODE_IP:32410/ from 203.0.113.0/24)")
+    assert "NODE_IP" not in plans("prod").outputs["service"]["reach"]
+    assert dev["image"].startswith("111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp@sha256:")
+    assert dev["node_port"] == 32410 and dev["namespace"] == "myapp"

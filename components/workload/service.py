@@ -98,6 +98,8 @@ class ServiceWorkload(pulumi.ComponentResource):
 
     namespace: pulumi.Output[str]
     node_port: int
+    how_to_reach: pulumi.Output[str]
+    """The command that reaches the service (port-forward; the NodePort when clients are listed)."""
 
     def __init__(self, name: str, args: ServiceWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("ServiceWorkload"), name, None, opts)
@@ -202,4 +204,8 @@ class ServiceWorkload(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self))
         self.namespace = namespace.metadata.name
         self.node_port = args.node_port
-        self.register_outputs({"namespace": self.namespace, "node_port": self.node_port})
+        nodes = f" (or http://NODE_IP:{args.node_port}/ from {', '.join(args.client_cidrs)})" if args.client_cidrs else ""
+        self.how_to_reach = self.namespace.apply(
+            lambda ns: f"kubectl -n {ns} port-forward svc/{args.name} 8080:80, then curl http://127.0.0.1:8080/{nodes}")
+        self.register_outputs({"namespace": self.namespace, "node_port": self.node_port,
+                               "how_to_reach": self.how_to_reach})
