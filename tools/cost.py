@@ -15,13 +15,14 @@ Instances and negotiated discounts.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from components.eks.versions import EXTENDED
 from stack_config.cost import CostAssumptions
+from tools import tokens as t
 from tools.harness import Plan, PlannedResource
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
@@ -29,20 +30,6 @@ HOURS = 730
 DAYS = HOURS / 24
 MB_PER_GB = 1024
 
-CLUSTER = "eks:index:Cluster"
-NODE_GROUP = "eks:index:ManagedNodeGroup"
-NAT = "aws:ec2/natGateway:NatGateway"
-EIP = "aws:ec2/eip:Eip"
-ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-KEY = "aws:kms/key:Key"
-SECRET = "aws:secretsmanager/secret:Secret"
-REPOSITORY = "aws:ecr/repository:Repository"
-LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
-TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
-REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
-CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
-FLOW_LOG = "aws:ec2/flowLog:FlowLog"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def load_prices(path: Path = PRICES_FILE) -> dict:
@@ -167,108 +154,183 @@ def _account_of(res: PlannedResource, plan: Plan, default: str) -> str:
     return default
 
 
-def estimate(plan: Plan, region: str, account: str, assumptions: CostAssumptions,
-             prices: Mapping[str, Any] | None = None) -> CostReport:
-    """The monthly estimate of ``plan`` (whose default provider is in ``region`` and ``account``)."""
-    prices = prices or load_prices()
-    report = CostReport(prices_checked=prices["checked"], assumptions=assumptions.to_json())
-    price = _Pricer(prices, report)
-    g = prices["global"]
-    a = assumptions
+@dataclass
+class _Context:
+    """What every pricer sees: the plan, the stack's default region and account, the usage
+    assumptions and the price book."""
 
-    for res in plan.by_type(CLUSTER):
-        where = _region_of(res, plan, region)
+    plan: Plan
+    region: str
+    account: str
+    a: CostAssumptions
+    price: _Pricer
+
+    @property
+    def g(self) -> Mapping[str, Any]:
+        return self.price.prices["global"]
+
+    def where(self, res: PlannedResource) -> str:
+        return _region_of(res, self.plan, self.region)
+
+
+Pricer = Callable[[list[PlannedResource], _Context], None]
+"""Prices every planned resource of one type (the list may be empty only for plan-wide items)."""
+
+
+def _cluster(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        where = c.where(res)
         version = res.inputs.get("version")
         extended = version in EXTENDED
-        price.add(res.urn, f"EKS control plane {res.inputs.get('name', res.name)} "
-                           f"({'extended' if extended else 'standard'} support, {version})",
-                  HOURS, "cluster-hour", g["eks_extended_hour" if extended else "eks_standard_hour"], where)
-        logs = len(res.inputs.get("enabledClusterLogTypes") or [])
-        if logs:
-            price.add(res.urn, "EKS control-plane log ingestion", a.control_plane_log_gb_per_month, "GB",
-                      price.regional(where, "logs_ingest_gb", "control-plane logs"), where)
+        c.price.add(res.urn, f"EKS control plane {res.inputs.get('name', res.name)} "
+                             f"({'extended' if extended else 'standard'} support, {version})",
+                    HOURS, "cluster-hour", c.g["eks_extended_hour" if extended else "eks_standard_hour"], where)
+        if res.inputs.get("enabledClusterLogTypes"):
+            c.price.add(res.urn, "EKS control-plane log ingestion", c.a.control_plane_log_gb_per_month, "GB",
+                        c.price.regional(where, "logs_ingest_gb", "control-plane logs"), where)
 
-    for res in plan.by_type(NODE_GROUP):
-        where = _region_of(res, plan, region)
+
+def _node_group(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        where = c.where(res)
         scaling = res.inputs.get("scalingConfig") or {}
         desired = float(scaling.get("desiredSize") or 0)
         types = res.inputs.get("instanceTypes") or []
         spot = res.inputs.get("capacityType") == "SPOT"
         if types:
-            hourly = price.ec2(where, types[0], f"node group {res.name}")
+            hourly = c.price.ec2(where, types[0], f"node group {res.name}")
             if hourly is not None and spot:
-                hourly = round(hourly * (1 - a.spot_discount), 6)
-            label = f"EKS nodes {res.name}: {types[0]} {'SPOT (assumed ' + format(a.spot_discount, '.0%') + ' below on-demand)' if spot else 'on-demand'}"
-            price.add(res.urn, label, desired * HOURS, "instance-hour", hourly, where)
+                hourly = round(hourly * (1 - c.a.spot_discount), 6)
+            kind = (f"SPOT (assumed {format(c.a.spot_discount, '.0%')} below on-demand)" if spot
+                    else "on-demand")
+            c.price.add(res.urn, f"EKS nodes {res.name}: {types[0]} {kind}", desired * HOURS, "instance-hour",
+                        hourly, where)
         disk = float(res.inputs.get("diskSize") or 20)
-        price.add(res.urn, f"EKS node volumes {res.name} (gp3)", desired * disk, "GB-month",
-                  price.regional(where, "ebs_gp3_gb_month", f"node group {res.name}"), where)
+        c.price.add(res.urn, f"EKS node volumes {res.name} (gp3)", desired * disk, "GB-month",
+                    c.price.regional(where, "ebs_gp3_gb_month", f"node group {res.name}"), where)
 
-    nats = plan.by_type(NAT)
-    for res in nats:
-        where = _region_of(res, plan, region)
-        price.add(res.urn, f"NAT gateway {res.name}", HOURS, "hour", price.regional(where, "nat_hour", "NAT gateway"),
-                  where)
-    for res in plan.by_type(EIP):
-        where = _region_of(res, plan, region)
-        price.add(res.urn, f"public IPv4 address {res.name}", HOURS, "hour",
-                  price.regional(where, "public_ipv4_hour", "public IPv4"), where)
-    if nats:
-        where = _region_of(nats[0], plan, region)
-        price.add(None, "NAT gateway data processed", a.nat_gb_per_month, "GB",
-                  price.regional(where, "nat_gb", "NAT gateway data"), where)
 
-    interface = [r for r in plan.by_type(ENDPOINT) if r.inputs.get("vpcEndpointType") == "Interface"]
-    for res in interface:
-        where = _region_of(res, plan, region)
+def _nat(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        where = c.where(res)
+        c.price.add(res.urn, f"NAT gateway {res.name}", HOURS, "hour",
+                    c.price.regional(where, "nat_hour", "NAT gateway"), where)
+    if resources:
+        where = c.where(resources[0])
+        c.price.add(None, "NAT gateway data processed", c.a.nat_gb_per_month, "GB",
+                    c.price.regional(where, "nat_gb", "NAT gateway data"), where)
+
+
+def _eip(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        where = c.where(res)
+        c.price.add(res.urn, f"public IPv4 address {res.name}", HOURS, "hour",
+                    c.price.regional(where, "public_ipv4_hour", "public IPv4"), where)
+
+
+def _endpoint(resources: list[PlannedResource], c: _Context) -> None:
+    interface = [r for r in resources if r.inputs.get("vpcEndpointType") == "Interface"]
+    for res in interface:  # gateway endpoints (S3) are free
+        where = c.where(res)
         azs = len(res.inputs.get("subnetIds") or []) or 1
         service = str(res.inputs.get("serviceName", res.name)).split(f"{where}.", 1)[-1]
-        price.add(res.urn, f"interface endpoint {service} ({azs} AZs)", azs * HOURS, "AZ-hour",
-                  price.regional(where, "endpoint_az_hour", "interface endpoint"), where)
+        c.price.add(res.urn, f"interface endpoint {service} ({azs} AZs)", azs * HOURS, "AZ-hour",
+                    c.price.regional(where, "endpoint_az_hour", "interface endpoint"), where)
     if interface:
-        where = _region_of(interface[0], plan, region)
-        price.add(None, "interface endpoint data processed", a.endpoint_gb_per_month, "GB",
-                  price.regional(where, "endpoint_gb", "interface endpoint data"), where)
+        where = c.where(interface[0])
+        c.price.add(None, "interface endpoint data processed", c.a.endpoint_gb_per_month, "GB",
+                    c.price.regional(where, "endpoint_gb", "interface endpoint data"), where)
 
-    for res in plan.by_type(KEY):
-        price.add(res.urn, f"KMS key {res.name}", 1, "key-month", g["kms_key_month"], _region_of(res, plan, region))
-    for res in plan.by_type(SECRET):
-        price.add(res.urn, f"Secrets Manager secret {res.name}", 1, "secret-month", g["secret_month"],
-                  _region_of(res, plan, region))
 
-    for res in plan.by_type(FLOW_LOG):
-        where = _region_of(res, plan, region)
-        price.add(res.urn, "VPC flow log ingestion", a.flow_log_gb_per_month, "GB",
-                  price.regional(where, "vended_logs_gb", "flow logs"), where)
-    for res in plan.by_type(LOG_GROUP):
-        where = _region_of(res, plan, region)
-        monthly_gb = a.flow_log_gb_per_month if "flow" in res.name else a.control_plane_log_gb_per_month
-        months = min(float(res.inputs.get("retentionInDays") or 3653), 3653) / DAYS
-        price.add(res.urn, f"log storage {res.inputs.get('name', res.name)} (retention {int(float(res.inputs.get('retentionInDays') or 0))} days)",
-                  monthly_gb * months, "GB-month", price.regional(where, "logs_storage_gb_month", "log storage"), where)
+def _key(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        c.price.add(res.urn, f"KMS key {res.name}", 1, "key-month", c.g["kms_key_month"], c.where(res))
 
-    _ecr(plan, region, account, a, price)
-    for res in plan.by_type(CACHE_RULE):
-        where = _region_of(res, plan, region)
-        price.add(res.urn, f"pull-through cache {res.inputs.get('ecrRepositoryPrefix')} storage (assumed)",
-                  a.cached_gb, "GB-month", price.regional(where, "ecr_storage_gb_month", "ECR storage"), where)
+
+def _secret(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        c.price.add(res.urn, f"Secrets Manager secret {res.name}", 1, "secret-month", c.g["secret_month"],
+                    c.where(res))
+
+
+def _flow_log(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        where = c.where(res)
+        c.price.add(res.urn, "VPC flow log ingestion", c.a.flow_log_gb_per_month, "GB",
+                    c.price.regional(where, "vended_logs_gb", "flow logs"), where)
+
+
+def _flow_log_groups(plan: Plan) -> set[str]:
+    """The log groups a flow log writes to: those its destination input comes from."""
+    return {urn for res in plan.by_type(t.FLOW_LOG)
+            for key in ("logDestination", "logGroupName") for urn in res.property_dependencies.get(key, [])}
+
+
+def _log_group(resources: list[PlannedResource], c: _Context) -> None:
+    flow = _flow_log_groups(c.plan)
+    for res in resources:
+        where = c.where(res)
+        monthly_gb = c.a.flow_log_gb_per_month if res.urn in flow else c.a.control_plane_log_gb_per_month
+        retention = float(res.inputs.get("retentionInDays") or 0)
+        months = min(retention or 3653, 3653) / DAYS
+        c.price.add(res.urn, f"log storage {res.inputs.get('name', res.name)} (retention {int(retention)} days)",
+                    monthly_gb * months, "GB-month", c.price.regional(where, "logs_storage_gb_month", "log storage"),
+                    where)
+
+
+def _repositories(resources: list[PlannedResource], c: _Context) -> None:
+    _ecr(c.plan, c.region, c.account, c.a, c.price)
+
+
+def _cache_rule(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        where = c.where(res)
+        c.price.add(res.urn, f"pull-through cache {res.inputs.get('ecrRepositoryPrefix')} storage (assumed)",
+                    c.a.cached_gb, "GB-month", c.price.regional(where, "ecr_storage_gb_month", "ECR storage"), where)
+
+
+PRICERS: dict[str, Pricer] = {
+    t.CLUSTER: _cluster,
+    t.NODE_GROUP: _node_group,
+    t.NAT: _nat,
+    t.EIP: _eip,
+    t.ENDPOINT: _endpoint,
+    t.KEY: _key,
+    t.SECRET: _secret,
+    t.FLOW_LOG: _flow_log,
+    t.LOG_GROUP: _log_group,
+    t.REPOSITORY: _repositories,  # with their lifecycle policies and replicas
+    t.CACHE_RULE: _cache_rule,
+}
+"""Resource type → its pricer, in the order the estimate lists them. Every other type is free or
+outside the estimate (see the module docstring)."""
+
+
+def estimate(plan: Plan, region: str, account: str, assumptions: CostAssumptions,
+             prices: Mapping[str, Any] | None = None) -> CostReport:
+    """The monthly estimate of ``plan`` (whose default provider is in ``region`` and ``account``)."""
+    prices = prices or load_prices()
+    report = CostReport(prices_checked=prices["checked"], assumptions=assumptions.to_json())
+    context = _Context(plan, region, account, assumptions, _Pricer(prices, report))
+    for typ, pricer in PRICERS.items():
+        pricer(plan.by_type(typ), context)
     report.missing = sorted(set(report.missing))
     return report
 
 
 def _ecr(plan: Plan, region: str, account: str, a: CostAssumptions, price: _Pricer) -> None:
-    policies = {r.inputs.get("repository"): r.inputs.get("policy") for r in plan.by_type(LIFECYCLE)}
-    repositories = {r.inputs.get("name"): r for r in plan.by_type(REPOSITORY)}
+    policies = {r.inputs.get("repository"): r.inputs.get("policy") for r in plan.by_type(t.LIFECYCLE)}
+    repositories = {r.inputs.get("name"): r for r in plan.by_type(t.REPOSITORY)}
     for name, res in repositories.items():
         where = _region_of(res, plan, region)
         kept = images_kept(policies.get(name), a)
         price.add(res.urn, f"ECR storage {name} ({kept:.0f} images kept)", _gb(kept, a), "GB-month",
                   price.regional(where, "ecr_storage_gb_month", "ECR storage"), where)
     templates: dict[tuple[str, str], PlannedResource] = {}
-    for tpl in plan.by_type(TEMPLATE):
+    for tpl in plan.by_type(t.TEMPLATE):
         if "REPLICATION" in (tpl.inputs.get("appliedFors") or []):
             templates[(_region_of(tpl, plan, region), _account_of(tpl, plan, account))] = tpl
-    for config in plan.by_type(REPLICATION):
+    for config in plan.by_type(t.REPLICATION):
         for rule in (config.inputs.get("replicationConfiguration") or {}).get("rules", []):
             filters = [f.get("filter") for f in rule.get("repositoryFilters") or []]
             matched = [n for n in repositories if not filters or any(n.startswith(f) for f in filters)]

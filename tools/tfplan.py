@@ -17,44 +17,45 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from tools import tokens as t
 from tools.harness import Plan, PlannedResource
 
 TF_TYPES: dict[str, str] = {
-    "aws:ecr/repository:Repository": "aws_ecr_repository",
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "aws_ecr_lifecycle_policy",
-    "aws:ecr/repositoryPolicy:RepositoryPolicy": "aws_ecr_repository_policy",
-    "aws:ecr/registryPolicy:RegistryPolicy": "aws_ecr_registry_policy",
-    "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration": "aws_ecr_registry_scanning_configuration",
-    "aws:ecr/replicationConfiguration:ReplicationConfiguration": "aws_ecr_replication_configuration",
-    "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": "aws_ecr_pull_through_cache_rule",
-    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "aws_ecr_repository_creation_template",
-    "aws:kms/key:Key": "aws_kms_key",
-    "aws:iam/role:Role": "aws_iam_role",
-    "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
-    "aws:secretsmanager/secret:Secret": "aws_secretsmanager_secret",
-    "aws:secretsmanager/secretVersion:SecretVersion": "aws_secretsmanager_secret_version",
-    "aws:ec2/vpc:Vpc": "aws_vpc",
-    "aws:ec2/subnet:Subnet": "aws_subnet",
-    "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
-    "aws:ec2/natGateway:NatGateway": "aws_nat_gateway",
-    "aws:ec2/eip:Eip": "aws_eip",
-    "aws:ec2/routeTable:RouteTable": "aws_route_table",
-    "aws:ec2/route:Route": "aws_route",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": "aws_route_table_association",
-    "aws:ec2/vpcEndpoint:VpcEndpoint": "aws_vpc_endpoint",
-    "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
-    "aws:ec2/flowLog:FlowLog": "aws_flow_log",
-    "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
+    t.REPOSITORY: "aws_ecr_repository",
+    t.LIFECYCLE: "aws_ecr_lifecycle_policy",
+    t.REPOSITORY_POLICY: "aws_ecr_repository_policy",
+    t.REGISTRY_POLICY: "aws_ecr_registry_policy",
+    t.SCANNING: "aws_ecr_registry_scanning_configuration",
+    t.REPLICATION: "aws_ecr_replication_configuration",
+    t.CACHE_RULE: "aws_ecr_pull_through_cache_rule",
+    t.TEMPLATE: "aws_ecr_repository_creation_template",
+    t.KEY: "aws_kms_key",
+    t.ROLE: "aws_iam_role",
+    t.ROLE_POLICY: "aws_iam_role_policy",
+    t.ROLE_POLICY_ATTACHMENT: "aws_iam_role_policy_attachment",
+    t.SECRET: "aws_secretsmanager_secret",
+    t.SECRET_VERSION: "aws_secretsmanager_secret_version",
+    t.VPC: "aws_vpc",
+    t.SUBNET: "aws_subnet",
+    t.INTERNET_GATEWAY: "aws_internet_gateway",
+    t.NAT: "aws_nat_gateway",
+    t.EIP: "aws_eip",
+    t.ROUTE_TABLE: "aws_route_table",
+    t.ROUTE: "aws_route",
+    t.ROUTE_TABLE_ASSOCIATION: "aws_route_table_association",
+    t.ENDPOINT: "aws_vpc_endpoint",
+    t.SECURITY_GROUP: "aws_security_group",
+    t.DEFAULT_SECURITY_GROUP: "aws_default_security_group",
+    t.INGRESS_RULE: "aws_vpc_security_group_ingress_rule",
+    t.EGRESS_RULE: "aws_vpc_security_group_egress_rule",
+    t.FLOW_LOG: "aws_flow_log",
+    t.LOG_GROUP: "aws_cloudwatch_log_group",
 }
 # pulumi-eks's components are remote: their children (the aws.eks.Cluster and aws.eks.NodeGroup
 # that scanners check) are created by the eks plugin and never planned offline. The export projects
 # each component's inputs onto the Terraform resource pulumi-eks creates from them, so the EKS
 # checks still run; the plan marks these as projections.
-PROJECTED = {"eks:index:Cluster": "aws_eks_cluster", "eks:index:ManagedNodeGroup": "aws_eks_node_group"}
+PROJECTED = {t.CLUSTER: "aws_eks_cluster", t.NODE_GROUP: "aws_eks_node_group"}
 # Pulumi's plural names of Terraform's repeated blocks and list attributes.
 RENAMES: dict[str, str] = {
     "encryptionConfigurations": "encryption_configuration",
@@ -127,7 +128,7 @@ def _project_node_group(inputs: dict) -> dict:
     }
 
 
-_PROJECTORS = {"eks:index:Cluster": _project_cluster, "eks:index:ManagedNodeGroup": _project_node_group}
+_PROJECTORS = {t.CLUSTER: _project_cluster, t.NODE_GROUP: _project_node_group}
 
 
 def _name(res: PlannedResource) -> str:

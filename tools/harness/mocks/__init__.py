@@ -1,0 +1,60 @@
+"""Plausible provider answers for the stack's account and region, one module per family
+(``aws``, ``eks``, ``kubernetes``, ``docker``), each registering its answers in the table of
+``registry``. A type with no answer gets its inputs back under a stable ID."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from components.shared.regions import ALL_REGIONS, dns_suffix, partition_of
+from tools import tokens as t
+
+from . import aws, docker, eks, kubernetes  # noqa: F401  (each registers its answers)
+from .eks import EngineError
+from .registry import CALLS, CHILD_REF, Where, lookup
+
+__all__ = ["CHILD_REF", "EngineError", "PlatformMocks", "Where"]
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Answers as AWS would for the stack's account and region."""
+
+    def __init__(self, account: str, region: str) -> None:
+        self.account = account
+        self.region = region if region in ALL_REGIONS else "us-east-1"
+        # Explicit providers by ID (a reference is "URN::ID"): (account, region) they manage.
+        self._providers: dict[str, tuple[str, str]] = {}
+
+    def _where(self, inputs: Mapping[str, Any], provider: str | None = None) -> Where:
+        """The account and region a resource lives in: its provider's, or its own ``region``."""
+        account, region = self._providers.get((provider or "").rsplit("::", 1)[-1], (self.account, self.region))
+        region = inputs.get("region") or region
+        if region not in ALL_REGIONS:
+            region = self.region
+        return Where(account, region, partition_of(region), dns_suffix(region))
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        inputs = dict(args.inputs)
+        where = self._where(inputs, args.provider)
+        if args.typ == t.AWS_PROVIDER:
+            # The provider's account and region apply to every resource that names it.
+            ids = inputs.get("allowedAccountIds")
+            if isinstance(ids, str):  # provider inputs travel as JSON strings
+                ids = json.loads(ids)
+            provider_id = f"{args.name}-{where.suffix(args.name)}"
+            self._providers[provider_id] = (str(ids[0]) if ids else where.account, inputs.get("region") or where.region)
+            return provider_id, inputs
+        answer = lookup(args.typ)
+        if answer is None:
+            return f"{args.name}-{where.suffix(args.name)}", inputs
+        return answer(args.typ, args.name, inputs, where)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        answer = CALLS.get(args.token)
+        if answer is None:
+            raise NotImplementedError(f"the offline preview has no mock answer for {args.token}")
+        return answer(args.args, self._where(args.args, args.provider)), []

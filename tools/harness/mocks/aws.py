@@ -1,0 +1,109 @@
+"""Mocks of the AWS provider: IDs and ARNs as AWS forms them, in the resource's account and region."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from tools import tokens as t
+
+from .registry import Where, answers, answers_call, answers_prefix
+
+_EC2_ID_PREFIXES = {
+    t.VPC: "vpc", t.SUBNET: "subnet", t.SECURITY_GROUP: "sg", t.ROUTE_TABLE: "rtb", t.INTERNET_GATEWAY: "igw",
+    t.NAT: "nat", t.EIP: "eipalloc", t.ENDPOINT: "vpce", t.FLOW_LOG: "fl", t.ROUTE: "r",
+    t.ROUTE_TABLE_ASSOCIATION: "rtbassoc", t.DEFAULT_SECURITY_GROUP: "sg", t.INGRESS_RULE: "sgr",
+}
+
+
+def _stable_uuid(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+@answers(t.REPOSITORY)
+def repository(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    repo = inputs.get("name") or name
+    return repo, {**inputs, "name": repo, "arn": f"arn:{w.partition}:ecr:{w.region}:{w.account}:repository/{repo}",
+                  "registryId": w.account, "repositoryUrl": f"{w.account}.dkr.ecr.{w.region}.{w.dns}/{repo}",
+                  "region": w.region}
+
+
+@answers_prefix(t.ECR_PREFIX)
+def ecr_other(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    return f"{name}-{w.suffix(name)}", {**inputs, "registryId": w.account, "region": w.region}
+
+
+@answers(t.KEY)
+def kms_key(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    key_id = _stable_uuid(w.account, w.region, name)
+    return key_id, {**inputs, "keyId": key_id, "arn": f"arn:{w.partition}:kms:{w.region}:{w.account}:key/{key_id}",
+                    "region": w.region}
+
+
+@answers(t.ROLE)
+def role(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    suffix = w.suffix(name)
+    role_name = inputs.get("name") or f"{name}-{suffix}"
+    return role_name, {**inputs, "name": role_name, "arn": f"arn:{w.partition}:iam::{w.account}:role/{role_name}",
+                       "uniqueId": f"AROA{suffix.upper()}"}
+
+
+@answers(t.OIDC_PROVIDER)
+def oidc_provider(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    host = str(inputs.get("url", "")).removeprefix("https://")
+    arn = f"arn:{w.partition}:iam::{w.account}:oidc-provider/{host}"
+    return arn, {**inputs, "arn": arn}
+
+
+@answers(t.SECRET)
+def secret(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    suffix = w.suffix(name)
+    secret_name = inputs.get("name") or f"{inputs.get('namePrefix', name)}{suffix}"
+    arn = f"arn:{w.partition}:secretsmanager:{w.region}:{w.account}:secret:{secret_name}-{suffix[:6]}"
+    return arn, {**inputs, "name": secret_name, "arn": arn, "region": w.region}
+
+
+@answers(*_EC2_ID_PREFIXES)
+def ec2(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    prefix = _EC2_ID_PREFIXES[typ]
+    hexid = hashlib.sha1(f"{w.account}/{w.region}/{typ}/{name}".encode()).hexdigest()[:17]
+    id_ = f"{prefix}-{hexid}"
+    extra = {"arn": f"arn:{w.partition}:ec2:{w.region}:{w.account}:{prefix}/{id_}"}
+    if typ == t.VPC:
+        extra["defaultSecurityGroupId"] = f"sg-{hexid}"
+    return id_, {**inputs, **extra, "region": w.region}
+
+
+@answers(t.LOG_GROUP)
+def log_group(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    group = inputs.get("name") or f"{name}-{w.suffix(name)}"
+    return group, {**inputs, "name": group, "arn": f"arn:{w.partition}:logs:{w.region}:{w.account}:log-group:{group}"}
+
+
+@answers_call(t.GET_CALLER_IDENTITY)
+def caller_identity(args: Mapping[str, Any], w: Where) -> dict:
+    return {"accountId": w.account, "arn": f"arn:{w.partition}:iam::{w.account}:user/preview",
+            "userId": "AIDAPREVIEW", "id": w.account}
+
+
+@answers_call(t.GET_REGION)
+def region(args: Mapping[str, Any], w: Where) -> dict:
+    return {"name": w.region, "region": w.region, "id": w.region, "endpoint": f"ec2.{w.region}.{w.dns}",
+            "description": w.region}
+
+
+@answers_call(t.GET_AUTHORIZATION_TOKEN)
+def authorization_token(args: Mapping[str, Any], w: Where) -> dict:
+    registry = args.get("registryId") or w.account
+    return {"id": w.region, "userName": "AWS", "password": "offline-preview-token",
+            "authorizationToken": "QVdTOm9mZmxpbmUtcHJldmlldy10b2tlbg==",
+            "proxyEndpoint": f"https://{registry}.dkr.ecr.{w.region}.{w.dns}",
+            "expiresAt": "2026-01-01T12:00:00Z", "registryId": registry}
+
+
+@answers_call(t.GET_PARTITION)
+def partition(args: Mapping[str, Any], w: Where) -> dict:
+    return {"partition": w.partition, "dnsSuffix": w.dns, "id": w.partition,
+            "reverseDnsPrefix": ".".join(reversed(w.dns.split(".")))}

@@ -1,0 +1,333 @@
+"""The recording monitor and the runner: the real program under mocks, each registration kept as
+the engine would receive it (type, name, parent, provider, options, inputs, dependencies)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import runpy
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import engine_pb2, resource_pb2
+from pulumi.runtime.stack import run_in_stack
+
+from tools import tokens as t
+
+from .mocks import CHILD_REF, PlatformMocks
+from .stack_files import ROOT, SECRET_SHOWN, StackSettings, load_stack
+
+# Special values of Pulumi's wire format (sdk/python/lib/pulumi/runtime/rpc.py).
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# The recording monitor.
+
+
+def _plain(value: Any) -> Any:
+    """Engine wire values → plain JSON: secrets shown as [secret], resource refs as URNs."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return SECRET_SHOWN
+        if sig == RESOURCE_SIG:
+            return value.get("urn")
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _refs_to_urns(struct: struct_pb2.Struct) -> None:
+    """Rewrite resource references in ``struct`` to their URN strings, in place.
+
+    The stock MockMonitor turns references back into Resource objects on its worker thread,
+    which intermittently fails with "attached to a different loop" or hangs.
+    """
+
+    def fix(value: struct_pb2.Value) -> None:
+        kind = value.WhichOneof("kind")
+        if kind == "struct_value":
+            fields = value.struct_value.fields
+            if SIG_KEY in fields and fields[SIG_KEY].string_value == RESOURCE_SIG:
+                value.string_value = fields["urn"].string_value
+                return
+            for v in fields.values():
+                fix(v)
+        elif kind == "list_value":
+            for v in value.list_value.values:
+                fix(v)
+
+    for v in struct.fields.values():
+        fix(v)
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    provider: str | None
+    protect: bool
+    inputs: dict
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    remote: bool = False
+    """A multi-language component (pulumi-eks): its children are created by its plugin in a real
+    run and are not in the offline plan."""
+    dependencies: list[str] = field(default_factory=list)
+    """Every URN the engine would wait for before this registration (explicit ``depends_on``
+    and the resources its inputs come from; a component stands for its children)."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Per input: the resources its value comes from."""
+    _outputs: Any = None  # the mock's answer, converted on first use (most plans never read it)
+
+    @property
+    def outputs(self) -> dict:
+        if self._outputs is None:
+            return {}
+        if not isinstance(self._outputs, dict):
+            self._outputs = _plain(json_format.MessageToDict(self._outputs))
+        return self._outputs
+
+    def to_json(self) -> dict:
+        return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
+                "custom": self.custom, "remote": self.remote, "provider": self.provider,
+                "protect": self.protect, "dependencies": self.dependencies,
+                "options": {"deleteBeforeReplace": self.delete_before_replace,
+                            "retainOnDelete": self.retain_on_delete},
+                "inputs": self.inputs}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps each registration as the engine would receive it."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.planned: dict[str, PlannedResource] = {}
+        self.stack_outputs: dict = {}
+        self.worker_loops: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()
+
+    def _thread_loop(self) -> None:
+        """Give this worker thread an event loop the harness closes after the run.
+
+        The stock monitor makes one per worker thread and never closes it; left to the garbage
+        collector, those loops fail noisily in ``__del__``.
+        """
+        try:
+            asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            with self._lock:
+                self.worker_loops.append(loop)
+
+    def close_worker_loops(self) -> None:
+        with self._lock:
+            loops, self.worker_loops = self.worker_loops, []
+        for loop in loops:
+            loop.close()
+
+    def Invoke(self, request):  # noqa: N802
+        self._thread_loop()
+        return super().Invoke(request)
+
+    def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
+        """Record the registration, ask the mocks, answer with a plain protobuf Struct.
+
+        Unlike the stock monitor this never turns wire values back into Python objects (no
+        Resource objects built on a worker thread, no event loop needed there): references are
+        rewritten to URN strings, secrets stay in their wire form so outputs stay secret.
+        """
+        _refs_to_urns(request.object)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        wire_inputs = json_format.MessageToDict(request.object)
+        provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+        planned = PlannedResource(
+            urn=urn, type=request.type, name=request.name, parent=request.parent or None,
+            custom=bool(request.custom), provider=provider, protect=bool(request.protect),
+            inputs=_plain(wire_inputs), retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace), remote=bool(request.remote),
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={key: sorted(set(deps.urns))
+                                   for key, deps in request.propertyDependencies.items() if deps.urns},
+        )
+        with self._lock:
+            self.planned[urn] = planned
+        if request.type == t.STACK:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        id_, state = self.mocks.new_resource(pulumi.runtime.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=wire_inputs, provider=request.provider,
+            resource_id=request.importId, custom=bool(request.custom),
+        ))
+        state = self._children(urn, state)
+        outputs = struct_pb2.Struct()
+        outputs.update(state)
+        planned._outputs = outputs
+        with self._lock:
+            self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=outputs)
+
+    def _children(self, parent: str, state: dict) -> dict:
+        """Turn a remote component's child markers into resource references the SDK resolves with
+        ``pulumi:pulumi:getResource`` (answered from ``self.resources``)."""
+        out = {}
+        for key, value in state.items():
+            if isinstance(value, dict) and CHILD_REF in value:
+                child = value[CHILD_REF]
+                parent_type = parent.split("::")[2]
+                urn = f"{parent.rsplit('::', 2)[0]}::{parent_type}${child['type']}::{child['name']}"
+                child_id = f"{child['name']}-id"
+                with self._lock:
+                    self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, child_id, child["state"])
+                value = {SIG_KEY: RESOURCE_SIG, "urn": urn, "id": child_id, "packageVersion": ""}
+            out[key] = value
+        return out
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        if request.urn.split("::")[2] == t.STACK:
+            self.stack_outputs = _plain(json_format.MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+# --------------------------------------------------------------------------------------------
+# Running the program.
+
+
+class RecordingEngine(pulumi_mocks.MockEngine):
+    """Keeps the warnings the program logs (``pulumi.log.warn``), as the CLI shows them."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.warnings: list[str] = []
+
+    def Log(self, request):  # noqa: N802
+        if request.severity >= engine_pb2.WARNING:
+            self.warnings.append(request.message)
+        else:
+            super().Log(request)
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    resources: list[PlannedResource]
+    outputs: dict
+    warnings: list[str] = field(default_factory=list)
+
+    def by_type(self, typ: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == typ]
+
+    def one(self, typ: str, name: str) -> PlannedResource:
+        found = [r for r in self.resources if r.type == typ and r.name == name]
+        if len(found) != 1:
+            names = sorted(r.name for r in self.by_type(typ))
+            raise KeyError(f"{len(found)} resources {typ} named {name}; have {names}")
+        return found[0]
+
+    def to_json(self) -> dict:
+        return {"project": self.project, "stack": self.stack,
+                "resources": [r.to_json() for r in self.resources], "outputs": self.outputs,
+                "warnings": self.warnings}
+
+
+def _ordered(planned: Mapping[str, PlannedResource]) -> list[PlannedResource]:
+    """Parents before children, siblings by URN: the same order on every run."""
+    children: dict[str | None, list[PlannedResource]] = {}
+    for res in planned.values():
+        parent = res.parent if res.parent in planned else None
+        children.setdefault(parent, []).append(res)
+    out: list[PlannedResource] = []
+
+    def walk(parent: str | None) -> None:
+        for res in sorted(children.get(parent, []), key=lambda r: r.urn):
+            out.append(res)
+            walk(res.urn)
+
+    walk(None)
+    return out
+
+
+_RUN_LOCK = threading.Lock()
+
+
+def run_function(settings: StackSettings, program: Callable[[], Any],
+                 mocks: pulumi.runtime.Mocks | None = None) -> Plan:
+    """Run ``program`` (a callable that declares resources) under mocks with ``settings``' config.
+
+    Errors the program raises (a bad config value, say) propagate unchanged.
+    """
+    mocks = mocks or PlatformMocks(settings.account, settings.region)
+    monitor = RecordingMonitor(mocks)
+    engine = RecordingEngine()
+    with _RUN_LOCK:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            pulumi_settings.configure(pulumi_mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+                engine=engine,
+                project=settings.project,
+                stack=settings.stack,
+                dry_run=False,
+                organization="organization",
+                callbacks=None,
+            ))
+            pulumi_settings.ROOT.set(None)
+            set_all_config(dict(settings.config), list(settings.secret_keys))
+            loop.run_until_complete(run_in_stack(program))
+        finally:
+            pulumi_settings.ROOT.set(None)
+            loop.run_until_complete(loop.shutdown_default_executor())
+            monitor.close_worker_loops()
+            loop.close()
+            asyncio.set_event_loop(None)
+    return Plan(project=settings.project, stack=settings.stack,
+                resources=_ordered(monitor.planned), outputs=monitor.stack_outputs,
+                warnings=sorted(set(engine.warnings)))
+
+
+def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
+                mocks: pulumi.runtime.Mocks | None = None) -> Plan:
+    """Run a Pulumi program file (the real ``__main__.py`` by default) as the language host does."""
+    program_dir = str(program.parent)
+
+    def run() -> None:
+        # The language host runs the program in the project directory: relative paths (the image's
+        # build context) mean the same offline.
+        added = program_dir not in sys.path
+        if added:
+            sys.path.insert(0, program_dir)
+        cwd = os.getcwd()
+        os.chdir(program_dir)
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+        finally:
+            os.chdir(cwd)
+            if added:
+                sys.path.remove(program_dir)
+
+    return run_function(settings, run, mocks)
+
+
+
+
+def run_stack(stack: str, config_file: Path | None = None, root: Path = ROOT) -> Plan:
+    """Load a stack file and run the program of ``root`` for it."""
+    return run_program(load_stack(stack, config_file, root), root / "__main__.py")

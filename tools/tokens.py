@@ -1,0 +1,67 @@
+"""The resource type tokens the offline tools share: the mock harness, the Terraform-plan export
+and the cost estimate each key a table by these, so a token is spelled once here.
+
+The policy pack keeps its own copies (it runs in its own process, from its own directory);
+``tests/policies/test_support.py`` pins them equal to these.
+"""
+
+from __future__ import annotations
+
+# Pulumi's own.
+STACK = "pulumi:pulumi:Stack"
+AWS_PROVIDER = "pulumi:providers:aws"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+# ECR.
+REPOSITORY = "aws:ecr/repository:Repository"
+LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
+SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+ECR_PREFIX = "aws:ecr/"
+
+# Keys, identities, secrets, logs.
+KEY = "aws:kms/key:Key"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+# Network.
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+NAT = "aws:ec2/natGateway:NatGateway"
+EIP = "aws:ec2/eip:Eip"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE = "aws:ec2/route:Route"
+ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+
+# EKS: pulumi-eks's remote components and the children its plugin creates.
+CLUSTER = "eks:index:Cluster"
+NODE_GROUP = "eks:index:ManagedNodeGroup"
+AWS_CLUSTER = "aws:eks/cluster:Cluster"
+AWS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+REMOTE_COMPONENTS = (CLUSTER, NODE_GROUP)
+
+# The workload.
+IMAGE = "docker:index/image:Image"
+KUBERNETES_PREFIX = "kubernetes:"
+
+# Invokes the program makes.
+GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+GET_REGION = "aws:index/getRegion:getRegion"
+GET_PARTITION = "aws:index/getPartition:getPartition"
+GET_AUTHORIZATION_TOKEN = "aws:ecr/getAuthorizationToken:getAuthorizationToken"
