@@ -31,13 +31,12 @@ from typing import Any
 
 import pulumi
 
-from components.delivery.github import GithubActionsRolesArgs
+from components.delivery.github import GithubActionsRolesSpec
 from components.ecr.lifecycle import render_policy
-from components.ecr.pull_through_cache import PullThroughCacheArgs, check_cache_args
-from components.ecr.registry import EcrRegistryArgs, RegistryEncryption, check_registry_args
-from components.ecr.replication import EcrReplicationArgs, check_replication_args, destinations
-from components.ecr.scanning import RegistryScanningArgs, check_scanning_args
-from components.eks.network import EksNetworkArgs
+from components.ecr.pull_through_cache import PullThroughCacheSpec, check_cache_spec
+from components.ecr.registry import EcrRegistrySpec, RegistryEncryption, check_registry_spec
+from components.ecr.replication import EcrReplicationSpec, check_replication_spec, destinations
+from components.ecr.scanning import RegistryScanningSpec, check_scanning_spec
 from components.shared.arns import ACCOUNT_RE
 from components.shared.placement import Placement
 from components.shared.regions import ALL_REGIONS
@@ -46,12 +45,11 @@ from . import schema
 from .cache import cache_section
 from .cost import CostAssumptions, cost_section
 from .delivery import delivery_section
-from .eks import ClusterSettings, cluster_section, network_section
+from .eks import KubernetesConfig, kubernetes_section
 from .registry import encryption, repository
 from .replication import replication_section
 from .scanning import scanning_section
 from .values import MAX_TAGS, NOT_SHOWN, PROGRAM_TAGS, ConfigError, Value, domain, opt
-from .workload import WorkloadSettings, workload_section
 
 __all__ = ["ConfigError", "PlatformConfig", "load", "parse", "schema"]
 
@@ -72,16 +70,16 @@ class PlatformConfig:
     partition: str
     environment: str
     tags: Mapping[str, str]
-    registry: EcrRegistryArgs
-    scanning: RegistryScanningArgs = field(default_factory=RegistryScanningArgs)
-    replication: EcrReplicationArgs | None = None
-    cache: PullThroughCacheArgs | None = None
-    network: EksNetworkArgs | None = None
-    cluster: ClusterSettings | None = None
-    workload: WorkloadSettings | None = None
-    delivery: GithubActionsRolesArgs | None = None
+    registry: EcrRegistrySpec
+    placement: Placement
+    """The stack's region, account and tags, which every spec carries."""
+    scanning: RegistryScanningSpec = field(default_factory=RegistryScanningSpec)
+    replication: EcrReplicationSpec | None = None
+    cache: PullThroughCacheSpec | None = None
+    kubernetes: KubernetesConfig | None = None
+    """The network, cluster, node groups and workload: all of them or none."""
+    delivery: GithubActionsRolesSpec | None = None
     cost: CostAssumptions = field(default_factory=CostAssumptions)
-    placement: Placement | None = None
     secret_keys: frozenset[str] = field(default_factory=frozenset)
     warnings: tuple[str, ...] = ()
     """What the stack will discover too late otherwise; ``load()`` logs each at preview."""
@@ -171,29 +169,29 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         raise fields["repositories"].fail("is empty; list at least one repository")
     repositories = [repository(node, protect, tags) for node in repo_nodes]
     placement = Placement(region=region_value, account=home_account, tags=tags)
-    registry = EcrRegistryArgs(
+    registry = EcrRegistrySpec(
         repositories=repositories,
         encryption=opt(fields, "encryption", encryption, RegistryEncryption()),
         placement=placement,
         protect_key=protect,
     )
-    domain(lambda: check_registry_args(registry), "")
+    domain(lambda: check_registry_spec(registry), "")
 
     # Replication rules first: the scanning configuration covers their same-account regions.
-    replication_rules: list = []
+    replication_rules: list[Any] = []
     replica_lifecycles: dict[str, str | None] = {}
     if "replication" in fields:
         replication_rules, replica_lifecycles = replication_section(
             fields["replication"], placement, repositories)
     same_account_regions = sorted({d.region for d in destinations(replication_rules) if d.account is None})
     scanning = opt(fields, "scanning", lambda v: scanning_section(v, [None, *same_account_regions]),
-                   RegistryScanningArgs(regions=[None, *same_account_regions]))
-    domain(lambda: check_scanning_args(scanning), "scanning")
+                   RegistryScanningSpec(regions=[None, *same_account_regions]))
+    domain(lambda: check_scanning_spec(scanning), "scanning")
 
     replication = None
     if "replication" in fields:
         profile = raw.get("aws:profile")
-        replication = EcrReplicationArgs(
+        replication = EcrReplicationSpec(
             rules=replication_rules, placement=placement,
             replica_lifecycle_policy=replica_lifecycles.pop("*", None),
             replica_lifecycle_policies=replica_lifecycles,
@@ -201,7 +199,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
             scanning=scanning, protect_keys=protect,
             provider_profile=profile if isinstance(profile, str) and profile else None,
         )
-        domain(lambda: check_replication_args(replication), "replication")
+        domain(lambda: check_replication_spec(replication), "replication")
 
     cache = None
     if "pull_through_cache" in fields:
@@ -209,33 +207,21 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         cache_rules, cache_lifecycle = cache_section(fields["pull_through_cache"], secret)
         # The cached repositories' key is the registry's: __main__.py passes the registry's key
         # output (a created key exists only once the registry declares it).
-        cache = PullThroughCacheArgs(
+        cache = PullThroughCacheSpec(
             rules=cache_rules, placement=placement,
             lifecycle_policy=render_policy(cache_lifecycle) if cache_lifecycle else None,
             encryption_type=registry.encryption.type,
         )
-        domain(lambda: check_cache_args(cache), "pull_through_cache")
+        domain(lambda: check_cache_spec(cache), "pull_through_cache")
 
-    network = cluster = None
-    if ("cluster" in fields) != ("network" in fields):
-        have, missing = ("cluster", "network") if "cluster" in fields else ("network", "cluster")
-        raise ConfigError(missing, None, f"is required with {have}: the cluster's nodes run in the network "
-                                         "(set both, or neither for a registry-only stack)")
-    if "network" in fields:
-        network = network_section(fields["network"], placement, protect)
-        cluster = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect)
-
-    workload = None
-    if "workload" in fields:
-        if cluster is None:
-            raise ConfigError("workload", fields["workload"].value,
-                              "needs cluster (and network): the service runs on the stack's cluster")
-        workload = workload_section(fields["workload"], repositories, cluster.node_group["ami_type"], Path.cwd())
+    kubernetes = kubernetes_section(fields, placement, project=project, stack=stack, protect=protect,
+                                    repositories=repositories, root=Path.cwd())
 
     delivery = delivery_section(fields["delivery"], placement, stack) if "delivery" in fields else None
     cost = opt(fields, "cost", cost_section, CostAssumptions())
 
     warnings = []
+    network = kubernetes.network if kubernetes is not None else None
     if cache is not None and network is not None and network.creates_vpc and network.nat == "none":
         warnings.append(
             "pull_through_cache with network.nat: none — the FIRST pull of each image through a cache rule "
@@ -246,8 +232,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     return PlatformConfig(
         project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
-        replication=replication, cache=cache, network=network, cluster=cluster, workload=workload,
-        delivery=delivery, cost=cost,
+        replication=replication, cache=cache, kubernetes=kubernetes, delivery=delivery, cost=cost,
         placement=placement,
         secret_keys=frozenset(secret_keys), warnings=tuple(warnings),
     )

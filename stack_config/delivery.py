@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from components.delivery.github import GithubActionsRolesArgs, check_roles_args
+from components.delivery.github import GithubActionsRolesSpec, check_roles_spec
 from components.shared.placement import Placement
 
 from . import schema
 from .values import ConfigError, Value, domain, opt
 
 
-def delivery_section(node: Value, placement: Placement, stack: str) -> GithubActionsRolesArgs:
+def delivery_section(node: Value, placement: Placement, stack: str) -> GithubActionsRolesSpec:
     fields = node.object(schema.keys_of("delivery"))
     if "github_repository" not in fields:
         raise ConfigError(f"{node.path}.github_repository", None, "is required (OWNER/REPO)")
-    args = GithubActionsRolesArgs(
+    args = GithubActionsRolesSpec(
         placement=placement,
         repository=fields["github_repository"].string(),
         environment=opt(fields, "environment", Value.string, stack),
@@ -21,5 +21,5 @@ def delivery_section(node: Value, placement: Placement, stack: str) -> GithubAct
         existing_provider_arn=opt(fields, "oidc_provider_arn", Value.string),
         deploy_policy_arns=opt(fields, "deploy_policy_arns", Value.strings, ()),
     )
-    domain(lambda: check_roles_args(args), "delivery")
+    domain(lambda: check_roles_spec(args), "delivery")
     return args

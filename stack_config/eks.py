@@ -1,115 +1,128 @@
-"""The ``network`` and ``cluster`` sections: the VPC, the EKS cluster and its node group."""
+"""The ``network``, ``cluster`` (with ``cluster.node_groups``) and ``workload`` sections, read into
+one typed :class:`KubernetesConfig`: a stack has all of it or none of it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from components.eks.cluster import ClusterAdmin, EksClusterArgs, check_cluster_args
-from components.eks.network import EksNetworkArgs, check_network_args
-from components.eks.node_group import EksNodeGroupArgs, Taint, check_node_group_args
-from components.eks.versions import DEFAULT_VERSION
+from components.ecr.repository import EcrRepositorySpec
+from components.eks.cluster import ClusterAdmin, EksClusterSpec, check_cluster_spec
+from components.eks.network import EksNetworkSpec, check_network_spec
+from components.eks.node_group import NodeGroupSpec, Taint, check_node_group_spec
 from components.shared.placement import Placement
 
 from . import schema
-from .values import ConfigError, Value, domain, opt
+from .values import ConfigError, Value, domain, given, required
+from .workload import WorkloadConfig, workload_section
 
 
-@dataclass
-class ClusterSettings:
-    """What the stack asks of the cluster and its node group. The Args themselves are built in
-    ``__main__.py``, which has the network and cluster components they take."""
+@dataclass(frozen=True)
+class KubernetesConfig:
+    """The network, the cluster, its node groups and (optionally) the workload on them."""
 
-    name: str
-    version: str
-    upgrade_policy: str
-    admins: tuple[ClusterAdmin, ...]
-    public_access_cidrs: tuple[str, ...]
-    secrets_key_arn: str | None
-    log_types: tuple[str, ...]
-    log_retention_days: int
-    deletion_protection: bool
-    protect: bool
-    node_group: dict
+    network: EksNetworkSpec
+    """The VPC the cluster and nodes run in."""
+    cluster: EksClusterSpec
+    """The control plane."""
+    node_groups: tuple[NodeGroupSpec, ...]
+    """At least one group; the first keeps the name ``nodes`` (and its URNs) by default."""
+    workload: WorkloadConfig | None = None
+    """The service built from ``app/`` and run on one of the groups."""
+
+    def group(self, name: str) -> NodeGroupSpec:
+        return next(g for g in self.node_groups if g.name == name)
 
 
-def network_section(node: Value, placement: Placement, protect: bool) -> EksNetworkArgs:
+def network_section(node: Value, placement: Placement, protect: bool) -> EksNetworkSpec:
     fields = node.object(schema.keys_of("network"))
-    args = EksNetworkArgs(
-        placement=placement,
-        availability_zones=opt(fields, "availability_zones", Value.strings, ()),
-        cidr=opt(fields, "cidr", Value.string, "10.0.0.0/16"),
-        nat=opt(fields, "nat", Value.string, "none"),
-        endpoints=opt(fields, "endpoints", Value.boolean),
-        extra_endpoints=opt(fields, "extra_endpoints", Value.strings, ()),
-        flow_log_retention_days=opt(fields, "flow_log_retention_days", Value.positive_int, 365),
-        vpc_id=opt(fields, "vpc_id", Value.string),
-        private_subnet_ids=opt(fields, "private_subnet_ids", Value.strings, ()),
-        protect=protect,
-    )
-    domain(lambda: check_network_args(args), "network")
-    return args
+    spec = EksNetworkSpec(placement=placement, protect=protect, **given(fields, {
+        "availability_zones": Value.strings, "cidr": Value.string,
+        "nat": lambda v: v.enum(schema.choices("network.nat")), "endpoints": Value.boolean,
+        "extra_endpoints": Value.strings, "flow_log_retention_days": Value.positive_int,
+        "vpc_id": Value.string, "private_subnet_ids": Value.strings}))
+    domain(lambda: check_network_spec(spec), "network")
+    return spec
 
 
 def _admin(node: Value) -> ClusterAdmin:
     fields = node.object(schema.keys_of("cluster.admins[]"))
-    if "role_arn" not in fields:
-        raise ConfigError(f"{node.path}.role_arn", None, "is required")
-    return ClusterAdmin(role_arn=fields["role_arn"].value,
-                        access=opt(fields, "access", Value.string, "cluster-admin"),
-                        namespaces=opt(fields, "namespaces", Value.strings, ()))
+    return ClusterAdmin(role_arn=required(fields, node, "role_arn").value, **given(fields, {
+        "access": lambda v: v.enum(schema.choices("cluster.admins[].access")), "namespaces": Value.strings}))
 
 
 def _taint(node: Value) -> Taint:
-    fields = node.object(schema.keys_of("cluster.node_group.taints[]"))
-    for required in ("key", "effect"):
-        if required not in fields:
-            raise ConfigError(f"{node.path}.{required}", None, "is required")
-    return Taint(key=fields["key"].string(), effect=fields["effect"].string(),
-                 value=opt(fields, "value", lambda v: v.tag_value(), ""))
+    fields = node.object(schema.keys_of("cluster.node_groups[].taints[]"))
+    return Taint(key=required(fields, node, "key").string(),
+                 effect=required(fields, node, "effect").enum(schema.choices("cluster.node_groups[].taints[].effect")),
+                 **given(fields, {"value": Value.tag_value}))
 
 
-def _node_group(node: Value) -> dict:
-    fields = node.object(schema.keys_of("cluster.node_group"))
+def _node_group(node: Value, cluster_name: str) -> NodeGroupSpec:
+    fields = node.object(schema.keys_of("cluster.node_groups[]"))
     count = Value.non_negative_int
-    settings = {
-        "instance_types": opt(fields, "instance_types", Value.strings, ("t3.large",)),
-        "ami_type": opt(fields, "ami_type", Value.string, "AL2023_x86_64_STANDARD"),
-        "capacity_type": opt(fields, "capacity_type", Value.string, "ON_DEMAND"),
-        "min_size": opt(fields, "min_size", count, 2),
-        "desired_size": opt(fields, "desired_size", count, 2),
-        "max_size": opt(fields, "max_size", Value.positive_int, 3),
-        "disk_size": opt(fields, "disk_size", Value.positive_int, 20),
-        "labels": opt(fields, "labels", Value.tags, {}),
-        "taints": tuple(_taint(t) for t in fields["taints"].list()) if "taints" in fields else (),
-        "ecr_policy": opt(fields, "ecr_policy", Value.string, "AmazonEC2ContainerRegistryReadOnly"),
-    }
-    return settings
+    spec = NodeGroupSpec(**given(fields, {
+        "name": Value.string, "instance_types": Value.strings,
+        "ami_type": lambda v: v.enum(schema.choices("cluster.node_groups[].ami_type")),
+        "capacity_type": lambda v: v.enum(schema.choices("cluster.node_groups[].capacity_type")),
+        "min_size": count, "desired_size": count, "max_size": Value.positive_int, "disk_size": Value.positive_int,
+        "labels": Value.tags, "taints": lambda v: tuple(_taint(t) for t in v.list()),
+        "ecr_policy": lambda v: v.enum(schema.choices("cluster.node_groups[].ecr_policy"))}))
+    domain(lambda: check_node_group_spec(spec, cluster_name), node.path)
+    return spec
+
+
+def _node_groups(fields: dict[str, Value], node: Value, cluster_name: str) -> tuple[NodeGroupSpec, ...]:
+    if "node_groups" not in fields or fields["node_groups"].value is None:
+        groups: tuple[NodeGroupSpec, ...] = (NodeGroupSpec(),)
+        domain(lambda: check_node_group_spec(groups[0], cluster_name), f"{node.path}.node_groups[0]")
+        return groups
+    entries = fields["node_groups"].list()
+    if not entries:
+        raise fields["node_groups"].fail("is empty; list at least one node group (or leave it out for the default)")
+    groups = tuple(_node_group(entry, cluster_name) for entry in entries)
+    seen: dict[str, int] = {}
+    for i, group in enumerate(groups):
+        if group.name in seen:
+            raise ConfigError(f"{node.path}.node_groups[{i}].name", group.name,
+                              f"is already the name of node_groups[{seen[group.name]}]; give each group its own")
+        seen[group.name] = i
+    return groups
 
 
 def cluster_section(node: Value, placement: Placement, *, project: str, stack: str,
-                    protect: bool) -> ClusterSettings:
+                    protect: bool) -> tuple[EksClusterSpec, tuple[NodeGroupSpec, ...]]:
+    if isinstance(node.value, dict) and "node_group" in node.value:  # the retired single-group key
+        raise ConfigError(f"{node.path}.node_group", node.value["node_group"],
+                          "was replaced by cluster.node_groups, a list: move the object into it as its first "
+                          "entry (cluster.node_groups[0]); it keeps the name nodes and its resources")
     fields = node.object(schema.keys_of("cluster"))
-    settings = ClusterSettings(
-        name=opt(fields, "name", Value.string, f"{project}-{stack}"),
-        version=opt(fields, "version", Value.string, DEFAULT_VERSION),
-        upgrade_policy=opt(fields, "upgrade_policy", Value.string, "STANDARD"),
-        admins=tuple(_admin(a) for a in fields["admins"].list()) if "admins" in fields else (),
-        public_access_cidrs=opt(fields, "public_access_cidrs", Value.strings, ()),
-        secrets_key_arn=opt(fields, "secrets_key_arn", Value.string),
-        log_types=opt(fields, "log_types", Value.strings, ("api", "audit", "authenticator")),
-        log_retention_days=opt(fields, "log_retention_days", Value.positive_int, 90),
-        deletion_protection=opt(fields, "deletion_protection", Value.boolean, protect),
-        protect=protect,
-        node_group=_node_group(fields["node_group"]) if "node_group" in fields else _node_group(
-            Value({}, f"{node.path}.node_group")),
-    )
-    # The components' own checks, before the components they take exist (None stands in for them).
-    cluster_args = EksClusterArgs(placement=placement, network=None, name=settings.name,  # type: ignore[arg-type]
-                                  version=settings.version, upgrade_policy=settings.upgrade_policy,
-                                  admins=settings.admins, public_access_cidrs=settings.public_access_cidrs,
-                                  secrets_key_arn=settings.secrets_key_arn, log_types=settings.log_types,
-                                  log_retention_days=settings.log_retention_days)
-    domain(lambda: check_cluster_args(cluster_args), "cluster")
-    domain(lambda: check_node_group_args(EksNodeGroupArgs(cluster=None, placement=placement,  # type: ignore[arg-type]
-                                                          **settings.node_group)), "cluster.node_group")
-    return settings
+    spec = EksClusterSpec(placement=placement, protect=protect, **{
+        "name": f"{project}-{stack}", "deletion_protection": protect, **given(fields, {
+            "name": Value.string, "version": Value.string,
+            "upgrade_policy": lambda v: v.enum(schema.choices("cluster.upgrade_policy")),
+            "admins": lambda v: tuple(_admin(a) for a in v.list()),
+            "public_access_cidrs": Value.strings, "secrets_key_arn": Value.string, "log_types": Value.strings,
+            "log_retention_days": Value.positive_int, "deletion_protection": Value.boolean})})
+    domain(lambda: check_cluster_spec(spec), "cluster")
+    return spec, _node_groups(fields, node, spec.name)
+
+
+def kubernetes_section(fields: dict[str, Value], placement: Placement, *, project: str, stack: str,
+                       protect: bool, repositories: Sequence[EcrRepositorySpec], root: Path) -> KubernetesConfig | None:
+    """The network, cluster and workload keys, or None for a registry-only stack."""
+    if ("cluster" in fields) != ("network" in fields):
+        have, missing = ("cluster", "network") if "cluster" in fields else ("network", "cluster")
+        raise ConfigError(missing, None, f"is required with {have}: the cluster's nodes run in the network "
+                                         "(set both, or neither for a registry-only stack)")
+    if "cluster" not in fields:
+        if "workload" in fields:
+            raise ConfigError("workload", fields["workload"].value,
+                              "needs cluster (and network): the service runs on the stack's cluster")
+        return None
+    network = network_section(fields["network"], placement, protect)
+    cluster, groups = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect)
+    workload = (workload_section(fields["workload"], repositories, groups, root)
+                if "workload" in fields else None)
+    return KubernetesConfig(network=network, cluster=cluster, node_groups=groups, workload=workload)

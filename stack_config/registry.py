@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from components.ecr.access import Grant
 from components.ecr.lifecycle import LifecycleRule, check_rules, shorthand_rules
 from components.ecr.registry import RegistryEncryption
-from components.ecr.repository import EcrRepositoryArgs, check_repository_args
+from components.ecr.repository import EcrRepositorySpec, check_repository_spec
 from components.shared.errors import InvalidValue
 
 from . import schema
@@ -76,11 +76,11 @@ def _grant(node: Value) -> Grant:
     return grant
 
 
-def repository(node: Value, default_protect: bool, stack_tags: Mapping[str, str]) -> EcrRepositoryArgs:
+def repository(node: Value, default_protect: bool, stack_tags: Mapping[str, str]) -> EcrRepositorySpec:
     fields = node.object(schema.keys_of("repositories[]"))
     if "name" not in fields:
         raise ConfigError(f"{node.path}.name", None, "is required")
-    args = EcrRepositoryArgs(
+    args = EcrRepositorySpec(
         name=fields["name"].string(),
         tag_mutability=opt(fields, "tag_mutability", lambda v: v.enum(schema.choices("repositories[].tag_mutability")), "IMMUTABLE"),
         tag_mutability_exclusions=opt(fields, "tag_mutability_exclusions", Value.strings, ()),
@@ -100,7 +100,7 @@ def repository(node: Value, default_protect: bool, stack_tags: Mapping[str, str]
         raise ConfigError(f"{node.path}.force_delete", True,
                           "is not allowed while the stack protects its repositories (protect: true); "
                           "set protect: false on this repository to allow it")
-    domain(lambda: check_repository_args(args), node.path)
+    domain(lambda: check_repository_spec(args), node.path)
     return args
 
 

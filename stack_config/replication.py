@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from components.ecr.lifecycle import render_policy
 from components.ecr.replication import (
-    EcrReplicationArgs,
+    EcrReplicationSpec,
     ReplicationDestination,
     ReplicationRule,
-    check_replication_args,
+    check_replication_spec,
     replicated,
 )
-from components.ecr.repository import EcrRepositoryArgs
+from components.ecr.repository import EcrRepositorySpec
 from components.shared.placement import Placement
 
 from . import schema
@@ -32,7 +32,7 @@ def _destination(node: Value, home_account: str | None) -> ReplicationDestinatio
     )
 
 
-def replication_section(node: Value, placement: Placement, repositories: list[EcrRepositoryArgs],
+def replication_section(node: Value, placement: Placement, repositories: list[EcrRepositorySpec],
                         ) -> tuple[list[ReplicationRule], dict[str, str | None]]:
     """The rules, and the replicas' lifecycle policy per destination key (``"*"``: every one)."""
     fields = node.object(schema.keys_of("replication"))
@@ -48,7 +48,7 @@ def replication_section(node: Value, placement: Placement, repositories: list[Ec
             filters=opt(rule, "filters", Value.strings, ()),
         ))
     # The rules themselves first: the lifecycle below is derived from what they match.
-    domain(lambda: check_replication_args(EcrReplicationArgs(rules=rules, placement=placement)), node.path)
+    domain(lambda: check_replication_spec(EcrReplicationSpec(rules=rules, placement=placement)), node.path)
     if "replica_lifecycle" in fields:
         rules_of_replicas = lifecycle(fields["replica_lifecycle"])
         return rules, {"*": render_policy(rules_of_replicas) if rules_of_replicas else None}

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from components.ecr.scanning import RegistryScanningArgs, ScanRule
+from components.ecr.scanning import RegistryScanningSpec, ScanRule
 
 from . import schema
 from .values import ConfigError, Value, opt
 
 
-def scanning_section(node: Value, regions: list[str | None]) -> RegistryScanningArgs:
+def scanning_section(node: Value, regions: list[str | None]) -> RegistryScanningSpec:
     fields = node.object(schema.keys_of("scanning"))
     rules = (ScanRule(),)
     if "rules" in fields:
         rules = tuple(_scan_rule(item) for item in fields["rules"].list())
-    return RegistryScanningArgs(
+    return RegistryScanningSpec(
         scan_type=opt(fields, "type", lambda v: v.enum(schema.choices("scanning.type")), "BASIC"),
         rules=rules, regions=regions, allow_partial=opt(fields, "allow_partial", Value.boolean, False))
 

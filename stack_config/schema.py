@@ -13,11 +13,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from components.delivery.github import GithubActionsRolesSpec
 from components.ecr.access import ACCESS_LEVELS
 from components.ecr.lifecycle import TAG_STATUSES
 from components.ecr.pull_through_cache import UPSTREAMS
-from components.ecr.repository import ENCRYPTION_TYPES, TAG_MUTABILITIES
-from components.ecr.scanning import SCAN_TYPES
+from components.ecr.registry import RegistryEncryption
+from components.ecr.repository import ENCRYPTION_TYPES, TAG_MUTABILITIES, EcrRepositorySpec
+from components.ecr.scanning import SCAN_TYPES, RegistryScanningSpec
+from components.eks.cluster import ACCESS_POLICIES, UPGRADE_POLICIES, ClusterAdmin, EksClusterSpec
+from components.eks.network import NAT_MODES, EksNetworkSpec
+from components.eks.node_group import (
+    AMI_TYPES,
+    CAPACITY_TYPES,
+    ECR_POLICIES,
+    TAINT_EFFECTS,
+    NodeGroupSpec,
+    Taint,
+)
+from components.workload.image import PLATFORMS, ImageSpec
+from components.workload.service import WorkloadSpec
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,11 @@ class Key:
     description: str
     choices: tuple[str, ...] = ()
     """Allowed values of an enumeration (checked by the reader, shown in errors)."""
+
+    @property
+    def type_shown(self) -> str:
+        """The type as the reference shows it: an enumeration lists its choices."""
+        return " | ".join(f"`{c}`" for c in self.choices) if self.choices and not self.type else self.type
 
     @property
     def name(self) -> str:
@@ -129,7 +148,7 @@ KEYS: tuple[Key, ...] = (
     # network
     Key('network.availability_zones', 'network', 'list of 2-3 zones', '— (required for a new VPC)', 'Zones of `aws:region` (`eu-central-1a`); one private subnet per zone for nodes.'),
     Key('network.cidr', 'network', 'IPv4 CIDR', '`10.0.0.0/16`', 'The new VPC: a private range from /16 to /24. Each private subnet gets a quarter of it; the last quarter is split for the public subnets.'),
-    Key('network.nat', 'network', '`none` | `single` | `per_az`', '`none`', 'Internet access from the nodes. `none`: no route to the internet at all (no public subnets, no internet gateway); `single`: one NAT gateway; `per_az`: one per zone (no cross-zone dependency). Public subnets exist only with NAT, and the private subnets\' only `0.0.0.0/0` route goes through it.'),
+    Key('network.nat', 'network', '', '`none`', 'Internet access from the nodes. `none`: no route to the internet at all (no public subnets, no internet gateway); `single`: one NAT gateway; `per_az`: one per zone (no cross-zone dependency). Public subnets exist only with NAT, and the private subnets\' only `0.0.0.0/0` route goes through it.', choices=NAT_MODES),
     Key('network.endpoints', 'network', 'boolean', '`true` without NAT, `false` with NAT', 'Interface endpoints for `ecr.api`, `ecr.dkr`, `ec2`, `sts` (private DNS on, TCP 443 from the VPC only) and the S3 gateway endpoint on the private route tables. Required without NAT (nodes could not pull); optional with NAT, to keep image pulls off the NAT gateway (each interface endpoint is billed per AZ-hour, see below).'),
     Key('network.extra_endpoints', 'network', 'list of strings', '`[]`', 'More interface endpoints: `eks`, `eks-auth` (Pod Identity), `logs` (node agents shipping logs), `elasticloadbalancing`, `autoscaling`, `ssm`, `ssmmessages`, `ec2messages`, `kms`.'),
     Key('network.flow_log_retention_days', 'network', 'integer (a CloudWatch retention)', '`365`', 'How long VPC flow logs are kept (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).'),
@@ -139,42 +158,47 @@ KEYS: tuple[Key, ...] = (
     # cluster
     Key('cluster.name', 'cluster', 'string', '`PROJECT-STACK`', 'The EKS cluster name (1-100 letters, digits, `-`, `_`); also names its log group `/aws/eks/NAME/cluster`.'),
     Key('cluster.version', 'cluster', 'string', 'the newest version in standard support (`components/eks/versions.py`)', 'A Kubernetes version EKS supports. A version in extended support only needs `upgrade_policy: EXTENDED`.'),
-    Key('cluster.upgrade_policy', 'cluster', '`STANDARD` | `EXTENDED`', '`STANDARD`', 'What happens when the version leaves standard support: STANDARD upgrades the control plane automatically; EXTENDED keeps it on extended support, billed about six times the standard hourly rate (pulumi-eks\'s own default is EXTENDED).'),
+    Key('cluster.upgrade_policy', 'cluster', '', '`STANDARD`', 'What happens when the version leaves standard support: STANDARD upgrades the control plane automatically; EXTENDED keeps it on extended support, billed about six times the standard hourly rate (pulumi-eks\'s own default is EXTENDED).', choices=UPGRADE_POLICIES),
     Key('cluster.admins', 'cluster', 'list of objects', '`[]`', 'IAM roles given access through EKS access entries (authentication mode API). The identity running `pulumi up` is made cluster admin by EKS at creation; the node role\'s entry is EKS\'s own.'),
     Key('cluster.admins[].role_arn', 'cluster.admins[]', 'IAM role ARN', '— (required)', 'The role (`arn:aws:iam::ACCOUNT:role/NAME`).'),
-    Key('cluster.admins[].access', 'cluster.admins[]', '`cluster-admin` | `admin` | `edit` | `view`', '`cluster-admin`', 'The EKS access policy: `AmazonEKSClusterAdminPolicy` cluster-wide, or `AmazonEKSAdminPolicy`, `AmazonEKSEditPolicy`, `AmazonEKSViewPolicy` in `namespaces`.'),
+    Key('cluster.admins[].access', 'cluster.admins[]', '', '`cluster-admin`', 'The EKS access policy: `AmazonEKSClusterAdminPolicy` cluster-wide, or `AmazonEKSAdminPolicy`, `AmazonEKSEditPolicy`, `AmazonEKSViewPolicy` in `namespaces`.', choices=tuple(ACCESS_POLICIES)),
     Key('cluster.admins[].namespaces', 'cluster.admins[]', 'list of strings', '`[]`', 'Required for `admin`, `edit` and `view`; refused for `cluster-admin`.'),
     Key('cluster.public_access_cidrs', 'cluster', 'list of CIDRs', '`[]` (private endpoint only)', 'A public API endpoint for these public ranges only. The private endpoint is always on. `0.0.0.0/0` is refused: list office/VPN ranges, or reach the private endpoint from inside the VPC. The machine running `pulumi up` must be able to reach an endpoint.'),
     Key('cluster.secrets_key_arn', 'cluster', 'KMS key ARN', '— (a key is created)', 'A key of yours for Kubernetes secrets and the control-plane log group, in the stack\'s region and account. Otherwise the component creates one with rotation on and an explicit policy.'),
     Key('cluster.log_types', 'cluster', 'list of strings', '`[api, audit, authenticator]`', 'Control-plane logs: at least `api`, `audit`, `authenticator`; also `controllerManager`, `scheduler`.'),
     Key('cluster.log_retention_days', 'cluster', 'integer (a CloudWatch retention)', '`90`', 'Retention of `/aws/eks/NAME/cluster`, which the program creates (encrypted) before the cluster; EKS would otherwise create it with no expiry.'),
     Key('cluster.deletion_protection', 'cluster', 'boolean', 'top-level `protect`', 'EKS deletion protection. With `protect`, the cluster, its key and log group are also protected in Pulumi.'),
-    Key('cluster.node_group', 'cluster', 'object', 'the defaults below', 'The managed node group, below.'),
+    Key('cluster.node_groups', 'cluster', 'list of objects', 'one group with the defaults below', 'The managed node groups, below; the first keeps the Pulumi name `nodes` unless it sets `name`. (The single-object `cluster.node_group` of earlier versions is refused with a pointer here.)'),
 
-    # cluster.node_group
-    Key('cluster.node_group.instance_types', 'cluster.node_group', 'list of strings', '`[t3.large]`', 'EC2 instance types, one architecture (Graviton families such as `m7g`, `c6gn`, `t4g` are arm64). Changing them replaces the node group.'),
-    Key('cluster.node_group.ami_type', 'cluster.node_group', '`AL2023_x86_64_STANDARD` | `AL2023_ARM_64_STANDARD` | `BOTTLEROCKET_x86_64` | `BOTTLEROCKET_ARM_64`', '`AL2023_x86_64_STANDARD`', 'Must match the instance types\' architecture (a mismatch is a config error, not nodes that never become ready). Changing it replaces the node group.'),
-    Key('cluster.node_group.capacity_type', 'cluster.node_group', '`ON_DEMAND` | `SPOT`', '`ON_DEMAND`', 'SPOT nodes can be reclaimed with two minutes\' notice.'),
-    Key('cluster.node_group.min_size', 'cluster.node_group', 'integer', '`2`', 'min ≤ desired ≤ max (at most 450).'),
-    Key('cluster.node_group.desired_size', 'cluster.node_group', 'integer', '`2`', 'Nodes to start with.'),
-    Key('cluster.node_group.max_size', 'cluster.node_group', 'integer', '`3`', 'Upper bound for scaling.'),
-    Key('cluster.node_group.disk_size', 'cluster.node_group', 'integer (GiB)', '`20`', 'Root volume (Bottlerocket: data volume), 8-16384 GiB; set in the node group\'s launch template (changing it replaces the node group).'),
-    Key('cluster.node_group.labels', 'cluster.node_group', 'map of string → string', '`{}`', 'Kubernetes labels on every node.'),
-    Key('cluster.node_group.taints', 'cluster.node_group', 'list of objects', '`[]`', 'Taints on every node: `key`, optional `value`, `effect`.'),
-    Key('cluster.node_group.taints[].key', 'cluster.node_group', 'string', '— (required)', 'A Kubernetes taint key.'),
-    Key('cluster.node_group.taints[].value', 'cluster.node_group', 'string', '`""`', 'The taint\'s value.'),
-    Key('cluster.node_group.taints[].effect', 'cluster.node_group', '`NO_SCHEDULE` | `NO_EXECUTE` | `PREFER_NO_SCHEDULE`', '— (required)', 'The taint\'s effect.'),
-    Key('cluster.node_group.ecr_policy', 'cluster.node_group', '`AmazonEC2ContainerRegistryReadOnly` | `AmazonEC2ContainerRegistryPullOnly`', '`AmazonEC2ContainerRegistryReadOnly`', 'The managed policy that lets nodes pull (the chapter\'s read-only one, or the narrower pull-only one). With pull-through caches the node role also gets the cache\'s puller statement.'),
+    # cluster.node_groups[]
+    Key('cluster.node_groups[].name', 'cluster.node_groups[]', 'string', '`nodes`', 'The group\'s name: its Pulumi name and its node role\'s suffix (`CLUSTER-NAME`, at most 64 characters); lowercase letters, digits and `-`; unique. Renaming a group replaces it.'),
+    Key('cluster.node_groups[].instance_types', 'cluster.node_groups[]', 'list of strings', '`[t3.large]`', 'EC2 instance types, one architecture (Graviton families such as `m7g`, `c6gn`, `t4g` are arm64). Changing them replaces the node group.'),
+    Key('cluster.node_groups[].ami_type', 'cluster.node_groups[]', '', '`AL2023_x86_64_STANDARD`', 'Must match the instance types\' architecture (a mismatch is a config error, not nodes that never become ready). Changing it replaces the node group.', choices=tuple(AMI_TYPES)),
+    Key('cluster.node_groups[].capacity_type', 'cluster.node_groups[]', '', '`ON_DEMAND`', 'SPOT nodes can be reclaimed with two minutes\' notice.', choices=CAPACITY_TYPES),
+    Key('cluster.node_groups[].min_size', 'cluster.node_groups[]', 'integer', '`2`', 'min ≤ desired ≤ max (at most 450).'),
+    Key('cluster.node_groups[].desired_size', 'cluster.node_groups[]', 'integer', '`2`', 'Nodes to start with.'),
+    Key('cluster.node_groups[].max_size', 'cluster.node_groups[]', 'integer', '`3`', 'Upper bound for scaling.'),
+    Key('cluster.node_groups[].disk_size', 'cluster.node_groups[]', 'integer (GiB)', '`20`', 'Root volume (Bottlerocket: data volume), 8-16384 GiB; set in the node group\'s launch template (changing it replaces the node group).'),
+    Key('cluster.node_groups[].labels', 'cluster.node_groups[]', 'map of string → string', '`{}`', 'Kubernetes labels on every node.'),
+    Key('cluster.node_groups[].taints', 'cluster.node_groups[]', 'list of objects', '`[]`', 'Taints on every node: `key`, optional `value`, `effect`.'),
+    Key('cluster.node_groups[].taints[].key', 'cluster.node_groups[]', 'string', '— (required)', 'A Kubernetes taint key.'),
+    Key('cluster.node_groups[].taints[].value', 'cluster.node_groups[]', 'string', '`""`', 'The taint\'s value.'),
+    Key('cluster.node_groups[].taints[].effect', 'cluster.node_groups[]', '', '— (required)', 'The taint\'s effect.', choices=TAINT_EFFECTS),
+    Key('cluster.node_groups[].ecr_policy', 'cluster.node_groups[]', '', '`AmazonEC2ContainerRegistryReadOnly`', 'The managed policy that lets nodes pull (the chapter\'s read-only one, or the narrower pull-only one). With pull-through caches the node role also gets the cache\'s puller statement.', choices=ECR_POLICIES),
     # workload
     Key('workload.repository', 'workload', 'string', '— (required)', 'The repository (of `repositories`) the image is pushed to.'),
+    Key('workload.node_group', 'workload', 'string', 'the first of `cluster.node_groups`', 'The node group the service runs on: the image is built for its architecture, its taints are tolerated, and (when set, or when the cluster has several groups) the pods are pinned to it with a node selector on `eks.amazonaws.com/nodegroup`.'),
     Key('workload.context', 'workload', 'path', '`app`', 'Build context, relative to the project directory.'),
     Key('workload.dockerfile', 'workload', 'path', '`CONTEXT/Dockerfile`', 'Relative to the project directory (pulumi-docker reads it so, not relative to the context). Its last `USER` must be a numeric UID: the pods run as it.'),
-    Key('workload.platform', 'workload', '`linux/amd64` | `linux/arm64`', "the node group's architecture", 'One platform per image; it must match the nodes (a mismatch is a config error, not pods that crash with `exec format error`).'),
+    Key('workload.platform', 'workload', '', "the node group's architecture", 'One platform per image; it must match the nodes (a mismatch is a config error, not pods that crash with `exec format error`).', choices=PLATFORMS),
     Key('workload.build_args', 'workload', 'map of string → string', '`{}`', 'Docker build arguments (part of the image tag).'),
     Key('workload.target', 'workload', 'string', 'the last stage', 'A Dockerfile stage to build (part of the image tag).'),
     Key('workload.namespace', 'workload', 'string', 'the repository name', 'The namespace, labelled to enforce the Pod Security Standard `restricted`.'),
     Key('workload.replicas', 'workload', 'integer', '`2`', '1-100. With more than one, a PodDisruptionBudget lets one pod go at a time.'),
-    Key('workload.container_port', 'workload', 'integer', '`8080`', "The port the service listens on (the Dockerfile's `EXPOSE`)."),
+    Key('workload.container_port', 'workload', 'integer', "the image's port", "The port the image's command listens on. The Dockerfile states it (its `EXPOSE` and the command's `--port` must agree); a different value here is refused rather than a Deployment probing a port nothing listens on."),
+    Key('workload.service_port', 'workload', 'integer', '`80`', "The Service's port inside the cluster (`kubectl port-forward svc/NAME 8080:PORT`)."),
+    Key('workload.readiness_path', 'workload', 'HTTP path', '`/readyz`', 'The readiness probe (on the container port): a pod gets traffic only while it answers 2xx.'),
+    Key('workload.liveness_path', 'workload', 'HTTP path', '`/healthz`', 'The liveness probe: a container that stops answering is restarted.'),
     Key('workload.cpu_request', 'workload', 'CPU quantity', '`100m`', 'Requested CPU (no CPU limit: throttling would only slow the service).'),
     Key('workload.memory_request', 'workload', 'memory quantity', '`128Mi`', 'Requested memory.'),
     Key('workload.memory_limit', 'workload', 'memory quantity', '`256Mi`', 'Memory limit, at least the request.'),
@@ -198,6 +222,35 @@ KEYS: tuple[Key, ...] = (
     Key('cost.flow_log_gb_per_month', 'cost', 'number', '`5`', 'GB of VPC flow logs a month.'),
     Key('cost.spot_discount', 'cost', 'fraction (0-1)', '`0.6`', 'How much below on-demand SPOT nodes are assumed to run (Spot prices move; 60-70 % off is common).'),
 )
+
+# Which spec holds each key's value (and so its one default): the key's parent object → the spec
+# class, and the keys whose field is named otherwise. ``tests/config/test_schema.py`` compares
+# every default shown above with the spec's own.
+SPEC_OF: dict[str, type] = {
+    "encryption": RegistryEncryption, "repositories[]": EcrRepositorySpec, "scanning": RegistryScanningSpec,
+    "network": EksNetworkSpec, "cluster": EksClusterSpec, "cluster.admins[]": ClusterAdmin,
+    "cluster.node_groups[]": NodeGroupSpec, "cluster.node_groups[].taints[]": Taint,
+    "delivery": GithubActionsRolesSpec,
+}
+IMAGE_KEYS = ("context", "dockerfile", "platform", "build_args", "target")
+FIELD_OF: dict[str, str] = {
+    "repositories[].lifecycle": "lifecycle_rules", "scanning.type": "scan_type",
+    "delivery.github_repository": "repository", "delivery.oidc_provider_arn": "existing_provider_arn",
+}
+
+
+def spec_field(path: str) -> tuple[type, str] | None:
+    """The spec class and field a key is read into, or None (other namespaces, plain sub-objects)."""
+    k = _BY_PATH[path]
+    if k.parent == "workload":
+        return (ImageSpec if k.name in IMAGE_KEYS else WorkloadSpec), k.name
+    if k.parent == "cost":
+        from .cost import CostAssumptions  # it reads its keys from this module
+
+        return CostAssumptions, k.name
+    spec = SPEC_OF.get(k.parent)
+    return (spec, FIELD_OF.get(path, k.name)) if spec is not None else None
+
 
 _BY_PATH = {key.path: key for key in KEYS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(key.section for key in KEYS))
@@ -228,5 +281,5 @@ def render_table(section: str) -> str:
     """The README table of one section."""
     lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for k in in_section(section):
-        lines.append(f"| `{k.path}` | {_cell(k.type)} | {k.default} | {k.description} |")
+        lines.append(f"| `{k.path}` | {_cell(k.type_shown)} | {k.default} | {k.description} |")
     return "\n".join(lines)

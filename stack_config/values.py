@@ -182,3 +182,16 @@ def domain(check: Callable[[], None], prefix: str) -> None:
         raise ConfigError(moved.path, moved.value, moved.reason) from None
 
 
+
+
+def given(fields: Mapping[str, Value], readers: Mapping[str, Callable[[Value], Any]]) -> dict[str, Any]:
+    """The keys a stack sets (not null), each read by its reader: a spec built from these keeps its
+    own dataclass defaults for the rest, so every default is written once, on the spec."""
+    return {key: read(fields[key]) for key, read in readers.items() if key in fields and fields[key].value is not None}
+
+
+def required(fields: Mapping[str, Value], node: Value, key: str, hint: str = "") -> Value:
+    """The value of a required key, or an error naming it."""
+    if key not in fields or fields[key].value is None:
+        raise ConfigError(f"{node.path}.{key}" if node.path else key, None, f"is required{hint}")
+    return fields[key]

@@ -1,86 +1,83 @@
-"""The ``workload`` section: the service's image and its objects on the cluster."""
+"""The ``workload`` section: the service's image and its objects on the cluster, on one of the
+cluster's node groups."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from components.ecr.repository import EcrRepositoryArgs
-from components.eks.node_group import AMI_TYPES
-from components.workload.image import ServiceImageArgs, check_image_args, dockerfile_user
-from components.workload.service import ServiceWorkloadArgs, check_workload_args
+from components.ecr.repository import EcrRepositorySpec
+from components.eks.node_group import NodeGroupSpec
+from components.workload.image import ImageSpec, check_image_spec, dockerfile_port, dockerfile_user
+from components.workload.service import WorkloadSpec, check_workload_spec
 
 from . import schema
-from .values import ConfigError, Value, domain, opt
+from .values import ConfigError, Value, domain, given, required
 
 
-@dataclass
-class WorkloadSettings:
-    """What the stack asks of the workload; ``__main__.py`` builds the Args from it and the
-    components (registry, cluster) they take."""
+@dataclass(frozen=True)
+class WorkloadConfig:
+    """The service: its repository, the image built for its node group, and its objects."""
 
     repository: str
-    context: str
-    dockerfile: str
-    platform: str
-    build_args: dict[str, str]
-    target: str | None
-    namespace: str
-    replicas: int
-    container_port: int
-    cpu_request: str
-    memory_request: str
-    memory_limit: str
-    node_port: int
-    client_cidrs: tuple[str, ...]
-    run_as_user: int
-    image_args: dict = field(default_factory=dict)
-
-    def workload_args(self) -> dict:
-        return {"name": self.repository.rsplit("/", 1)[-1], "namespace": self.namespace,
-                "replicas": self.replicas, "container_port": self.container_port,
-                "cpu_request": self.cpu_request, "memory_request": self.memory_request,
-                "memory_limit": self.memory_limit, "node_port": self.node_port,
-                "client_cidrs": self.client_cidrs, "run_as_user": self.run_as_user}
+    """The repository (of ``repositories``) the image is pushed to."""
+    node_group: str
+    """The node group the service runs on (its taints are tolerated, its architecture built for)."""
+    image: ImageSpec
+    """The build."""
+    service: WorkloadSpec
+    """The Kubernetes objects."""
 
 
-def workload_section(node: Value, repositories: list[EcrRepositoryArgs], ami_type: str,
-                     root: Path) -> WorkloadSettings:
+def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], groups: Sequence[NodeGroupSpec],
+                     root: Path) -> WorkloadConfig:
     fields = node.object(schema.keys_of("workload"))
-    if "repository" not in fields:
-        raise ConfigError(f"{node.path}.repository", None, "is required (a repository of `repositories`)")
-    repository = fields["repository"].string()
+    repository = required(fields, node, "repository", " (a repository of `repositories`)").string()
     names = [r.name for r in repositories]
     if repository not in names:
         raise fields["repository"].fail(f"is not a repository of this stack; its repositories: {', '.join(names)}")
-    nodes = f"linux/{AMI_TYPES[ami_type]}"
-    platform = opt(fields, "platform", Value.string, nodes)
-    if platform != nodes:
-        raise fields["platform"].fail(f"does not match the nodes ({ami_type} runs {nodes}); build for {nodes}, "
-                                      "or change cluster.node_group.ami_type")
-    context = opt(fields, "context", Value.string, "app")
-    image = {"context": context, "dockerfile": opt(fields, "dockerfile", Value.string, f"{context}/Dockerfile"),
-             "platform": platform, "build_args": opt(fields, "build_args", Value.tags, {}),
-             "target": opt(fields, "target", Value.string)}
-    domain(lambda: check_image_args(ServiceImageArgs(repository_url="", registry_id="", **image), root),
-           "workload")
-    uid = dockerfile_user(root / image["dockerfile"])
+    group_names = [g.name for g in groups]
+    pinned = given(fields, {"node_group": Value.string}).get("node_group")
+    if pinned is not None and pinned not in group_names:
+        raise fields["node_group"].fail(f"is not a node group of cluster.node_groups; its groups: "
+                                        f"{', '.join(group_names)}")
+    group = next(g for g in groups if g.name == (pinned or group_names[0]))
+    where = f"cluster.node_groups[{list(groups).index(group)}].ami_type"
+    nodes = f"linux/{group.architecture}"
+    image_keys = given(fields, {"context": Value.string, "dockerfile": Value.string,
+                                "platform": lambda v: v.enum(schema.choices("workload.platform")),
+                                "build_args": Value.tags, "target": Value.string})
+    if image_keys.get("platform", nodes) != nodes:
+        raise fields["platform"].fail(f"does not match the nodes of group {group.name} ({group.ami_type} runs "
+                                      f"{nodes}); build for {nodes}, or change {where}")
+    image = ImageSpec(**{**image_keys, "platform": nodes})
+    domain(lambda: check_image_spec(image, root), "workload")
+    dockerfile = root / image.dockerfile_path
+    uid = dockerfile_user(dockerfile)
     if uid is None or uid == 0:
-        raise ConfigError(f"{node.path}.dockerfile", image["dockerfile"],
+        raise ConfigError(f"{node.path}.dockerfile", image.dockerfile_path,
                           "must end with a numeric non-root USER (USER 10001:10001): the pods run as that "
                           "UID under the restricted Pod Security Standard")
-    settings = WorkloadSettings(
-        repository=repository, **image,
-        namespace=opt(fields, "namespace", Value.string, repository.rsplit("/", 1)[-1]),
-        replicas=opt(fields, "replicas", Value.positive_int, 2),
-        container_port=opt(fields, "container_port", Value.positive_int, 8080),
-        cpu_request=opt(fields, "cpu_request", Value.tag_value, "100m"),
-        memory_request=opt(fields, "memory_request", Value.string, "128Mi"),
-        memory_limit=opt(fields, "memory_limit", Value.string, "256Mi"),
-        node_port=opt(fields, "node_port", Value.positive_int, 32410),
-        client_cidrs=opt(fields, "client_cidrs", Value.strings, ()),
-        run_as_user=uid,
-    )
-    domain(lambda: check_workload_args(ServiceWorkloadArgs(  # the provider stands in for the cluster's
-        provider=None, image="", **settings.workload_args())), "workload")  # type: ignore[arg-type]
-    return settings
+    exposed, command_port = dockerfile_port(dockerfile)
+    if exposed is not None and command_port is not None and exposed != command_port:
+        raise ConfigError(f"{node.path}.dockerfile", image.dockerfile_path,
+                          f"EXPOSEs {exposed} but its command listens on --port {command_port}; make them agree")
+    service_keys = given(fields, {
+        "namespace": Value.string, "replicas": Value.positive_int, "container_port": Value.positive_int,
+        "service_port": Value.positive_int, "readiness_path": Value.string, "liveness_path": Value.string,
+        "cpu_request": Value.tag_value, "memory_request": Value.string, "memory_limit": Value.string,
+        "node_port": Value.positive_int, "client_cidrs": Value.strings})
+    image_port = command_port or exposed
+    if image_port is not None:
+        stated = service_keys.setdefault("container_port", image_port)
+        if stated != image_port:
+            raise fields["container_port"].fail(
+                f"is not the port the image listens on ({image_port}, from {image.dockerfile_path}); the image "
+                "states its port: leave container_port out, or change the Dockerfile's EXPOSE and command")
+    service = WorkloadSpec(name=repository.rsplit("/", 1)[-1], run_as_user=uid,
+                           # A selector only when there is a choice: one group needs none.
+                           node_group=group.name if pinned is not None or len(groups) > 1 else None,
+                           **service_keys)
+    domain(lambda: check_workload_spec(service), "workload")
+    return WorkloadConfig(repository=repository, node_group=group.name, image=image, service=service)

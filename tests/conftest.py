@@ -1,4 +1,5 @@
-"""Shared fixtures: every test runs through the one harness in tools/harness.py."""
+"""Shared fixtures: every test runs through the one harness (``tools/harness``). The tests mirror
+the families: ecr, eks, workload, delivery, policies, config, tools, program."""
 
 from __future__ import annotations
 
@@ -27,6 +28,18 @@ def plans():
     return get
 
 
+@pytest.fixture(scope="session")
+def pack_info():
+    """The real pack's AnalyzerInfo (its policies and their config schemas), from one pack process
+    started once per session."""
+    from google.protobuf import empty_pb2
+
+    from tools.policy_gate import DEFAULT_PACK, PackProcess
+
+    with PackProcess(DEFAULT_PACK, PROJECT, "test") as pack:
+        return pack.stub().GetAnalyzerInfo(empty_pb2.Empty())
+
+
 def settings_for(config: dict, stack: str = "test", secret_keys=()) -> StackSettings:
     """Stack settings from a ``config:`` mapping as it would stand in a stack file."""
     full = {}
@@ -43,7 +56,7 @@ def run_config(config: dict, stack: str = "test", secret_keys=()):
 
 
 def raw_config(config: dict) -> dict:
-    """The CLI's config map for ``config`` (what components.config.parse receives)."""
+    """The CLI's config map for ``config`` (what ``stack_config.parse`` receives)."""
     return settings_for(config).config
 
 
@@ -62,10 +75,3 @@ def stack_file(tmp_path: Path):
 
 __all__ = ["ROOT", "load_stack", "run_config", "raw_config", "settings_for", "stack_names"]
 
-
-# The policy pack's modules import as the pack's own process imports them (pack dir on sys.path).
-import sys  # noqa: E402
-
-PACK_DIR = ROOT / "policy_pack"
-if str(PACK_DIR) not in sys.path:
-    sys.path.insert(0, str(PACK_DIR))

@@ -43,8 +43,8 @@ _PROVIDER_ARN_RE = re.compile(
 _POLICY_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]+\Z")
 
 
-@dataclass
-class GithubActionsRolesArgs:
+@dataclass(frozen=True)
+class GithubActionsRolesSpec:
     placement: Placement
     repository: str
     """``OWNER/REPO`` whose workflows may assume the roles."""
@@ -57,18 +57,18 @@ class GithubActionsRolesArgs:
     """Managed policies of the deploy role; empty: ``AdministratorAccess``."""
 
 
-def check_roles_args(args: GithubActionsRolesArgs) -> None:
+def check_roles_spec(spec: GithubActionsRolesSpec) -> None:
     """Raise ``InvalidValue`` (paths relative to ``delivery``)."""
-    if not isinstance(args.repository, str) or not _REPOSITORY_RE.match(args.repository):
-        raise InvalidValue("github_repository", args.repository, "is not a GitHub repository (OWNER/REPO)")
-    if not _ENVIRONMENT_RE.match(args.environment):
-        raise InvalidValue("environment", args.environment, "is not a GitHub environment name")
-    if not re.match(r"^[A-Za-z0-9._/-]{1,255}\Z", args.default_branch):
-        raise InvalidValue("default_branch", args.default_branch, "is not a branch name")
-    if args.existing_provider_arn is not None and not _PROVIDER_ARN_RE.match(args.existing_provider_arn):
-        raise InvalidValue("oidc_provider_arn", args.existing_provider_arn,
+    if not isinstance(spec.repository, str) or not _REPOSITORY_RE.match(spec.repository):
+        raise InvalidValue("github_repository", spec.repository, "is not a GitHub repository (OWNER/REPO)")
+    if not _ENVIRONMENT_RE.match(spec.environment):
+        raise InvalidValue("environment", spec.environment, "is not a GitHub environment name")
+    if not re.match(r"^[A-Za-z0-9._/-]{1,255}\Z", spec.default_branch):
+        raise InvalidValue("default_branch", spec.default_branch, "is not a branch name")
+    if spec.existing_provider_arn is not None and not _PROVIDER_ARN_RE.match(spec.existing_provider_arn):
+        raise InvalidValue("oidc_provider_arn", spec.existing_provider_arn,
                            f"is not the ARN of an IAM OIDC provider for {ISSUER}")
-    for i, arn in enumerate(args.deploy_policy_arns):
+    for i, arn in enumerate(spec.deploy_policy_arns):
         if not _POLICY_ARN_RE.match(arn):
             raise InvalidValue(f"deploy_policy_arns[{i}]", arn, "is not an IAM managed policy ARN")
 
@@ -105,13 +105,13 @@ class GithubActionsRoles(pulumi.ComponentResource):
     preview_role_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: GithubActionsRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, spec: GithubActionsRolesSpec, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("GithubActionsRoles"), name, None, opts)
-        check_roles_args(args)
-        partition, tags = args.placement.partition, dict(args.placement.tags)
+        check_roles_spec(spec)
+        partition, tags = spec.placement.partition, dict(spec.placement.tags)
         child = pulumi.ResourceOptions(parent=self)
-        if args.existing_provider_arn is not None:
-            self.provider_arn = pulumi.Output.from_input(args.existing_provider_arn)
+        if spec.existing_provider_arn is not None:
+            self.provider_arn = pulumi.Output.from_input(spec.existing_provider_arn)
         else:
             # AWS validates GitHub's certificate itself; the thumbprint list is no longer needed.
             self.provider_arn = aws.iam.OpenIdConnectProvider(
@@ -119,21 +119,21 @@ class GithubActionsRoles(pulumi.ComponentResource):
 
         preview = aws.iam.Role(
             f"{name}-preview",
-            description=f"pulumi preview of stack {pulumi.get_stack()} from {args.repository} (read-only)",
+            description=f"pulumi preview of stack {pulumi.get_stack()} from {spec.repository} (read-only)",
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(
-                arn, args.repository, preview_subjects(args.repository, args.default_branch))),
+                arn, spec.repository, preview_subjects(spec.repository, spec.default_branch))),
             max_session_duration=3600, tags=tags, opts=child)
         aws.iam.RolePolicyAttachment(
             f"{name}-preview-read-only", role=preview.name, policy_arn=f"arn:{partition}:iam::aws:policy/ReadOnlyAccess",
             opts=pulumi.ResourceOptions(parent=preview))
         deploy = aws.iam.Role(
             f"{name}-deploy",
-            description=f"pulumi up of stack {pulumi.get_stack()} from {args.repository}, environment "
-                        f"{args.environment} only",
+            description=f"pulumi up of stack {pulumi.get_stack()} from {spec.repository}, environment "
+                        f"{spec.environment} only",
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(
-                arn, args.repository, deploy_subjects(args.repository, args.environment))),
+                arn, spec.repository, deploy_subjects(spec.repository, spec.environment))),
             max_session_duration=3600, tags=tags, opts=child)
-        for i, policy_arn in enumerate(args.deploy_policy_arns or (f"arn:{partition}:iam::aws:policy/AdministratorAccess",)):
+        for i, policy_arn in enumerate(spec.deploy_policy_arns or (f"arn:{partition}:iam::aws:policy/AdministratorAccess",)):
             aws.iam.RolePolicyAttachment(f"{name}-deploy-{i}", role=deploy.name, policy_arn=policy_arn,
                                          opts=pulumi.ResourceOptions(parent=deploy))
         self.preview_role_arn = preview.arn

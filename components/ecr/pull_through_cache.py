@@ -91,19 +91,32 @@ class CacheRule:
         return (self.registry_url,) if self.registry_url else UPSTREAMS[self.upstream].hosts
 
 
-@dataclass
-class PullThroughCacheArgs:
+@dataclass(frozen=True)
+class PullThroughCacheSpec:
+    """What a stack says about its pull-through caches."""
+
     rules: Sequence[CacheRule]
+    """One rule per upstream."""
     placement: Placement
     """The registry: its region and account (a credential secret must be in both) and tags."""
     lifecycle_policy: str | None = None
     """Lifecycle policy JSON for cached repositories."""
     encryption_type: str = "KMS"
+    """The registry's encryption type, which the cached repositories' template repeats."""
+
+
+@dataclass(frozen=True)
+class PullThroughCacheArgs:
+    """The spec and the registry's key."""
+
+    spec: PullThroughCacheSpec
+    """Everything the stack says about the caches."""
     kms_key: pulumi.Input[str] | None = None
-    """A KMS key in the registry's region for cached repositories (None: aws/ecr)."""
+    """A KMS key in the registry's region for cached repositories (``EcrRegistry.kms_key_arn``;
+    None: aws/ecr)."""
 
 
-def check_cache_args(args: PullThroughCacheArgs) -> None:
+def check_cache_spec(args: PullThroughCacheSpec) -> None:
     """Raise ``InvalidValue`` (path relative to ``pull_through_cache``)."""
     seen: dict[str, int] = {}
     for i, rule in enumerate(args.rules):
@@ -207,16 +220,17 @@ class PullThroughCache(pulumi.ComponentResource):
     def __init__(self, name: str, args: PullThroughCacheArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("PullThroughCache"), name, None, opts)
-        check_cache_args(args)
+        kms_key, args = args.kms_key, args.spec
+        check_cache_spec(args)
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         dns = args.placement.dns_suffix
         self.registry_host = account.apply(lambda a: f"{a}.dkr.ecr.{args.placement.region}.{dns}")
         self._rules = list(args.rules)
 
-        encryption = TemplateEncryption(type=args.encryption_type, kms_key=args.kms_key)
+        encryption = TemplateEncryption(type=args.encryption_type, kms_key=kms_key)
         role = template_role(name, account, args.placement.partition,
-                             [args.kms_key] if args.kms_key is not None else [], args.placement.tags, child)
+                             [kms_key] if kms_key is not None else [], args.placement.tags, child)
         self.url_prefixes = {}
         self.upstream_prefixes = {}
         for rule in args.rules:
@@ -265,7 +279,7 @@ class PullThroughCache(pulumi.ComponentResource):
         return self.registry_host.apply(lambda host: cached_image(image, self._rules, host))
 
     @staticmethod
-    def _credential_arn(name: str, rule: CacheRule, args: PullThroughCacheArgs, opts: pulumi.ResourceOptions,
+    def _credential_arn(name: str, rule: CacheRule, args: PullThroughCacheSpec, opts: pulumi.ResourceOptions,
                         ) -> tuple[pulumi.Input[str] | None, list[pulumi.Resource]]:
         """The rule's credential ARN, and what must exist before the rule (the secret's value)."""
         creds = rule.credentials

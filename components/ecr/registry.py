@@ -13,7 +13,7 @@ from ..shared.arns import check_kms_key_arn
 from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key
 from ..shared.placement import Placement
-from .repository import EcrRepository, EcrRepositoryArgs, Encryption
+from .repository import EcrRepository, EcrRepositorySpec, Encryption
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,11 @@ class RegistryEncryption:
     create_key: bool = False
 
 
-@dataclass
-class EcrRegistryArgs:
+@dataclass(frozen=True)
+class EcrRegistrySpec:
     """The repositories of the registry and what they share."""
 
-    repositories: Sequence[EcrRepositoryArgs]
+    repositories: Sequence[EcrRepositorySpec]
     """One entry per repository; each keeps its own settings."""
     placement: Placement
     """The registry's region, account and tags (a given key must be in its region and account)."""
@@ -43,9 +43,9 @@ class EcrRegistryArgs:
     """Protect the created KMS key (deleting it would make every image unreadable)."""
 
 
-def check_registry_args(args: EcrRegistryArgs) -> None:
+def check_registry_spec(spec: EcrRegistrySpec) -> None:
     """Raise ``InvalidValue`` for settings that contradict each other."""
-    enc = args.encryption
+    enc = spec.encryption
     if enc.create_key and enc.kms_key_arn:
         raise InvalidValue("encryption", {"create_key": True, "kms_key_arn": enc.kms_key_arn},
                            "sets both create_key and kms_key_arn; choose one")
@@ -54,9 +54,9 @@ def check_registry_args(args: EcrRegistryArgs) -> None:
         raise InvalidValue(f"encryption.{key}", getattr(enc, key),
                            f"needs encryption type KMS, not {enc.type}")
     if enc.kms_key_arn is not None:
-        check_kms_key_arn("encryption.kms_key_arn", enc.kms_key_arn, region=args.placement.region, account=args.placement.account)
+        check_kms_key_arn("encryption.kms_key_arn", enc.kms_key_arn, region=spec.placement.region, account=spec.placement.account)
     seen: dict[str, int] = {}
-    for i, repo in enumerate(args.repositories):
+    for i, repo in enumerate(spec.repositories):
         if repo.name in seen:
             raise InvalidValue(f"repositories[{i}].name", repo.name,
                                f"is already the name of repositories[{seen[repo.name]}]")
@@ -71,34 +71,34 @@ class EcrRegistry(pulumi.ComponentResource):
     registry_id: pulumi.Output[str]
     kms_key_arn: pulumi.Output[str] | None
 
-    def __init__(self, name: str, args: EcrRegistryArgs,
+    def __init__(self, name: str, spec: EcrRegistrySpec,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("EcrRegistry"), name, None, opts)
-        check_registry_args(args)
+        check_registry_spec(spec)
 
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        kms_key: pulumi.Input[str] | None = args.encryption.kms_key_arn
+        kms_key: pulumi.Input[str] | None = spec.encryption.kms_key_arn
         self.kms_key_arn = None
         self.key: aws.kms.Key | None = None
-        if args.encryption.create_key:
+        if spec.encryption.create_key:
             self.key = key = ecr_key(
                 f"{name}-key",
                 description=f"ECR image encryption for {pulumi.get_project()}/{pulumi.get_stack()}",
-                account=identity.account_id, partition=args.placement.partition, region=args.placement.region,
+                account=identity.account_id, partition=spec.placement.partition, region=spec.placement.region,
                 declare_region=None,
-                tags=args.placement.tags, protect=args.protect_key, opts=pulumi.ResourceOptions(parent=self),
+                tags=spec.placement.tags, protect=spec.protect_key, opts=pulumi.ResourceOptions(parent=self),
             )
             kms_key = key.arn
             self.kms_key_arn = key.arn
         elif kms_key is not None:
             self.kms_key_arn = pulumi.Output.from_input(kms_key)
 
-        encryption = Encryption(type=args.encryption.type, kms_key=kms_key)
+        encryption = Encryption(type=spec.encryption.type, kms_key=kms_key)
         self.repositories = {}
-        for repo in args.repositories:
-            repo_args = replace(repo, encryption=encryption, tags={**args.placement.tags, **repo.tags})
+        for repo in spec.repositories:
+            repo_args = replace(repo, encryption=encryption, tags={**spec.placement.tags, **repo.tags})
             self.repositories[repo.name] = EcrRepository(
-                f"{name}-{repo.name}", repo_args, partition=args.placement.partition,
+                f"{name}-{repo.name}", repo_args, partition=spec.placement.partition,
                 opts=pulumi.ResourceOptions(parent=self),
             )
 

@@ -26,7 +26,7 @@ from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key
 from ..shared.placement import Placement
 from ..shared.regions import ALL_REGIONS, partition_of
-from .scanning import RegistryScanning, RegistryScanningArgs
+from .scanning import RegistryScanning, RegistryScanningSpec
 from .templates import TemplateEncryption, creation_template, template_role
 
 MAX_RULES = 10  # AWS: rules per replication configuration
@@ -61,9 +61,12 @@ class ReplicationRule:
     """PREFIX_MATCH filters on repository names; none replicates every repository."""
 
 
-@dataclass
-class EcrReplicationArgs:
+@dataclass(frozen=True)
+class EcrReplicationSpec:
+    """What a stack says about replication: the rules, where the source is, and what replicas get."""
+
     rules: Sequence[ReplicationRule]
+    """The replication rules (at most 10, 25 unique destinations)."""
     placement: Placement
     """The source registry: its region (a destination may not be this region in this account),
     partition, account (checks destination keys) and tags."""
@@ -73,9 +76,10 @@ class EcrReplicationArgs:
     replica_lifecycle_policies: Mapping[str, str | None] = field(default_factory=dict)
     """Per destination key (``ReplicationDestination.key``): the replicas' lifecycle policy JSON."""
     encryption_type: str = "KMS"
+    """The registry's encryption type, which destination templates repeat."""
     create_keys: bool = False
     """Create a KMS key (rotation on) in each destination region for the replicas."""
-    scanning: RegistryScanningArgs = field(default_factory=RegistryScanningArgs)
+    scanning: RegistryScanningSpec = field(default_factory=RegistryScanningSpec)
     """Scanning to declare in cross-account destinations (same-account regions are the
     registry scanning component's)."""
     protect_keys: bool = False
@@ -84,6 +88,14 @@ class EcrReplicationArgs:
     """The shared-config profile the stack's own AWS provider uses (``aws:profile``). An explicit
     provider inherits no ``aws:*`` setting, so cross-account providers get it from here to find the
     credentials they assume the destination role with."""
+
+
+@dataclass(frozen=True)
+class EcrReplicationArgs:
+    """The spec and what the replication configuration waits for."""
+
+    spec: EcrReplicationSpec
+    """Everything the stack says about replication."""
     depends_on: Sequence[pulumi.Resource] = ()
     """What else the replication configuration waits for (e.g. the ``RegistryScanning`` of the
     replica regions): an image replicated before it exists gets a repository without it."""
@@ -97,7 +109,7 @@ def destinations(rules: Sequence[ReplicationRule]) -> list[ReplicationDestinatio
     return list(seen.values())
 
 
-def check_replication_args(args: EcrReplicationArgs) -> None:
+def check_replication_spec(args: EcrReplicationSpec) -> None:
     """Raise ``InvalidValue`` (path relative to ``replication``) for what AWS would refuse."""
     if not args.rules:
         raise InvalidValue("rules", [], "is empty; list at least one rule (or leave replication unset)")
@@ -179,13 +191,14 @@ class EcrReplication(pulumi.ComponentResource):
     def __init__(self, name: str, args: EcrReplicationArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("EcrReplication"), name, None, opts)
-        check_replication_args(args)
+        wiring, args = args, args.spec
+        check_replication_spec(args)
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         # Everything that makes a replica compliant exists before replication starts: ECR creates a
         # replica's repository from whatever template matches *at that moment*, and a template
         # created later never fixes a repository created with AWS's defaults.
-        ready: list[pulumi.Resource] = list(args.depends_on)
+        ready: list[pulumi.Resource] = list(wiring.depends_on)
 
         # The role ECR assumes to create tagged (and CMK-encrypted) replicas in this account.
         same_account = [d for d in destinations(args.rules) if d.account is None]
@@ -231,7 +244,7 @@ class EcrReplication(pulumi.ComponentResource):
         return out
 
     @staticmethod
-    def _key(name: str, dest: ReplicationDestination, args: EcrReplicationArgs, account: pulumi.Input[str],
+    def _key(name: str, dest: ReplicationDestination, args: EcrReplicationSpec, account: pulumi.Input[str],
              opts: pulumi.ResourceOptions, ready: list[pulumi.Resource]) -> pulumi.Input[str] | None:
         if dest.kms_key_arn is not None:
             return dest.kms_key_arn
@@ -247,7 +260,7 @@ class EcrReplication(pulumi.ComponentResource):
         return None
 
     @staticmethod
-    def _template(name: str, dest: ReplicationDestination, args: EcrReplicationArgs,
+    def _template(name: str, dest: ReplicationDestination, args: EcrReplicationSpec,
                   key: pulumi.Input[str] | None, role_arn: pulumi.Input[str],
                   opts: pulumi.ResourceOptions) -> aws.ecr.RepositoryCreationTemplate:
         encryption = TemplateEncryption(type="KMS" if key is not None else args.encryption_type, kms_key=key)
@@ -265,7 +278,7 @@ class EcrReplication(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _cross_account(self, name: str, dest: ReplicationDestination, args: EcrReplicationArgs,
+    def _cross_account(self, name: str, dest: ReplicationDestination, args: EcrReplicationSpec,
                        policy: pulumi.Output[str], child: pulumi.ResourceOptions) -> list[pulumi.Resource]:
         """Declare the destination account's side through a provider that assumes its role; returns
         what replication into it waits for."""
@@ -294,7 +307,7 @@ class EcrReplication(pulumi.ComponentResource):
         role = template_role(prefix, dest.account, args.placement.partition, [key] if key is not None else [],
                              args.placement.tags, in_dest)
         ready += [role.role, role.policy, self._template(f"{prefix}-template", dest, args, key, role.arn, in_dest)]
-        ready.append(RegistryScanning(f"{prefix}-scanning", RegistryScanningArgs(
+        ready.append(RegistryScanning(f"{prefix}-scanning", RegistryScanningSpec(
             scan_type=args.scanning.scan_type, rules=args.scanning.rules, regions=[None],
             allow_partial=args.scanning.allow_partial),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": provider})))

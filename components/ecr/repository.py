@@ -38,8 +38,8 @@ class Encryption:
     kms_key: pulumi.Input[str] | None = None
 
 
-@dataclass
-class EcrRepositoryArgs:
+@dataclass(frozen=True)
+class EcrRepositorySpec:
     """Settings of one repository; every default is the secure one."""
 
     name: str
@@ -64,30 +64,30 @@ class EcrRepositoryArgs:
     """AWS tags of the repository."""
 
 
-def check_repository_args(args: EcrRepositoryArgs) -> None:
+def check_repository_spec(spec: EcrRepositorySpec) -> None:
     """Raise ``InvalidValue`` (path relative to the repository, in stack-config key names)."""
-    if not isinstance(args.name, str) or not (2 <= len(args.name) <= 256 and _NAME_RE.match(args.name)):
+    if not isinstance(spec.name, str) or not (2 <= len(spec.name) <= 256 and _NAME_RE.match(spec.name)):
         raise InvalidValue(
-            "name", args.name,
+            "name", spec.name,
             "is not an ECR repository name (2-256 lowercase letters, digits, . _ - separated "
             "parts, optionally in /-separated namespaces, e.g. team/myapp)",
         )
-    if args.tag_mutability not in TAG_MUTABILITIES:
-        raise InvalidValue("tag_mutability", args.tag_mutability,
+    if spec.tag_mutability not in TAG_MUTABILITIES:
+        raise InvalidValue("tag_mutability", spec.tag_mutability,
                            f"is not one of {', '.join(TAG_MUTABILITIES)}")
-    excluding = args.tag_mutability.endswith("_WITH_EXCLUSION")
-    if excluding and not args.tag_mutability_exclusions:
-        raise InvalidValue("tag_mutability_exclusions", list(args.tag_mutability_exclusions),
+    excluding = spec.tag_mutability.endswith("_WITH_EXCLUSION")
+    if excluding and not spec.tag_mutability_exclusions:
+        raise InvalidValue("tag_mutability_exclusions", list(spec.tag_mutability_exclusions),
                            f"must list 1-{MAX_EXCLUSIONS} wildcard filters when tag_mutability "
-                           f"is {args.tag_mutability}")
-    if not excluding and args.tag_mutability_exclusions:
-        raise InvalidValue("tag_mutability_exclusions", list(args.tag_mutability_exclusions),
+                           f"is {spec.tag_mutability}")
+    if not excluding and spec.tag_mutability_exclusions:
+        raise InvalidValue("tag_mutability_exclusions", list(spec.tag_mutability_exclusions),
                            "is only allowed with tag_mutability IMMUTABLE_WITH_EXCLUSION or "
                            "MUTABLE_WITH_EXCLUSION")
-    if len(args.tag_mutability_exclusions) > MAX_EXCLUSIONS:
-        raise InvalidValue("tag_mutability_exclusions", list(args.tag_mutability_exclusions),
+    if len(spec.tag_mutability_exclusions) > MAX_EXCLUSIONS:
+        raise InvalidValue("tag_mutability_exclusions", list(spec.tag_mutability_exclusions),
                            f"has more than the {MAX_EXCLUSIONS} filters AWS allows")
-    for i, pattern in enumerate(args.tag_mutability_exclusions):
+    for i, pattern in enumerate(spec.tag_mutability_exclusions):
         if not isinstance(pattern, str) or not _EXCLUSION_RE.match(pattern):
             raise InvalidValue(f"tag_mutability_exclusions[{i}]", pattern,
                                "is not a WILDCARD filter (1-128 of 0-9 a-z A-Z . _ * -)")
@@ -95,24 +95,24 @@ def check_repository_args(args: EcrRepositoryArgs) -> None:
             raise InvalidValue(f"tag_mutability_exclusions[{i}]", pattern,
                                f"has more than {MAX_EXCLUSION_WILDCARDS} wildcards (*), the most AWS allows "
                                "in a tag mutability exclusion filter")
-    if args.encryption.type not in ENCRYPTION_TYPES:
-        raise InvalidValue("encryption.type", args.encryption.type,
+    if spec.encryption.type not in ENCRYPTION_TYPES:
+        raise InvalidValue("encryption.type", spec.encryption.type,
                            f"is not one of {', '.join(ENCRYPTION_TYPES)}")
-    if args.encryption.type == "AES256" and args.encryption.kms_key is not None:
-        raise InvalidValue("encryption.kms_key_arn", args.encryption.kms_key,
+    if spec.encryption.type == "AES256" and spec.encryption.kms_key is not None:
+        raise InvalidValue("encryption.kms_key_arn", spec.encryption.kms_key,
                            "is only allowed with encryption type KMS")
-    if isinstance(args.encryption.kms_key, str):
-        check_kms_key_arn("encryption.kms_key_arn", args.encryption.kms_key)
-    if args.protect and args.force_delete:
+    if isinstance(spec.encryption.kms_key, str):
+        check_kms_key_arn("encryption.kms_key_arn", spec.encryption.kms_key)
+    if spec.protect and spec.force_delete:
         raise InvalidValue("force_delete", True,
                            "is not allowed on a protected repository (protect: true); "
                            "a protected repository keeps its images")
     try:
-        check_rules(args.lifecycle_rules)
+        check_rules(spec.lifecycle_rules)
     except InvalidValue as err:
         raise err.under("lifecycle.rules") from None
     try:
-        check_grants(args.grants)
+        check_grants(spec.grants)
     except InvalidValue as err:
         raise err.under("grants") from None
 
@@ -129,48 +129,48 @@ class EcrRepository(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: EcrRepositoryArgs,
+        spec: EcrRepositorySpec,
         partition: str = "aws",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(token("EcrRepository"), name, None, opts)
-        check_repository_args(args)
+        check_repository_spec(spec)
 
         # protect stops `pulumi destroy`/a replacement from deleting it; retain_on_delete keeps
         # the images in AWS even if someone unprotects and removes it from the program.
         repo_opts = pulumi.ResourceOptions(
-            parent=self, protect=args.protect, retain_on_delete=args.protect or None,
+            parent=self, protect=spec.protect, retain_on_delete=spec.protect or None,
         )
-        encryption = {"encryption_type": args.encryption.type}
-        if args.encryption.kms_key is not None:
-            encryption["kms_key"] = args.encryption.kms_key
+        encryption = {"encryption_type": spec.encryption.type}
+        if spec.encryption.kms_key is not None:
+            encryption["kms_key"] = spec.encryption.kms_key
         exclusions = [
-            {"filter": pattern, "filter_type": "WILDCARD"} for pattern in args.tag_mutability_exclusions
+            {"filter": pattern, "filter_type": "WILDCARD"} for pattern in spec.tag_mutability_exclusions
         ]
         self.repository = aws.ecr.Repository(
             f"{name}-repo",
-            name=args.name,
-            image_tag_mutability=args.tag_mutability,
+            name=spec.name,
+            image_tag_mutability=spec.tag_mutability,
             image_tag_mutability_exclusion_filters=exclusions or None,
-            image_scanning_configuration={"scan_on_push": args.scan_on_push},
+            image_scanning_configuration={"scan_on_push": spec.scan_on_push},
             # Encryption settings cannot change after creation (AWS replaces the repository);
             # they are set explicitly so the choice is visible in every plan.
             encryption_configurations=[encryption],
-            force_delete=args.force_delete,
-            tags=dict(args.tags) or None,
+            force_delete=spec.force_delete,
+            tags=dict(spec.tags) or None,
             opts=repo_opts,
         )
         child_opts = pulumi.ResourceOptions(parent=self)
         self.lifecycle_policy = None
-        if args.lifecycle_rules:
+        if spec.lifecycle_rules:
             self.lifecycle_policy = aws.ecr.LifecyclePolicy(
                 f"{name}-lifecycle",
                 repository=self.repository.name,
-                policy=render_policy(args.lifecycle_rules),
+                policy=render_policy(spec.lifecycle_rules),
                 opts=child_opts,
             )
         self.repository_policy = None
-        policy = repository_policy(args.grants, partition)
+        policy = repository_policy(spec.grants, partition)
         if policy is not None:
             self.repository_policy = aws.ecr.RepositoryPolicy(
                 f"{name}-policy",

@@ -46,8 +46,8 @@ class ScanRule:
     filters: Sequence[str] = ("*",)
 
 
-@dataclass
-class RegistryScanningArgs:
+@dataclass(frozen=True)
+class RegistryScanningSpec:
     scan_type: str = "BASIC"
     """BASIC (default) or ENHANCED."""
     rules: Sequence[ScanRule] = field(default_factory=lambda: (ScanRule(),))
@@ -64,19 +64,19 @@ def covers_every_repository(rules: Sequence[ScanRule]) -> bool:
     return any(rule.frequency in ON_PUSH and "*" in rule.filters for rule in rules)
 
 
-def check_scanning_args(args: RegistryScanningArgs) -> None:
+def check_scanning_spec(spec: RegistryScanningSpec) -> None:
     """Raise ``InvalidValue`` (path relative to ``scanning``) for what AWS would refuse."""
-    if args.scan_type not in SCAN_TYPES:
-        raise InvalidValue("type", args.scan_type, f"is not one of {', '.join(SCAN_TYPES)}")
-    if not args.rules:
+    if spec.scan_type not in SCAN_TYPES:
+        raise InvalidValue("type", spec.scan_type, f"is not one of {', '.join(SCAN_TYPES)}")
+    if not spec.rules:
         raise InvalidValue("rules", [], "is empty; without a rule no repository is scanned")
-    if len(args.rules) > MAX_RULES:
-        raise InvalidValue("rules", f"{len(args.rules)} rules", f"is more than the {MAX_RULES} AWS allows")
-    allowed = FREQUENCIES[args.scan_type]
-    for i, rule in enumerate(args.rules):
+    if len(spec.rules) > MAX_RULES:
+        raise InvalidValue("rules", f"{len(spec.rules)} rules", f"is more than the {MAX_RULES} AWS allows")
+    allowed = FREQUENCIES[spec.scan_type]
+    for i, rule in enumerate(spec.rules):
         if rule.frequency not in allowed:
             raise InvalidValue(f"rules[{i}].frequency", rule.frequency,
-                               f"is not allowed with {args.scan_type} scanning; allowed: {', '.join(allowed)}")
+                               f"is not allowed with {spec.scan_type} scanning; allowed: {', '.join(allowed)}")
         if not rule.filters or len(rule.filters) > MAX_FILTERS:
             raise InvalidValue(f"rules[{i}].filters", list(rule.filters),
                                f"must list 1-{MAX_FILTERS} filters")
@@ -85,8 +85,8 @@ def check_scanning_args(args: RegistryScanningArgs) -> None:
                 raise InvalidValue(f"rules[{i}].filters[{j}]", pattern,
                                    "is not a WILDCARD repository filter (lowercase letters, digits, "
                                    ". _ - / and *, e.g. * or team/*)")
-    if not args.allow_partial and not covers_every_repository(args.rules):
-        raise InvalidValue("rules", [{"frequency": r.frequency, "filters": list(r.filters)} for r in args.rules],
+    if not spec.allow_partial and not covers_every_repository(spec.rules):
+        raise InvalidValue("rules", [{"frequency": r.frequency, "filters": list(r.filters)} for r in spec.rules],
                            "leave repositories unscanned on push: no SCAN_ON_PUSH or CONTINUOUS_SCAN rule "
                            "has the filter *, and the registry's rules override each repository's "
                            "scan_on_push; add * or, to scan only these repositories, set scanning.allow_partial: true")
@@ -97,19 +97,19 @@ class RegistryScanning(pulumi.ComponentResource):
 
     configurations: dict[str | None, aws.ecr.RegistryScanningConfiguration]
 
-    def __init__(self, name: str, args: RegistryScanningArgs,
+    def __init__(self, name: str, spec: RegistryScanningSpec,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("RegistryScanning"), name, None, opts)
-        check_scanning_args(args)
+        check_scanning_spec(spec)
         rules = [{
             "scan_frequency": rule.frequency,
             "repository_filters": [{"filter": f, "filter_type": "WILDCARD"} for f in rule.filters],
-        } for rule in args.rules]
+        } for rule in spec.rules]
         self.configurations = {}
-        for region in dict.fromkeys(args.regions):
+        for region in dict.fromkeys(spec.regions):
             self.configurations[region] = aws.ecr.RegistryScanningConfiguration(
                 f"{name}-{region or 'home'}",
-                scan_type=args.scan_type,
+                scan_type=spec.scan_type,
                 rules=rules,
                 region=region,
                 # Deleting it would turn scan on push off for the whole registry of that region.

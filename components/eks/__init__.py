@@ -1,9 +1,9 @@
 """The network and EKS family: a VPC whose private subnets reach ECR without the internet, the
 cluster, and managed node groups that pull from the registry and its caches."""
 
-from .cluster import ClusterAdmin, EksCluster, EksClusterArgs
-from .network import EksNetwork, EksNetworkArgs
-from .node_group import EksNodeGroup, EksNodeGroupArgs, Taint
+from .cluster import ClusterAdmin, EksCluster, EksClusterArgs, EksClusterSpec
+from .network import EksNetwork, EksNetworkSpec
+from .node_group import EksNodeGroup, EksNodeGroupArgs, NodeGroupSpec, Taint
 
-__all__ = ["ClusterAdmin", "EksCluster", "EksClusterArgs", "EksNetwork", "EksNetworkArgs", "EksNodeGroup",
-           "EksNodeGroupArgs", "Taint"]
+__all__ = ["ClusterAdmin", "EksCluster", "EksClusterArgs", "EksClusterSpec", "EksNetwork", "EksNetworkSpec",
+           "EksNodeGroup", "EksNodeGroupArgs", "NodeGroupSpec", "Taint"]

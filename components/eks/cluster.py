@@ -13,7 +13,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -29,7 +30,6 @@ from ..shared.placement import Placement
 from .network import LOG_RETENTION_DAYS, EksNetwork
 from .versions import DEFAULT_VERSION, EXTENDED, STANDARD, VERSIONS
 
-UPGRADE_POLICIES = ("STANDARD", "EXTENDED")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
 # EKS access policies (arn:PARTITION:eks::aws:cluster-access-policy/NAME).
@@ -42,40 +42,64 @@ _NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/
 _NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
+Access = Literal["cluster-admin", "admin", "edit", "view"]
+
+
 @dataclass(frozen=True)
 class ClusterAdmin:
     """An IAM role that administers the cluster through an EKS access entry."""
 
     role_arn: str
-    access: str = "cluster-admin"
+    """The IAM role (``arn:aws:iam::ACCOUNT:role/NAME``)."""
+    access: Access = "cluster-admin"
     """``cluster-admin`` (whole cluster), or ``admin``/``edit``/``view`` in ``namespaces``."""
     namespaces: Sequence[str] = ()
+    """The namespaces of admin, edit or view access (none for cluster-admin)."""
 
 
-@dataclass
-class EksClusterArgs:
+UpgradePolicy = Literal["STANDARD", "EXTENDED"]
+UPGRADE_POLICIES: tuple[str, ...] = get_args(UpgradePolicy)
+
+
+@dataclass(frozen=True)
+class EksClusterSpec:
+    """What a stack says about its EKS control plane; every default is the secure one."""
+
     placement: Placement
-    network: EksNetwork
-    """Where the control plane's network interfaces and the nodes go (its private subnets)."""
+    """The stack's region, account and tags."""
     name: str
     """The EKS cluster name (explicit: two stacks never collide, and the log group is named by it)."""
     version: str = DEFAULT_VERSION
-    upgrade_policy: str = "STANDARD"
+    """A Kubernetes version EKS supports (``components/eks/versions.py``)."""
+    upgrade_policy: UpgradePolicy = "STANDARD"
     """STANDARD, or EXTENDED to stay on a version past standard support (billed higher per hour)."""
     admins: Sequence[ClusterAdmin] = ()
+    """IAM roles given access entries with an EKS access policy."""
     public_access_cidrs: Sequence[str] = ()
     """A public API endpoint for these CIDRs only; none: private endpoint only."""
     secrets_key_arn: str | None = None
     """A KMS key for Kubernetes secrets and the log group; None: the component creates one."""
     log_types: Sequence[str] = REQUIRED_LOG_TYPES
+    """Control-plane log types; at least api, audit and authenticator."""
     log_retention_days: int = 90
+    """Retention of the control-plane log group the component creates."""
     deletion_protection: bool = False
+    """EKS deletion protection."""
     protect: bool = False
     """Protect the cluster, its key and log group (``protect`` and ``retain_on_delete``)."""
-    account: str | None = field(default=None)
 
 
-def check_cluster_args(args: EksClusterArgs) -> None:
+@dataclass(frozen=True)
+class EksClusterArgs:
+    """The spec and the network the cluster runs in."""
+
+    spec: EksClusterSpec
+    """Everything the stack says about the cluster."""
+    network: EksNetwork
+    """Where the control plane's network interfaces and the nodes go (its private subnets)."""
+
+
+def check_cluster_spec(args: EksClusterSpec) -> None:
     """Raise ``InvalidValue`` (path relative to ``cluster``)."""
     if not isinstance(args.name, str) or not _NAME_RE.match(args.name):
         raise InvalidValue("name", args.name, "is not an EKS cluster name (1-100 letters, digits, - and _, "
@@ -149,10 +173,17 @@ class EksCluster(pulumi.ComponentResource):
     """The security group EKS gives the control plane and managed nodes."""
     kubeconfig: pulumi.Output[str]
     """The kubeconfig JSON, as a secret (it names the cluster's endpoint and certificate)."""
+    private_subnet_ids: pulumi.Output[list[str]]
+    """The network's private subnets, where managed node groups go."""
+    update_kubeconfig: pulumi.Output[str]
+    """The command that writes this cluster's kubeconfig entry."""
+    spec: EksClusterSpec
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("EksCluster"), name, None, opts)
-        check_cluster_args(args)
+        network, args = args.network, args.spec
+        check_cluster_spec(args)
+        self.spec = args
         placement, tags = args.placement, dict(args.placement.tags)
         kept = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect or None)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
@@ -187,8 +218,8 @@ class EksCluster(pulumi.ComponentResource):
             name=log_group.name.apply(lambda _: args.name),
             version=args.version,
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.upgrade_policy),
-            vpc_id=args.network.vpc_id,
-            private_subnet_ids=args.network.private_subnet_ids,
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
             endpoint_private_access=True,
             endpoint_public_access=bool(args.public_access_cidrs),
             public_access_cidrs=list(args.public_access_cidrs) or None,
@@ -210,6 +241,8 @@ class EksCluster(pulumi.ComponentResource):
         self.oidc_issuer = self.eks.oidc_issuer
         self.cluster_security_group_id = self.eks.eks_cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(self.eks.kubeconfig_json)
-        self.private_subnet_ids = args.network.private_subnet_ids
+        self.private_subnet_ids = network.private_subnet_ids
+        self.update_kubeconfig = self.cluster_name.apply(
+            lambda cluster: f"aws eks update-kubeconfig --region {args.placement.region} --name {cluster}")
         self.register_outputs({"cluster_name": self.cluster_name, "endpoint": self.endpoint,
                                "oidc_issuer": self.oidc_issuer, "kubeconfig": self.kubeconfig})

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -27,7 +28,8 @@ from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
 
-NAT_MODES = ("none", "single", "per_az")
+NatMode = Literal["none", "single", "per_az"]
+NAT_MODES: tuple[str, ...] = get_args(NatMode)
 # The endpoints nodes need to pull from ECR and join the cluster without internet access.
 REQUIRED_ENDPOINTS = ("ecr.api", "ecr.dkr", "ec2", "sts")
 # Others a stack may add (EKS user guide, private clusters): Pod Identity, node agents' logs,
@@ -40,15 +42,15 @@ _VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?\Z")
 _SUBNET_ID_RE = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?\Z")
 
 
-@dataclass
-class EksNetworkArgs:
+@dataclass(frozen=True)
+class EksNetworkSpec:
     placement: Placement
     availability_zones: Sequence[str] = ()
     """2-3 zones of the placement's region (``eu-central-1a``); for a new VPC."""
     cidr: str = "10.0.0.0/16"
     """The new VPC's range (private, /16 to /24): a quarter per private subnet, the last quarter
     split for the public subnets."""
-    nat: str = "none"
+    nat: NatMode = "none"
     """``none`` (no internet from the nodes), ``single`` NAT gateway, or one ``per_az``."""
     endpoints: bool | None = None
     """Interface and S3 gateway endpoints; None: on exactly when ``nat`` is ``none``."""
@@ -85,27 +87,27 @@ def endpoint_service(region: str, partition: str, service: str) -> str:
     return f"{prefix}.{region}.{service}"
 
 
-def check_network_args(args: EksNetworkArgs) -> None:
+def check_network_spec(spec: EksNetworkSpec) -> None:
     """Raise ``InvalidValue`` (path relative to ``network``)."""
-    region = args.placement.region
-    if args.vpc_id is not None:
-        if not _VPC_ID_RE.match(args.vpc_id):
-            raise InvalidValue("vpc_id", args.vpc_id, "is not a VPC ID (vpc- and 8 or 17 hex digits)")
-        if not 2 <= len(args.private_subnet_ids) <= 16:
-            raise InvalidValue("private_subnet_ids", list(args.private_subnet_ids),
+    region = spec.placement.region
+    if spec.vpc_id is not None:
+        if not _VPC_ID_RE.match(spec.vpc_id):
+            raise InvalidValue("vpc_id", spec.vpc_id, "is not a VPC ID (vpc- and 8 or 17 hex digits)")
+        if not 2 <= len(spec.private_subnet_ids) <= 16:
+            raise InvalidValue("private_subnet_ids", list(spec.private_subnet_ids),
                                "must list 2-16 private subnets of the VPC, in at least two zones (EKS needs two)")
-        for i, subnet in enumerate(args.private_subnet_ids):
+        for i, subnet in enumerate(spec.private_subnet_ids):
             if not isinstance(subnet, str) or not _SUBNET_ID_RE.match(subnet):
                 raise InvalidValue(f"private_subnet_ids[{i}]", subnet,
                                    "is not a subnet ID (subnet- and 8 or 17 hex digits)")
-        for key, value in (("availability_zones", list(args.availability_zones)), ("nat", args.nat),
-                           ("endpoints", args.endpoints)):
+        for key, value in (("availability_zones", list(spec.availability_zones)), ("nat", spec.nat),
+                           ("endpoints", spec.endpoints)):
             if value not in ([], "none", None):
                 raise InvalidValue(key, value, "is for a new VPC; an existing VPC (vpc_id) keeps its own")
         return
-    if args.private_subnet_ids:
-        raise InvalidValue("private_subnet_ids", list(args.private_subnet_ids), "needs vpc_id (an existing VPC)")
-    zones = list(args.availability_zones)
+    if spec.private_subnet_ids:
+        raise InvalidValue("private_subnet_ids", list(spec.private_subnet_ids), "needs vpc_id (an existing VPC)")
+    zones = list(spec.availability_zones)
     if not 2 <= len(zones) <= 3:
         raise InvalidValue("availability_zones", zones, "must list 2 or 3 availability zones (EKS needs two)")
     for i, zone in enumerate(zones):
@@ -115,22 +117,22 @@ def check_network_args(args: EksNetworkArgs) -> None:
     if len(set(zones)) != len(zones):
         raise InvalidValue("availability_zones", zones, "names a zone twice")
     try:
-        network = ipaddress.ip_network(args.cidr)
+        network = ipaddress.ip_network(spec.cidr)
     except (TypeError, ValueError):
-        raise InvalidValue("cidr", args.cidr, "is not an IPv4 network (e.g. 10.0.0.0/16)") from None
+        raise InvalidValue("cidr", spec.cidr, "is not an IPv4 network (e.g. 10.0.0.0/16)") from None
     if network.version != 4 or not network.is_private or not 16 <= network.prefixlen <= 24:
-        raise InvalidValue("cidr", args.cidr, "must be a private IPv4 range from /16 to /24 (e.g. 10.0.0.0/16)")
-    if args.nat not in NAT_MODES:
-        raise InvalidValue("nat", args.nat, f"is not one of {', '.join(NAT_MODES)}")
-    if args.nat == "none" and args.endpoints is False:
+        raise InvalidValue("cidr", spec.cidr, "must be a private IPv4 range from /16 to /24 (e.g. 10.0.0.0/16)")
+    if spec.nat not in NAT_MODES:
+        raise InvalidValue("nat", spec.nat, f"is not one of {', '.join(NAT_MODES)}")
+    if spec.nat == "none" and spec.endpoints is False:
         raise InvalidValue("endpoints", False, "would leave nodes without NAT or endpoints unable to reach ECR, "
                                                "EC2 and STS; keep endpoints on or set nat")
-    for i, service in enumerate(args.extra_endpoints):
+    for i, service in enumerate(spec.extra_endpoints):
         if service not in OPTIONAL_ENDPOINTS:
             raise InvalidValue(f"extra_endpoints[{i}]", service,
                                f"is not one of {', '.join(OPTIONAL_ENDPOINTS)}")
-    if args.flow_log_retention_days not in LOG_RETENTION_DAYS:
-        raise InvalidValue("flow_log_retention_days", args.flow_log_retention_days,
+    if spec.flow_log_retention_days not in LOG_RETENTION_DAYS:
+        raise InvalidValue("flow_log_retention_days", spec.flow_log_retention_days,
                            f"is not a CloudWatch Logs retention ({', '.join(map(str, LOG_RETENTION_DAYS))})")
 
 
@@ -144,23 +146,23 @@ class EksNetwork(pulumi.ComponentResource):
     has_nat: bool
     has_endpoints: bool
 
-    def __init__(self, name: str, args: EksNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, spec: EksNetworkSpec, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("EksNetwork"), name, None, opts)
-        check_network_args(args)
-        self.has_nat = args.creates_vpc and args.nat != "none"
-        self.has_endpoints = args.with_endpoints
-        if not args.creates_vpc:
-            self.vpc_id = pulumi.Output.from_input(args.vpc_id)
-            self.private_subnet_ids = pulumi.Output.from_input(list(args.private_subnet_ids))
+        check_network_spec(spec)
+        self.has_nat = spec.creates_vpc and spec.nat != "none"
+        self.has_endpoints = spec.with_endpoints
+        if not spec.creates_vpc:
+            self.vpc_id = pulumi.Output.from_input(spec.vpc_id)
+            self.private_subnet_ids = pulumi.Output.from_input(list(spec.private_subnet_ids))
             self.public_subnet_ids = pulumi.Output.from_input([])
             self.vpc_cidr = pulumi.Output.from_input("")
             self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids})
             return
 
-        tags = dict(args.placement.tags)
+        tags = dict(spec.placement.tags)
         child = pulumi.ResourceOptions(parent=self)
         vpc = aws.ec2.Vpc(
-            f"{name}-vpc", cidr_block=args.cidr,
+            f"{name}-vpc", cidr_block=spec.cidr,
             # Private DNS of interface endpoints needs both.
             enable_dns_support=True, enable_dns_hostnames=True,
             tags={**tags, "Name": f"{name}-vpc"}, opts=child)
@@ -169,7 +171,7 @@ class EksNetwork(pulumi.ComponentResource):
         # The default security group admits all traffic between its members: close it.
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[],
                                      tags={**tags, "Name": f"{name}-default-closed"}, opts=child)
-        private_cidrs, public_cidrs = subnet_cidrs(args.cidr, len(args.availability_zones))
+        private_cidrs, public_cidrs = subnet_cidrs(spec.cidr, len(spec.availability_zones))
 
         public_subnets: list[aws.ec2.Subnet] = []
         nat_gateways: list[aws.ec2.NatGateway] = []
@@ -180,7 +182,7 @@ class EksNetwork(pulumi.ComponentResource):
                                            tags={**tags, "Name": f"{name}-public"}, opts=child)
             aws.ec2.Route(f"{name}-public-default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0",
                           gateway_id=igw.id, opts=child)
-            for zone, cidr in zip(args.availability_zones, public_cidrs, strict=True):
+            for zone, cidr in zip(spec.availability_zones, public_cidrs, strict=True):
                 subnet = aws.ec2.Subnet(
                     f"{name}-public-{zone}", vpc_id=vpc.id, cidr_block=cidr, availability_zone=zone,
                     # Only the NAT gateways live here, with their own Elastic IPs.
@@ -189,7 +191,7 @@ class EksNetwork(pulumi.ComponentResource):
                 aws.ec2.RouteTableAssociation(f"{name}-public-{zone}", subnet_id=subnet.id,
                                               route_table_id=public_rt.id, opts=child)
                 public_subnets.append(subnet)
-            zones_with_nat = args.availability_zones if args.nat == "per_az" else args.availability_zones[:1]
+            zones_with_nat = spec.availability_zones if spec.nat == "per_az" else spec.availability_zones[:1]
             for zone, subnet in zip(zones_with_nat, public_subnets, strict=False):
                 eip = aws.ec2.Eip(f"{name}-nat-{zone}", domain="vpc", tags={**tags, "Name": f"{name}-nat-{zone}"},
                                   opts=child)
@@ -200,7 +202,7 @@ class EksNetwork(pulumi.ComponentResource):
 
         private_subnets: list[aws.ec2.Subnet] = []
         private_rts: list[aws.ec2.RouteTable] = []
-        for i, (zone, cidr) in enumerate(zip(args.availability_zones, private_cidrs, strict=True)):
+        for i, (zone, cidr) in enumerate(zip(spec.availability_zones, private_cidrs, strict=True)):
             subnet = aws.ec2.Subnet(
                 f"{name}-private-{zone}", vpc_id=vpc.id, cidr_block=cidr, availability_zone=zone,
                 map_public_ip_on_launch=False,
@@ -212,7 +214,7 @@ class EksNetwork(pulumi.ComponentResource):
                                           opts=child)
             if nat_gateways:
                 # The private subnets' only default route: through NAT.
-                nat = nat_gateways[i] if args.nat == "per_az" else nat_gateways[0]
+                nat = nat_gateways[i] if spec.nat == "per_az" else nat_gateways[0]
                 aws.ec2.Route(f"{name}-private-{zone}-default", route_table_id=rt.id,
                               destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id, opts=child)
             private_subnets.append(subnet)
@@ -221,15 +223,15 @@ class EksNetwork(pulumi.ComponentResource):
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public_subnets])
 
         if self.has_endpoints:
-            self._endpoints(name, args, vpc, private_subnets, private_rts, tags)
-        self._flow_logs(name, args, vpc, tags)
+            self._endpoints(name, spec, vpc, private_subnets, private_rts, tags)
+        self._flow_logs(name, spec, vpc, tags)
         self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
                                "public_subnet_ids": self.public_subnet_ids})
 
-    def _endpoints(self, name: str, args: EksNetworkArgs, vpc: aws.ec2.Vpc, subnets: list[aws.ec2.Subnet],
+    def _endpoints(self, name: str, spec: EksNetworkSpec, vpc: aws.ec2.Vpc, subnets: list[aws.ec2.Subnet],
                    route_tables: list[aws.ec2.RouteTable], tags: dict) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        region, partition = args.placement.region, args.placement.partition
+        region, partition = spec.placement.region, spec.placement.partition
         sg = aws.ec2.SecurityGroup(
             f"{name}-endpoints-sg", vpc_id=vpc.id,
             description="VPC interface endpoints: HTTPS from inside the VPC only",
@@ -238,7 +240,7 @@ class EksNetwork(pulumi.ComponentResource):
             f"{name}-endpoints-https", security_group_id=sg.id, cidr_ipv4=vpc.cidr_block,
             ip_protocol="tcp", from_port=443, to_port=443,
             description="HTTPS to the AWS service endpoints from the VPC", opts=child)
-        for service in (*REQUIRED_ENDPOINTS, *args.extra_endpoints):
+        for service in (*REQUIRED_ENDPOINTS, *spec.extra_endpoints):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}", vpc_id=vpc.id,
                 service_name=endpoint_service(region, partition, service),
@@ -251,16 +253,16 @@ class EksNetwork(pulumi.ComponentResource):
             vpc_endpoint_type="Gateway", route_table_ids=[rt.id for rt in route_tables],
             tags={**tags, "Name": f"{name}-s3"}, opts=child)
 
-    def _flow_logs(self, name: str, args: EksNetworkArgs, vpc: aws.ec2.Vpc, tags: dict) -> None:
+    def _flow_logs(self, name: str, spec: EksNetworkSpec, vpc: aws.ec2.Vpc, tags: dict) -> None:
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        partition, region = args.placement.partition, args.placement.region
+        partition, region = spec.placement.partition, spec.placement.region
         key = ecr_key(f"{name}-flow-logs-key", description=f"VPC flow logs of {name}", account=account,
-                      partition=partition, region=region, declare_region=None, tags=tags, protect=args.protect,
+                      partition=partition, region=region, declare_region=None, tags=tags, protect=spec.protect,
                       opts=child, policy=eks_key_policy)
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs", name=f"/{pulumi.get_project()}/{pulumi.get_stack()}/vpc-flow-logs",
-            retention_in_days=args.flow_log_retention_days, kms_key_id=key.arn, tags=tags, opts=child)
+            retention_in_days=spec.flow_log_retention_days, kms_key_id=key.arn, tags=tags, opts=child)
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
             description="Lets VPC Flow Logs write to the flow log group",

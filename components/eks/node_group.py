@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -22,16 +23,23 @@ import pulumi_eks as eks
 
 from .. import token
 from ..shared.errors import InvalidValue
-from ..shared.placement import Placement
 from .cluster import EksCluster
 
-AMI_TYPES = {  # AMI type -> architecture
+AmiType = Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64",
+                  "BOTTLEROCKET_ARM_64"]
+AMI_TYPES: dict[str, str] = {  # AMI type -> architecture
     "AL2023_x86_64_STANDARD": "amd64", "AL2023_ARM_64_STANDARD": "arm64",
     "BOTTLEROCKET_x86_64": "amd64", "BOTTLEROCKET_ARM_64": "arm64",
 }
-CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
-ECR_POLICIES = ("AmazonEC2ContainerRegistryReadOnly", "AmazonEC2ContainerRegistryPullOnly")
-TAINT_EFFECTS = ("NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE")
+assert tuple(AMI_TYPES) == get_args(AmiType)
+CapacityType = Literal["ON_DEMAND", "SPOT"]
+CAPACITY_TYPES: tuple[str, ...] = get_args(CapacityType)
+EcrPolicy = Literal["AmazonEC2ContainerRegistryReadOnly", "AmazonEC2ContainerRegistryPullOnly"]
+ECR_POLICIES: tuple[str, ...] = get_args(EcrPolicy)
+TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
+TAINT_EFFECTS: tuple[str, ...] = get_args(TaintEffect)
+# The Kubernetes spelling of each effect (a toleration names it so).
+KUBERNETES_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy")
 # family, generation, processor, extra capabilities, size: m7g.large, c6gn.xlarge, t3.medium
 _INSTANCE_RE = re.compile(r"^(?P<family>[a-z]+)(?P<generation>[0-9]+)(?P<processor>[a-z])?(?P<extra>[a-z-]*)"
@@ -39,36 +47,72 @@ _INSTANCE_RE = re.compile(r"^(?P<family>[a-z]+)(?P<generation>[0-9]+)(?P<process
 _LABEL_KEY_RE = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
                            r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\Z")
 _LABEL_VALUE_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?\Z")
+_GROUP_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+_ROLE_NAME_RE = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}\Z")
 
 
 @dataclass(frozen=True)
 class Taint:
+    """A Kubernetes taint on every node of a group."""
+
     key: str
-    effect: str
+    """The taint key (a Kubernetes label key)."""
+    effect: TaintEffect
+    """NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE (EKS's spelling)."""
     value: str = ""
+    """The taint value (may be empty)."""
 
 
-@dataclass
-class EksNodeGroupArgs:
-    cluster: EksCluster
-    placement: Placement
+@dataclass(frozen=True)
+class NodeGroupSpec:
+    """What a stack says about one managed node group; every default is the secure one."""
+
+    name: str = "nodes"
+    """The group's Pulumi name and node-role suffix (``CLUSTER-NAME``); the first group keeps ``nodes``."""
     instance_types: Sequence[str] = ("t3.large",)
-    ami_type: str = "AL2023_x86_64_STANDARD"
-    capacity_type: str = "ON_DEMAND"
+    """EC2 instance types of one architecture (Graviton families such as m7g, t4g are arm64)."""
+    ami_type: AmiType = "AL2023_x86_64_STANDARD"
+    """The EKS AMI type; its architecture must match the instance types'."""
+    capacity_type: CapacityType = "ON_DEMAND"
+    """ON_DEMAND or SPOT."""
     min_size: int = 2
+    """The fewest nodes."""
     desired_size: int = 2
+    """Nodes to start with (min ≤ desired ≤ max)."""
     max_size: int = 3
+    """The most nodes (at most 450)."""
     disk_size: int = 20
     """Root volume GiB (the data volume on Bottlerocket)."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    """Kubernetes labels on every node."""
     taints: Sequence[Taint] = ()
-    ecr_policy: str = "AmazonEC2ContainerRegistryReadOnly"
-    role_name: str | None = None
-    """The node role's IAM name. Explicit, so the role's policy attachments name it in every plan
-    (an auto-generated name is unknown until the role exists); 1-64 characters."""
+    """Taints on every node; a workload on this group tolerates them."""
+    ecr_policy: EcrPolicy = "AmazonEC2ContainerRegistryReadOnly"
+    """The managed policy that lets the nodes pull."""
+
+    @property
+    def architecture(self) -> str:
+        """``amd64`` or ``arm64``: the platform images for this group are built for."""
+        return AMI_TYPES[self.ami_type]
+
+
+@dataclass(frozen=True)
+class EksNodeGroupArgs:
+    """The spec and the cluster the group joins."""
+
+    spec: NodeGroupSpec
+    """Everything the stack says about the group."""
+    cluster: EksCluster
+    """The cluster (its pulumi-eks component, private subnets, name and placement)."""
     pull_through_cache_policy: pulumi.Input[str] | None = None
     """The cache component's puller policy JSON (``PullThroughCache.puller_policy``), when the
     registry has caches: the node role gets it as an inline policy."""
+
+
+def role_name(cluster_name: str, group: str) -> str:
+    """The node role's IAM name. Explicit, so the role's policy attachments name it in every plan
+    (an auto-generated name is unknown until the role exists)."""
+    return f"{cluster_name}-{group}"
 
 
 def architecture(instance_type: str) -> str:
@@ -79,8 +123,13 @@ def architecture(instance_type: str) -> str:
     return "arm64" if match["processor"] == "g" else "amd64"
 
 
-def check_node_group_args(args: EksNodeGroupArgs) -> None:
-    """Raise ``InvalidValue`` (path relative to ``cluster.node_group``)."""
+def check_node_group_spec(args: NodeGroupSpec, cluster_name: str | None = None) -> None:
+    """Raise ``InvalidValue`` (path relative to the group's entry of ``cluster.node_groups``)."""
+    if not isinstance(args.name, str) or not _GROUP_NAME_RE.match(args.name):
+        raise InvalidValue("name", args.name, "is not a node group name (lowercase letters, digits and -, at most 63)")
+    if cluster_name is not None and not _ROLE_NAME_RE.match(role_name(cluster_name, args.name)):
+        raise InvalidValue("name", args.name, f"makes the node role name {role_name(cluster_name, args.name)} "
+                                              "longer than IAM's 64 characters; shorten it or the cluster name")
     if not args.instance_types:
         raise InvalidValue("instance_types", [], "must list at least one instance type")
     arches = set()
@@ -111,8 +160,6 @@ def check_node_group_args(args: EksNodeGroupArgs) -> None:
     if not args.min_size <= args.desired_size <= args.max_size:
         raise InvalidValue("desired_size", args.desired_size,
                            f"must be between min_size ({args.min_size}) and max_size ({args.max_size})")
-    if args.role_name is not None and not re.match(r"^[A-Za-z0-9+=,.@_-]{1,64}\Z", args.role_name):
-        raise InvalidValue("role_name", args.role_name, "is not an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)")
     if args.max_size > 450:
         raise InvalidValue("max_size", args.max_size, "is more than the 450 nodes EKS allows in a node group")
     if not 8 <= args.disk_size <= 16384:
@@ -138,36 +185,43 @@ class EksNodeGroup(pulumi.ComponentResource):
     node_group: eks.ManagedNodeGroup
     architecture: str
     """``amd64`` or ``arm64``: the platform images must be built for."""
+    node_group_name: pulumi.Output[str]
+    """The EKS node group's name (nodes carry it as the ``eks.amazonaws.com/nodegroup`` label)."""
+    spec: NodeGroupSpec
 
     def __init__(self, name: str, args: EksNodeGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("EksNodeGroup"), name, None, opts)
-        check_node_group_args(args)
-        self.architecture = AMI_TYPES[args.ami_type]
-        partition, tags = args.placement.partition, dict(args.placement.tags)
+        wiring, cluster, args = args, args.cluster, args.spec
+        check_node_group_spec(args, cluster.spec.name)
+        self.spec = args
+        self.architecture = args.architecture
+        placement = cluster.spec.placement
+        partition, tags = placement.partition, dict(placement.tags)
+        explicit_name = role_name(cluster.spec.name, args.name)
         self.role = aws.iam.Role(
             f"{name}-role",
-            name=args.role_name,
+            name=explicit_name,
             description=f"EKS managed nodes {name}: join the cluster, run the VPC CNI, pull from ECR",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
             tags=tags,
             # An explicit name must be free before a replacement can take it.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=args.role_name is not None))
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         ready: list[pulumi.Resource] = []
         for policy in (*NODE_POLICIES, args.ecr_policy):
             ready.append(aws.iam.RolePolicyAttachment(
                 f"{name}-{policy}", role=self.role.name, policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
                 opts=pulumi.ResourceOptions(parent=self.role)))
-        if args.pull_through_cache_policy is not None:
+        if wiring.pull_through_cache_policy is not None:
             # The first pull through a cache rule imports the image and creates its repository.
             ready.append(aws.iam.RolePolicy(
-                f"{name}-pull-through-cache", role=self.role.id, policy=args.pull_through_cache_policy,
+                f"{name}-pull-through-cache", role=self.role.id, policy=wiring.pull_through_cache_policy,
                 opts=pulumi.ResourceOptions(parent=self.role)))
         self.node_group = eks.ManagedNodeGroup(
             f"{name}-nodes",
-            cluster=args.cluster.eks,
+            cluster=cluster.eks,
             node_role=self.role,
-            subnet_ids=args.cluster.private_subnet_ids,
+            subnet_ids=cluster.private_subnet_ids,
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size),
             instance_types=list(args.instance_types),
@@ -183,4 +237,5 @@ class EksNodeGroup(pulumi.ComponentResource):
             # A node group whose role cannot pull yet never becomes ready.
             opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
         )
+        self.node_group_name = self.node_group.node_group.apply(lambda group: group.node_group_name)
         self.register_outputs({"role_arn": self.role.arn, "architecture": self.architecture})

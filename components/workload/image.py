@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -28,7 +29,6 @@ import pulumi_docker as docker
 from .. import token
 from ..shared.errors import InvalidValue
 
-PLATFORMS = ("linux/amd64", "linux/arm64")
 _ARG_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -127,6 +127,20 @@ def content_tag(context: Path, dockerfile: Path, build_args: Mapping[str, str], 
     return f"sha-{digest.hexdigest()[:16]}"
 
 
+def dockerfile_port(dockerfile: Path) -> tuple[int | None, int | None]:
+    """(the last ``EXPOSE`` port, the ``--port`` of the final ``CMD``/``ENTRYPOINT``), each None when
+    absent: the port the image's command listens on, as the image itself states it."""
+    exposed = command = None
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        expose = re.match(r"^\s*EXPOSE\s+([0-9]+)(/tcp)?\b", line, re.I)
+        if expose:
+            exposed = int(expose[1])
+        if re.match(r"^\s*(CMD|ENTRYPOINT)\b", line, re.I):
+            flag = re.search(r"""["']?--port["']?\s*[,=]?\s*["']?([0-9]+)""", line)
+            command = int(flag[1]) if flag else command
+    return exposed, command
+
+
 def dockerfile_user(dockerfile: Path) -> int | None:
     """The numeric UID of the Dockerfile's last ``USER`` (``USER 10001:10001``), else None."""
     uid = None
@@ -142,34 +156,55 @@ def dockerfile_user(dockerfile: Path) -> int | None:
 # The component.
 
 
-@dataclass
+Platform = Literal["linux/amd64", "linux/arm64"]
+PLATFORMS: tuple[str, ...] = get_args(Platform)
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """What a stack says about the service's image build."""
+
+    platform: Platform
+    """Exactly one platform: the architecture of the node group the service runs on."""
+    context: str = "app"
+    """Build context, relative to the project directory (as the Pulumi CLI runs the program)."""
+    dockerfile: str | None = None
+    """Relative to the project directory (pulumi-docker reads it so), not to the context;
+    None: ``CONTEXT/Dockerfile``."""
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    """Docker build arguments (part of the content tag)."""
+    target: str | None = None
+    """A Dockerfile stage to build; None: the last stage."""
+
+    @property
+    def dockerfile_path(self) -> str:
+        return self.dockerfile if self.dockerfile is not None else f"{self.context}/Dockerfile"
+
+
+@dataclass(frozen=True)
 class ServiceImageArgs:
+    """The spec and the repository the image is pushed to."""
+
+    spec: ImageSpec
+    """Everything the stack says about the build."""
     repository_url: pulumi.Input[str]
     """The ECR repository to push to (``EcrRepository.repository_url``)."""
     registry_id: pulumi.Input[str]
     """Its registry (account), for the authorization token."""
-    context: str = "app"
-    """Build context, relative to the project directory (as the Pulumi CLI runs the program)."""
-    dockerfile: str = "app/Dockerfile"
-    """Relative to the project directory (pulumi-docker reads it so), not to the context."""
-    platform: str = "linux/amd64"
-    """Exactly one platform: the node group's architecture."""
-    build_args: Mapping[str, str] = field(default_factory=dict)
-    target: str | None = None
 
 
-def check_image_args(args: ServiceImageArgs, root: Path | None = None) -> None:
+def check_image_spec(args: ImageSpec, root: Path | None = None) -> None:
     """Raise ``InvalidValue`` (paths relative to ``workload``)."""
     root = root or Path.cwd()
     for key in ("context", "dockerfile"):
-        value = getattr(args, key)
+        value = args.context if key == "context" else args.dockerfile_path
         if not isinstance(value, str) or Path(value).is_absolute():
             raise InvalidValue(key, value, "must be a path relative to the project directory (an absolute path "
                                            "differs per checkout and would change the image on every machine)")
     if not (root / args.context).is_dir():
         raise InvalidValue("context", args.context, "is not a directory of the project")
-    if not (root / args.dockerfile).is_file():
-        raise InvalidValue("dockerfile", args.dockerfile, "is not a file of the project")
+    if not (root / args.dockerfile_path).is_file():
+        raise InvalidValue("dockerfile", args.dockerfile_path, "is not a file of the project")
     if args.platform not in PLATFORMS:
         raise InvalidValue("platform", args.platform, f"is not one of {', '.join(PLATFORMS)}")
     for key in args.build_args:
@@ -187,17 +222,18 @@ class ServiceImage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("ServiceImage"), name, None, opts)
-        check_image_args(args)
+        wiring, args = args, args.spec
+        check_image_spec(args)
         root = Path.cwd()
-        self.tag = content_tag(root / args.context, root / args.dockerfile, args.build_args, args.platform,
+        self.tag = content_tag(root / args.context, root / args.dockerfile_path, args.build_args, args.platform,
                                args.target)
         auth = aws.ecr.get_authorization_token_output(
-            registry_id=args.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
+            registry_id=wiring.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
         self.image = docker.Image(
             f"{name}-image",
-            image_name=pulumi.Output.concat(args.repository_url, ":", self.tag),
+            image_name=pulumi.Output.concat(wiring.repository_url, ":", self.tag),
             build=docker.DockerBuildArgs(
-                context=args.context, dockerfile=args.dockerfile, platform=args.platform,
+                context=args.context, dockerfile=args.dockerfile_path, platform=args.platform,
                 args=dict(args.build_args) or None, target=args.target),
             registry=docker.RegistryArgs(
                 server=auth.proxy_endpoint, username=auth.user_name,

@@ -22,6 +22,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .. import token
+from ..eks.node_group import KUBERNETES_EFFECTS, EksNodeGroup
 from ..shared.cidrs import client_cidr
 from ..shared.errors import InvalidValue
 
@@ -38,26 +39,60 @@ def memory_bytes(quantity: str) -> int:
     return int(number) * _MEMORY_UNITS[unit]
 
 
-@dataclass
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """What a stack says about the service on the cluster; the defaults are this repository's app."""
+
+    name: str
+    """The Kubernetes name of the service account, Deployment, PDB and Service."""
+    run_as_user: int
+    """The image's own numeric non-root UID (the Dockerfile's ``USER``)."""
+    namespace: str | None = None
+    """The namespace (labelled to enforce ``restricted``); None: ``name``."""
+    node_group: str | None = None
+    """The node group the pods are pinned to (a node selector on its name); None: no selector
+    (a cluster with one group). Its taints are tolerated either way."""
+    replicas: int = 2
+    """1-100; with more than one, a PodDisruptionBudget lets one pod go at a time."""
+    container_port: int = 8080
+    """The port the image's command listens on (its ``EXPOSE``)."""
+    service_port: int = 80
+    """The Service's port inside the cluster."""
+    readiness_path: str = "/readyz"
+    """HTTP path of the readiness probe."""
+    liveness_path: str = "/healthz"
+    """HTTP path of the liveness probe."""
+    cpu_request: str = "100m"
+    """Requested CPU (no CPU limit: throttling would only slow the service)."""
+    memory_request: str = "128Mi"
+    """Requested memory."""
+    memory_limit: str = "256Mi"
+    """Memory limit, at least the request."""
+    node_port: int = 32410
+    """The chapter's NodePort (30000-32767)."""
+    client_cidrs: Sequence[str] = ()
+    """Who may reach the NodePort from outside the cluster; none: ``kubectl port-forward`` only."""
+
+    @property
+    def namespace_name(self) -> str:
+        return self.namespace if self.namespace is not None else self.name
+
+
+@dataclass(frozen=True)
 class ServiceWorkloadArgs:
+    """The spec and what it runs on."""
+
+    spec: WorkloadSpec
+    """Everything the stack says about the service."""
     provider: k8s.Provider
     """The cluster's Kubernetes provider (``EksCluster.provider``)."""
     image: pulumi.Input[str]
     """The image by digest (``ServiceImage.repo_digest``)."""
-    run_as_user: int
-    """The image's own numeric UID (the Dockerfile's ``USER``)."""
-    name: str = "myapp"
-    namespace: str = "myapp"
-    replicas: int = 2
-    container_port: int = 8080
-    cpu_request: str = "100m"
-    memory_request: str = "128Mi"
-    memory_limit: str = "256Mi"
-    node_port: int = 32410
-    client_cidrs: Sequence[str] = ()
-    """Who may reach the NodePort from outside the cluster; none: ``kubectl port-forward`` only."""
+    node_group: EksNodeGroup | None = None
+    """The group the pods run on: its taints are tolerated, and its name is the node selector
+    when ``spec.node_group`` is set."""
     depends_on: Sequence[pulumi.Resource] = ()
-    """What must exist before the objects are created, e.g. the node group (a Deployment waits for
+    """What must exist before the objects are created, e.g. the node groups (a Deployment waits for
     its pods; with no node that can pull, ``up`` would time out). A component's own ``depends_on``
     does not reach its children, so it is passed here."""
     cluster_security_group_id: pulumi.Input[str] | None = None
@@ -65,16 +100,25 @@ class ServiceWorkloadArgs:
     for the client CIDRs' ingress rules."""
 
 
-def check_workload_args(args: ServiceWorkloadArgs) -> None:
+_PATH_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\Z")
+
+
+def check_workload_spec(args: WorkloadSpec) -> None:
     """Raise ``InvalidValue`` (paths relative to ``workload``)."""
     for key in ("name", "namespace"):
-        value = getattr(args, key)
+        value = getattr(args, key) if key == "name" else args.namespace_name
         if not isinstance(value, str) or not _NAME_RE.match(value):
             raise InvalidValue(key, value, "is not a Kubernetes name (lowercase letters, digits and -, at most 63)")
     if not isinstance(args.replicas, int) or isinstance(args.replicas, bool) or not 1 <= args.replicas <= 100:
         raise InvalidValue("replicas", args.replicas, "is not a number of replicas (1-100)")
-    if not 1 <= args.container_port <= 65535:
-        raise InvalidValue("container_port", args.container_port, "is not a port (1-65535)")
+    for key in ("container_port", "service_port"):
+        port = getattr(args, key)
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+            raise InvalidValue(key, port, "is not a port (1-65535)")
+    for key in ("readiness_path", "liveness_path"):
+        path = getattr(args, key)
+        if not isinstance(path, str) or not _PATH_RE.match(path):
+            raise InvalidValue(key, path, "is not an HTTP path (/readyz)")
     if not NODE_PORT_RANGE[0] <= args.node_port <= NODE_PORT_RANGE[1]:
         raise InvalidValue("node_port", args.node_port,
                            f"is outside the NodePort range {NODE_PORT_RANGE[0]}-{NODE_PORT_RANGE[1]}")
@@ -103,14 +147,16 @@ class ServiceWorkload(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("ServiceWorkload"), name, None, opts)
-        check_workload_args(args)
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        wiring, args = args, args.spec
+        check_workload_spec(args)
+        namespace_name = args.namespace_name
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=wiring.provider)
         labels = {"app.kubernetes.io/name": args.name, "app.kubernetes.io/managed-by": "pulumi"}
         selector = {"app.kubernetes.io/name": args.name}
 
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.namespace, labels={
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=namespace_name, labels={
                 **labels,
                 # Pods that do not meet the restricted profile are refused by the API server.
                 "pod-security.kubernetes.io/enforce": "restricted",
@@ -118,12 +164,12 @@ class ServiceWorkload(pulumi.ComponentResource):
                 "pod-security.kubernetes.io/warn": "restricted",
                 "pod-security.kubernetes.io/audit": "restricted",
             }),
-            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(args.depends_on))))
-        in_namespace = pulumi.ResourceOptions(parent=self, provider=args.provider,
-                                              depends_on=[namespace, *args.depends_on])
+            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(wiring.depends_on))))
+        in_namespace = pulumi.ResourceOptions(parent=self, provider=wiring.provider,
+                                              depends_on=[namespace, *wiring.depends_on])
         account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=args.namespace, labels=labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=namespace_name, labels=labels),
             # The service calls no Kubernetes API: no token in its pods.
             automount_service_account_token=False,
             opts=in_namespace)
@@ -131,16 +177,16 @@ class ServiceWorkload(pulumi.ComponentResource):
         uid = args.run_as_user
         container = k8s.core.v1.ContainerArgs(
             name=args.name,
-            image=args.image,
+            image=wiring.image,
             ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=args.container_port, protocol="TCP")],
             resources=k8s.core.v1.ResourceRequirementsArgs(
                 requests={"cpu": args.cpu_request, "memory": args.memory_request},
                 limits={"memory": args.memory_limit}),
             readiness_probe=k8s.core.v1.ProbeArgs(
-                http_get=k8s.core.v1.HTTPGetActionArgs(path="/readyz", port="http"),
+                http_get=k8s.core.v1.HTTPGetActionArgs(path=args.readiness_path, port="http"),
                 period_seconds=5, timeout_seconds=2, failure_threshold=3),
             liveness_probe=k8s.core.v1.ProbeArgs(
-                http_get=k8s.core.v1.HTTPGetActionArgs(path="/healthz", port="http"),
+                http_get=k8s.core.v1.HTTPGetActionArgs(path=args.liveness_path, port="http"),
                 initial_delay_seconds=5, period_seconds=10, timeout_seconds=2, failure_threshold=3),
             security_context=k8s.core.v1.SecurityContextArgs(
                 run_as_non_root=True, run_as_user=uid, run_as_group=uid,
@@ -151,7 +197,7 @@ class ServiceWorkload(pulumi.ComponentResource):
         )
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=args.namespace, labels=labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=namespace_name, labels=labels),
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=args.replicas,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
@@ -168,6 +214,8 @@ class ServiceWorkload(pulumi.ComponentResource):
                             run_as_non_root=True, run_as_user=uid, run_as_group=uid, fs_group=uid,
                             seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),
                         containers=[container],
+                        node_selector=self._node_selector(args, wiring),
+                        tolerations=self._tolerations(wiring),
                         volumes=[k8s.core.v1.VolumeArgs(
                             name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"))],
                         topology_spread_constraints=[k8s.core.v1.TopologySpreadConstraintArgs(
@@ -183,22 +231,22 @@ class ServiceWorkload(pulumi.ComponentResource):
             # One pod may be evicted at a time: a node can always drain, the service never goes dark.
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-pdb",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=args.namespace, labels=labels),
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=namespace_name, labels=labels),
                 spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
                     max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
                 opts=in_namespace)
         self.service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=args.namespace, labels=labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=namespace_name, labels=labels),
             spec=k8s.core.v1.ServiceSpecArgs(
                 type="NodePort", selector=selector,
-                ports=[k8s.core.v1.ServicePortArgs(name="http", port=80, target_port="http",
+                ports=[k8s.core.v1.ServicePortArgs(name="http", port=args.service_port, target_port="http",
                                                    node_port=args.node_port, protocol="TCP")]),
             opts=in_namespace)
-        if args.client_cidrs and args.cluster_security_group_id is not None:
+        if args.client_cidrs and wiring.cluster_security_group_id is not None:
             for i, cidr in enumerate(args.client_cidrs):
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-nodeport-{i}", security_group_id=args.cluster_security_group_id,
+                    f"{name}-nodeport-{i}", security_group_id=wiring.cluster_security_group_id,
                     cidr_ipv4=cidr, ip_protocol="tcp", from_port=args.node_port, to_port=args.node_port,
                     description=f"{args.name} NodePort {args.node_port} from {cidr}",
                     opts=pulumi.ResourceOptions(parent=self))
@@ -206,6 +254,21 @@ class ServiceWorkload(pulumi.ComponentResource):
         self.node_port = args.node_port
         nodes = f" (or http://NODE_IP:{args.node_port}/ from {', '.join(args.client_cidrs)})" if args.client_cidrs else ""
         self.how_to_reach = self.namespace.apply(
-            lambda ns: f"kubectl -n {ns} port-forward svc/{args.name} 8080:80, then curl http://127.0.0.1:8080/{nodes}")
+            lambda ns: f"kubectl -n {ns} port-forward svc/{args.name} 8080:{args.service_port}, then curl "
+                       f"http://127.0.0.1:8080/{nodes}")
         self.register_outputs({"namespace": self.namespace, "node_port": self.node_port,
                                "how_to_reach": self.how_to_reach})
+
+    @staticmethod
+    def _node_selector(spec: WorkloadSpec, wiring: ServiceWorkloadArgs) -> dict[str, pulumi.Input[str]] | None:
+        """Pin the pods to their group (managed nodes carry ``eks.amazonaws.com/nodegroup``)."""
+        if spec.node_group is None or wiring.node_group is None:
+            return None
+        return {"eks.amazonaws.com/nodegroup": wiring.node_group.node_group_name}
+
+    @staticmethod
+    def _tolerations(wiring: ServiceWorkloadArgs) -> list[k8s.core.v1.TolerationArgs] | None:
+        """Tolerate exactly the taints of the group the pods run on."""
+        taints = wiring.node_group.spec.taints if wiring.node_group is not None else ()
+        return [k8s.core.v1.TolerationArgs(key=t.key, operator="Equal", value=t.value or None,
+                                           effect=KUBERNETES_EFFECTS[t.effect]) for t in taints] or None

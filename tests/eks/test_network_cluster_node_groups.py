@@ -107,9 +107,9 @@ def test_network_errors(network, message):
      'cluster.secrets_key_arn: "arn:aws:kms:eu-central-1:111122223333:alias/eks" is a KMS alias ARN; give the key '
      "ARN it points to (aws kms describe-key --key-id ALIAS_ARN --query KeyMetadata.Arn): ECR templates refuse "
      "aliases, and a repository reads the key ARN back, so every later up would replace it"),
-    ({"nodegroup": {}}, 'cluster.nodegroup: {} is set on an unknown key; did you mean node_group? allowed keys: '
+    ({"nodegroup": {}}, 'cluster.nodegroup: {} is set on an unknown key; did you mean node_groups? allowed keys: '
                         "name, version, upgrade_policy, admins, public_access_cidrs, secrets_key_arn, log_types, "
-                        "log_retention_days, deletion_protection, node_group"),
+                        "log_retention_days, deletion_protection, node_groups"),
 ])
 def test_cluster_errors(cluster, message):
     assert error(stack(cluster=cluster)) == message
@@ -117,33 +117,33 @@ def test_cluster_errors(cluster, message):
 
 @pytest.mark.parametrize("node_group, message", [
     ({"instance_types": ["m7g.large"]},
-     'cluster.node_group.ami_type: "AL2023_x86_64_STANDARD" is a amd64 AMI, but the instance types are arm64: '
+     'cluster.node_groups[0].ami_type: "AL2023_x86_64_STANDARD" is a amd64 AMI, but the instance types are arm64: '
      "the nodes would never become ready; use AL2023_ARM_64_STANDARD or BOTTLEROCKET_ARM_64"),
     ({"instance_types": ["t3.large"], "ami_type": "BOTTLEROCKET_ARM_64"},
-     'cluster.node_group.ami_type: "BOTTLEROCKET_ARM_64" is a arm64 AMI, but the instance types are amd64: the '
+     'cluster.node_groups[0].ami_type: "BOTTLEROCKET_ARM_64" is a arm64 AMI, but the instance types are amd64: the '
      "nodes would never become ready; use AL2023_x86_64_STANDARD or BOTTLEROCKET_x86_64"),
     ({"instance_types": ["t3.large", "t4g.large"]},
-     'cluster.node_group.instance_types: ["t3.large", "t4g.large"] mixes Graviton (arm64) and x86 (amd64) types; '
+     'cluster.node_groups[0].instance_types: ["t3.large", "t4g.large"] mixes Graviton (arm64) and x86 (amd64) types; '
      "a node group runs one architecture"),
-    ({"instance_types": ["large"]}, 'cluster.node_group.instance_types[0]: "large" is not an EC2 instance type '
+    ({"instance_types": ["large"]}, 'cluster.node_groups[0].instance_types[0]: "large" is not an EC2 instance type '
                                     "(t3.large)"),
-    ({"min_size": 3, "desired_size": 2}, "cluster.node_group.desired_size: 2 must be between min_size (3) and "
+    ({"min_size": 3, "desired_size": 2}, "cluster.node_groups[0].desired_size: 2 must be between min_size (3) and "
                                          "max_size (3)"),
-    ({"max_size": 500, "desired_size": 2}, "cluster.node_group.max_size: 500 is more than the 450 nodes EKS "
+    ({"max_size": 500, "desired_size": 2}, "cluster.node_groups[0].max_size: 500 is more than the 450 nodes EKS "
                                            "allows in a node group"),
-    ({"capacity_type": "RESERVED"}, 'cluster.node_group.capacity_type: "RESERVED" is not one of ON_DEMAND, SPOT'),
+    ({"capacity_type": "RESERVED"}, 'cluster.node_groups[0].capacity_type: "RESERVED" is not one of ON_DEMAND, SPOT'),
     ({"ecr_policy": "AmazonEC2ContainerRegistryFullAccess"},
-     'cluster.node_group.ecr_policy: "AmazonEC2ContainerRegistryFullAccess" is not one of '
+     'cluster.node_groups[0].ecr_policy: "AmazonEC2ContainerRegistryFullAccess" is not one of '
      "AmazonEC2ContainerRegistryReadOnly, AmazonEC2ContainerRegistryPullOnly"),
-    ({"disk_size": 4}, "cluster.node_group.disk_size: 4 is not a volume size in GiB (8-16384)"),
+    ({"disk_size": 4}, "cluster.node_groups[0].disk_size: 4 is not a volume size in GiB (8-16384)"),
     ({"taints": [{"key": "dedicated", "effect": "NoSchedule"}]},
-     'cluster.node_group.taints[0].effect: "NoSchedule" is not one of NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE'),
-    ({"taints": [{"key": "dedicated"}]}, "cluster.node_group.taints[0].effect: null is required"),
-    ({"labels": {"bad key!": "x"}}, 'cluster.node_group.labels.bad key!: "bad key!" is not a Kubernetes label key'),
-    ({"min_size": -1}, "cluster.node_group.min_size: -1 is not a whole number (0 or more)"),
+     'cluster.node_groups[0].taints[0].effect: "NoSchedule" is not one of NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE'),
+    ({"taints": [{"key": "dedicated"}]}, "cluster.node_groups[0].taints[0].effect: null is required"),
+    ({"labels": {"bad key!": "x"}}, 'cluster.node_groups[0].labels.bad key!: "bad key!" is not a Kubernetes label key'),
+    ({"min_size": -1}, "cluster.node_groups[0].min_size: -1 is not a whole number (0 or more)"),
 ])
 def test_node_group_errors(node_group, message):
-    assert error(stack(cluster={"node_group": node_group})) == message
+    assert error(stack(cluster={"node_groups": [node_group]})) == message
 
 
 def test_cluster_and_network_come_together():
@@ -261,7 +261,7 @@ def test_the_node_role_can_pull_from_the_registry_and_its_caches(plans):
     private = [s for s in plan.by_type("aws:ec2/subnet:Subnet") if "private" in s.name]
     assert all(s.urn in group.dependencies for s in private)  # the ids come from the private subnets
     assert puller.urn in group.dependencies  # a role that cannot pull yet makes nodes that never get ready
-    assert plan.outputs["cluster"]["node_architecture"] == "arm64"
+    assert plan.outputs["cluster"]["node_groups"]["nodes"]["architecture"] == "arm64"
 
 
 # ------------------------------------------------------------------------------ pulumi-eks's own rules
@@ -373,7 +373,7 @@ def test_eks_node_role_can_pull_sees_a_role_without_the_ecr_policy(tmp_path):
     from tools.policy_gate import PackProcess, analyze
 
     def pull_policies_removed():
-        config = stack(cluster={"node_group": {"ecr_policy": "AmazonEC2ContainerRegistryReadOnly"}})
+        config = stack(cluster={"node_groups": [{"ecr_policy": "AmazonEC2ContainerRegistryReadOnly"}]})
         return run_config(config)
 
     plan = pull_policies_removed()

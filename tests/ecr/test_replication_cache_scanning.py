@@ -12,15 +12,17 @@ from components.ecr.pull_through_cache import (
     Credentials,
     PullThroughCache,
     PullThroughCacheArgs,
+    PullThroughCacheSpec,
     cached_image,
 )
 from components.ecr.replication import (
     EcrReplication,
     EcrReplicationArgs,
+    EcrReplicationSpec,
     ReplicationDestination,
     ReplicationRule,
 )
-from components.ecr.scanning import RegistryScanning, RegistryScanningArgs, ScanRule
+from components.ecr.scanning import RegistryScanning, RegistryScanningSpec, ScanRule
 from components.shared.placement import Placement
 from tests.conftest import settings_for
 from tools.harness import run_function
@@ -37,9 +39,9 @@ def run(declare, account="111122223333"):
 
 
 def replication(*dests, filters=("myapp",), **extra):
-    return EcrReplicationArgs(rules=[ReplicationRule(destinations=list(dests), filters=filters)],
-                              placement=Placement("eu-central-1", tags={"Team": "platform"}),
-                              replica_lifecycle_policy=LIFECYCLE, **extra)
+    return EcrReplicationArgs(EcrReplicationSpec(
+        rules=[ReplicationRule(destinations=list(dests), filters=filters)],
+        placement=Placement("eu-central-1", tags={"Team": "platform"}), replica_lifecycle_policy=LIFECYCLE, **extra))
 
 
 # ------------------------------------------------------------------------------------ replication
@@ -86,7 +88,7 @@ def test_cross_account_destination_through_an_assumed_role():
     dest = ReplicationDestination("eu-west-1", account="210987654321",
                                   assume_role_arn="arn:aws:iam::210987654321:role/ecr-admin")
     plan = run(lambda: EcrReplication("rep", replication(
-        dest, scanning=RegistryScanningArgs(scan_type="ENHANCED", rules=[ScanRule("CONTINUOUS_SCAN")]))))
+        dest, scanning=RegistryScanningSpec(scan_type="ENHANCED", rules=[ScanRule("CONTINUOUS_SCAN")]))))
     provider = plan.one("pulumi:providers:aws", "rep-210987654321-eu-west-1-provider")
     assert provider.inputs["region"] == "eu-west-1"
     assert json.loads(provider.inputs["allowedAccountIds"]) == ["210987654321"]
@@ -139,9 +141,9 @@ def test_every_repository_without_filters():
 SECRET_ARN = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:ecr-pullthroughcache/docker-hub-Ab12Cd"
 
 
-def cache_args(*rules, **extra):
-    return PullThroughCacheArgs(rules=list(rules), placement=Placement("eu-central-1"), lifecycle_policy=LIFECYCLE,
-                                **extra)
+def cache_args(*rules, kms_key=None, **extra):
+    return PullThroughCacheArgs(PullThroughCacheSpec(rules=list(rules), placement=Placement("eu-central-1"),
+                                                     lifecycle_policy=LIFECYCLE, **extra), kms_key=kms_key)
 
 
 def test_cache_rules_templates_and_outputs():
@@ -231,7 +233,7 @@ def test_cached_image_of_an_uncached_registry():
 # ------------------------------------------------------------------------------------ scanning
 
 def test_scanning_per_region():
-    args = RegistryScanningArgs(regions=[None, "eu-west-1"])
+    args = RegistryScanningSpec(regions=[None, "eu-west-1"])
     plan = run(lambda: RegistryScanning("scan", args))
     home = plan.one("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration", "scan-home")
     assert home.inputs == {"scanType": "BASIC", "rules": [{

@@ -9,8 +9,8 @@ import pytest
 
 from components.ecr.access import Grant
 from components.ecr.lifecycle import LifecycleRule
-from components.ecr.registry import EcrRegistry, EcrRegistryArgs, RegistryEncryption
-from components.ecr.repository import EcrRepository, EcrRepositoryArgs, Encryption
+from components.ecr.registry import EcrRegistry, EcrRegistrySpec, RegistryEncryption
+from components.ecr.repository import EcrRepository, EcrRepositorySpec, Encryption
 from components.shared.errors import InvalidValue
 from components.shared.placement import Placement
 from tests.conftest import settings_for
@@ -28,7 +28,7 @@ def repo_inputs(plan, name="r-repo"):
 
 
 def test_defaults_are_the_secure_ones():
-    plan = run(lambda: EcrRepository("r", EcrRepositoryArgs(name="myapp")))
+    plan = run(lambda: EcrRepository("r", EcrRepositorySpec(name="myapp")))
     assert repo_inputs(plan) == {
         "name": "myapp",
         "imageTagMutability": "IMMUTABLE",
@@ -46,9 +46,9 @@ def test_defaults_are_the_secure_ones():
 
 def test_exclusions_mutable_aes_and_scan_off_only_when_asked():
     plan = run(lambda: [
-        EcrRepository("x", EcrRepositoryArgs(name="x1", tag_mutability="IMMUTABLE_WITH_EXCLUSION",
+        EcrRepository("x", EcrRepositorySpec(name="x1", tag_mutability="IMMUTABLE_WITH_EXCLUSION",
                                              tag_mutability_exclusions=["latest", "dev-*"])),
-        EcrRepository("m", EcrRepositoryArgs(name="m1", tag_mutability="MUTABLE", scan_on_push=False,
+        EcrRepository("m", EcrRepositorySpec(name="m1", tag_mutability="MUTABLE", scan_on_push=False,
                                              encryption=Encryption(type="AES256"))),
     ])
     x = repo_inputs(plan, "x-repo")
@@ -62,7 +62,7 @@ def test_exclusions_mutable_aes_and_scan_off_only_when_asked():
 
 
 def test_protected_repository_is_protected_and_retained():
-    plan = run(lambda: EcrRepository("p", EcrRepositoryArgs(name="prod-app", protect=True)))
+    plan = run(lambda: EcrRepository("p", EcrRepositorySpec(name="prod-app", protect=True)))
     res = plan.one(REPO, "p-repo")
     assert res.protect and res.retain_on_delete
 
@@ -72,7 +72,7 @@ def test_key_from_another_resource_reaches_the_repository():
         import pulumi_aws as aws
 
         key = aws.kms.Key("k", enable_key_rotation=True)
-        EcrRepository("r", EcrRepositoryArgs(name="ab", encryption=Encryption(kms_key=key.arn)))
+        EcrRepository("r", EcrRepositorySpec(name="ab", encryption=Encryption(kms_key=key.arn)))
 
     plan = run(declare)
     key_arn = plan.one("aws:kms/key:Key", "k").outputs["arn"]
@@ -82,7 +82,7 @@ def test_key_from_another_resource_reaches_the_repository():
 def test_lifecycle_and_policy_are_children_of_the_component():
     rules = [LifecycleRule(priority=1, tag_status="untagged", expire_after_days=7)]
     grants = [Grant("210987654321", "pull_push")]
-    plan = run(lambda: EcrRepository("r", EcrRepositoryArgs(name="ab", lifecycle_rules=rules, grants=grants)))
+    plan = run(lambda: EcrRepository("r", EcrRepositorySpec(name="ab", lifecycle_rules=rules, grants=grants)))
     lifecycle = plan.one("aws:ecr/lifecyclePolicy:LifecyclePolicy", "r-lifecycle")
     assert lifecycle.inputs["repository"] == "ab"
     assert json.loads(lifecycle.inputs["policy"]) == {"rules": [{
@@ -98,8 +98,8 @@ def test_lifecycle_and_policy_are_children_of_the_component():
 
 
 def test_registry_creates_a_rotating_key_and_shares_it():
-    args = EcrRegistryArgs(
-        repositories=[EcrRepositoryArgs(name="one"), EcrRepositoryArgs(name="two", tags={"Team": "b"})],
+    args = EcrRegistrySpec(
+        repositories=[EcrRepositorySpec(name="one"), EcrRepositorySpec(name="two", tags={"Team": "b"})],
         encryption=RegistryEncryption(create_key=True), placement=Placement("eu-central-1", tags={"Env": "t"}),
         protect_key=True)
     plan = run(lambda: EcrRegistry("reg", args))
@@ -114,7 +114,7 @@ def test_registry_creates_a_rotating_key_and_shares_it():
 
 def test_registry_uses_a_given_key_arn():
     arn = "arn:aws:kms:eu-central-1:123456789012:key/0b1f4a8e-1111-2222-3333-444455556666"
-    args = EcrRegistryArgs(repositories=[EcrRepositoryArgs(name="one")], placement=Placement("eu-central-1"),
+    args = EcrRegistrySpec(repositories=[EcrRepositorySpec(name="one")], placement=Placement("eu-central-1"),
                            encryption=RegistryEncryption(kms_key_arn=arn))
     plan = run(lambda: EcrRegistry("reg", args))
     assert not plan.by_type("aws:kms/key:Key")
@@ -123,14 +123,14 @@ def test_registry_uses_a_given_key_arn():
 
 
 @pytest.mark.parametrize("args, message", [
-    (EcrRepositoryArgs(name="ab", tag_mutability="MUTABLE_WITH_EXCLUSION"),
+    (EcrRepositorySpec(name="ab", tag_mutability="MUTABLE_WITH_EXCLUSION"),
      "tag_mutability_exclusions: [] must list 1-5 wildcard filters when tag_mutability is MUTABLE_WITH_EXCLUSION"),
-    (EcrRepositoryArgs(name="ab", encryption=Encryption(type="AES256", kms_key="arn:aws:kms:x")),
+    (EcrRepositorySpec(name="ab", encryption=Encryption(type="AES256", kms_key="arn:aws:kms:x")),
      'encryption.kms_key_arn: "arn:aws:kms:x" is only allowed with encryption type KMS'),
-    (EcrRepositoryArgs(name="ab", grants=[Grant("*")]),
+    (EcrRepositorySpec(name="ab", grants=[Grant("*")]),
      'grants[0].principal: "*" is not a 12-digit AWS account ID or an IAM role ARN '
      "(arn:aws:iam::123456789012:role/NAME); wildcards and other principals are refused"),
-    (EcrRepositoryArgs(name="ab", lifecycle_rules=[LifecycleRule(priority=1, tag_status="any", keep_last=0)]),
+    (EcrRepositorySpec(name="ab", lifecycle_rules=[LifecycleRule(priority=1, tag_status="any", keep_last=0)]),
      "lifecycle.rules[0].keep_last: 0 is not a positive integer"),
 ])
 def test_components_refuse_bad_args_when_used_directly(args, message):

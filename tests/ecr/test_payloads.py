@@ -66,7 +66,7 @@ def test_moto_refuses_a_malformed_lifecycle_policy(ecr):
 tags = st.lists(st.from_regex(r"[a-z0-9][a-z0-9._-]{0,8}", fullmatch=True), min_size=1, max_size=3)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(untagged=st.one_of(st.none(), st.integers(1, 3650)),
        keep=st.one_of(st.none(), st.integers(1, 10000)),
        patterns=st.one_of(st.just(()), tags.map(lambda ts: tuple(t + "*" for t in ts))),

@@ -15,7 +15,8 @@ EXAMPLES = sorted(ROOT.glob("examples/Pulumi.*.yaml"))
 
 def test_there_are_examples():
     assert {p.name for p in EXAMPLES} >= {"Pulumi.minimal.yaml", "Pulumi.cross-account.yaml",
-                                          "Pulumi.cache-credentials.yaml", "Pulumi.private-cluster.yaml"}
+                                          "Pulumi.cache-credentials.yaml", "Pulumi.private-cluster.yaml",
+                                          "Pulumi.two-node-groups.yaml"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -37,3 +38,18 @@ def test_example_previews_and_passes_the_gate(path, tmp_path, capsys):
     if stack == "cache-credentials":
         versions = [r for r in plan["resources"] if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
         assert len(versions) == 2 and all(v["inputs"]["secretString"] == "[secret]" for v in versions)
+    if stack == "two-node-groups":
+        groups = [r for r in plan["resources"] if r["type"] == "eks:index:ManagedNodeGroup"]
+        assert sorted(g["name"] for g in groups) == ["graviton-nodes", "nodes-nodes"]
+        roles = sorted(r["inputs"]["name"] for r in plan["resources"] if r["type"] == "aws:iam/role:Role"
+                       and r["name"].endswith("-role") and r["inputs"].get("name", "").startswith("two-groups-"))
+        assert roles == ["two-groups-graviton", "two-groups-nodes"]
+        assert set(plan["outputs"]["cluster"]["node_groups"]) == {"nodes", "graviton"}
+        assert plan["outputs"]["cluster"]["node_groups"]["graviton"]["architecture"] == "arm64"
+        image = next(r for r in plan["resources"] if r["type"] == "docker:index/image:Image")
+        assert image["inputs"]["build"]["platform"] == "linux/arm64"
+        pod = next(r for r in plan["resources"] if r["type"] == "kubernetes:apps/v1:Deployment")
+        pod_spec = pod["inputs"]["spec"]["template"]["spec"]
+        assert pod_spec["tolerations"] == [{"key": "dedicated", "operator": "Equal", "value": "myapp",
+                                            "effect": "NoSchedule"}]
+        assert pod_spec["nodeSelector"] == {"eks.amazonaws.com/nodegroup": "graviton-nodes"}

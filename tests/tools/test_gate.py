@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tools.harness import ROOT, stack_names
+from tools import policy_gate as gate
 from tools.policy_gate import PackProcess, PolicyConfigError, reconcile
 from tools.preview import main
 
@@ -114,12 +115,21 @@ def test_allowed_exclusion_filters_let_a_repository_pass(stack_file, tmp_path):
     ({"k8s-image-from-ecr": 3}, "error: policy config: k8s-image-from-ecr: 3 is not a valid value; must be an "
      "enforcement level (advisory, mandatory, remediate, disabled) or an object"),
 ])
-def test_bad_policy_config_exit_2_naming_the_key(tmp_path, config, message):
+def test_bad_policy_config_names_the_key(pack_info, config, message):
+    """reconcile() is what the preview runs on a policy config: checked against the real pack's
+    schemas (one pack process per session), without a preview per case."""
+    with pytest.raises(gate.PolicyConfigError) as caught:
+        gate.reconcile(pack_info, config)
+    assert f"error: policy config: {caught.value}" == message
+
+
+def test_bad_policy_config_exits_2_without_traceback(tmp_path):
     cfg = tmp_path / "policy-config.json"
-    cfg.write_text(json.dumps(config))
+    cfg.write_text(json.dumps({"ecr-kms-encryption": "strict"}))
     result = preview("dev", "--policy-config", str(cfg))
     assert result.returncode == 2
-    assert result.stderr == message + "\n"
+    assert result.stderr == ('error: policy config: ecr-kms-encryption.enforcementLevel: "strict" is not a valid '
+                             "enforcement level; allowed: advisory, mandatory, remediate, disabled\n")
 
 
 def test_policy_config_file_that_is_not_json(tmp_path):

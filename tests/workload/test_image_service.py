@@ -31,7 +31,7 @@ ZONES = ["eu-central-1a", "eu-central-1b"]
 def stack(workload=None, node_group=None, **extra):
     return {"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 5}}],
             "network": {"availability_zones": ZONES},
-            "cluster": {"node_group": node_group or {}},
+            "cluster": {"node_groups": [node_group or {}]},
             "workload": {"repository": "myapp", **(workload or {})}, **extra}
 
 
@@ -122,9 +122,9 @@ def test_the_pods_run_as_the_dockerfiles_user():
 @pytest.mark.parametrize("workload, message", [
     ({"repository": "other"}, 'workload.repository: "other" is not a repository of this stack; its '
                               "repositories: myapp"),
-    ({"platform": "linux/arm64"}, 'workload.platform: "linux/arm64" does not match the nodes '
+    ({"platform": "linux/arm64"}, 'workload.platform: "linux/arm64" does not match the nodes of group nodes '
                                   "(AL2023_x86_64_STANDARD runs linux/amd64); build for linux/amd64, or change "
-                                  "cluster.node_group.ami_type"),
+                                  "cluster.node_groups[0].ami_type"),
     ({"context": "/abs/app"}, 'workload.context: "/abs/app" must be a path relative to the project directory (an '
                               "absolute path differs per checkout and would change the image on every machine)"),
     ({"context": "nope"}, 'workload.context: "nope" is not a directory of the project'),

@@ -30,7 +30,7 @@ def items(rep, prefix: str):
 def cluster_stack(node_group=None, cluster=None, network=None, region="eu-central-1"):
     return {"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 10}}],
             "network": {"availability_zones": [f"{region}a", f"{region}b"], **(network or {})},
-            "cluster": {"node_group": node_group or {}, **(cluster or {})}}
+            "cluster": {"node_groups": [node_group or {}], **(cluster or {})}}
 
 
 def test_prices_file_has_a_date_and_a_source_per_kind():
