@@ -156,7 +156,7 @@ KEYS: tuple[Key, ...] = (
     Key('network.private_subnet_ids', 'network', 'list of `subnet-…`', '—', 'With `vpc_id`: 2-16 private subnets in at least two zones for the cluster and nodes.'),
 
     # cluster
-    Key('cluster.name', 'cluster', 'string', '`PROJECT-STACK`', 'The EKS cluster name (1-100 letters, digits, `-`, `_`); also names its log group `/aws/eks/NAME/cluster`.'),
+    Key('cluster.name', 'cluster', 'string', 'PROJECT-STACK (the project and stack names)', 'The EKS cluster name (1-100 letters, digits, `-`, `_`); also names its log group `/aws/eks/NAME/cluster`.'),
     Key('cluster.version', 'cluster', 'string', 'the newest version in standard support (`components/eks/versions.py`)', 'A Kubernetes version EKS supports. A version in extended support only needs `upgrade_policy: EXTENDED`.'),
     Key('cluster.upgrade_policy', 'cluster', '', '`STANDARD`', 'What happens when the version leaves standard support: STANDARD upgrades the control plane automatically; EXTENDED keeps it on extended support, billed about six times the standard hourly rate (pulumi-eks\'s own default is EXTENDED).', choices=UPGRADE_POLICIES),
     Key('cluster.admins', 'cluster', 'list of objects', '`[]`', 'IAM roles given access through EKS access entries (authentication mode API). The identity running `pulumi up` is made cluster admin by EKS at creation; the node role\'s entry is EKS\'s own.'),
@@ -189,7 +189,7 @@ KEYS: tuple[Key, ...] = (
     Key('workload.repository', 'workload', 'string', '— (required)', 'The repository (of `repositories`) the image is pushed to.'),
     Key('workload.node_group', 'workload', 'string', 'the first of `cluster.node_groups`', 'The node group the service runs on: the image is built for its architecture, its taints are tolerated, and (when set, or when the cluster has several groups) the pods are pinned to it with a node selector on `eks.amazonaws.com/nodegroup`.'),
     Key('workload.context', 'workload', 'path', '`app`', 'Build context, relative to the project directory.'),
-    Key('workload.dockerfile', 'workload', 'path', '`CONTEXT/Dockerfile`', 'Relative to the project directory (pulumi-docker reads it so, not relative to the context). Its last `USER` must be a numeric UID: the pods run as it.'),
+    Key('workload.dockerfile', 'workload', 'path', 'the context\'s `Dockerfile`', 'Relative to the project directory (pulumi-docker reads it so, not relative to the context). Its last `USER` must be a numeric UID: the pods run as it.'),
     Key('workload.platform', 'workload', '', "the node group's architecture", 'One platform per image; it must match the nodes (a mismatch is a config error, not pods that crash with `exec format error`).', choices=PLATFORMS),
     Key('workload.build_args', 'workload', 'map of string → string', '`{}`', 'Docker build arguments (part of the image tag).'),
     Key('workload.target', 'workload', 'string', 'the last stage', 'A Dockerfile stage to build (part of the image tag).'),
@@ -209,7 +209,7 @@ KEYS: tuple[Key, ...] = (
     Key('delivery.environment', 'delivery', 'string', 'the stack name', "The GitHub environment this stack's deploy job runs in; only jobs in it may assume the deploy role (give it required reviewers for prod)."),
     Key('delivery.default_branch', 'delivery', 'string', '`main`', 'Runs on this branch (the scheduled drift check) may assume the preview role.'),
     Key('delivery.oidc_provider_arn', 'delivery', 'IAM OIDC provider ARN', '— (created)', "The account's existing GitHub OIDC provider (an account has one per issuer): set it on the second stack in an account."),
-    Key('delivery.deploy_policy_arns', 'delivery', 'list of policy ARNs', '`[arn:aws:iam::aws:policy/AdministratorAccess]`', 'What the deploy role may do. `pulumi up` creates IAM roles, policies, KMS keys, a VPC and a cluster, so it needs nearly everything; narrow it with your own policy if you can.'),
+    Key('delivery.deploy_policy_arns', 'delivery', 'list of policy ARNs', 'none given: `AdministratorAccess` of the stack\'s partition', 'What the deploy role may do. `pulumi up` creates IAM roles, policies, KMS keys, a VPC and a cluster, so it needs nearly everything; narrow it with your own policy if you can.'),
     # cost
     Key('cost.image_size_mb', 'cost', 'number', '`150`', 'Compressed size of one pushed image (the service\'s is about 60 MB; typical services 100-500 MB). ECR stores each image\'s layers once per repository; the estimate does not credit layers shared between images.'),
     Key('cost.pushes_per_day', 'cost', 'number', '`5`', 'Images pushed per repository per day (CI builds and releases).'),
@@ -242,6 +242,11 @@ FIELD_OF: dict[str, str] = {
 def spec_field(path: str) -> tuple[type, str] | None:
     """The spec class and field a key is read into, or None (other namespaces, plain sub-objects)."""
     k = _BY_PATH[path]
+    if path in ("cluster.node_groups", "workload.repository"):
+        from .eks import KubernetesConfig  # they import this module
+        from .workload import WorkloadConfig
+
+        return (KubernetesConfig, "node_groups") if path == "cluster.node_groups" else (WorkloadConfig, "repository")
     if k.parent == "workload":
         return (ImageSpec if k.name in IMAGE_KEYS else WorkloadSpec), k.name
     if k.parent == "cost":

@@ -45,12 +45,16 @@ _POLICY_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}|aws):
 
 @dataclass(frozen=True)
 class GithubActionsRolesSpec:
+    """What a stack says about the roles its delivery workflows assume."""
+
     placement: Placement
+    """The stack's region, account and tags."""
     repository: str
     """``OWNER/REPO`` whose workflows may assume the roles."""
     environment: str
     """The GitHub environment the deploy job of this stack runs in (its reviewers guard ``up``)."""
     default_branch: str = "main"
+    """Runs on this branch (the scheduled drift check) may assume the preview role."""
     existing_provider_arn: str | None = None
     """The account's GitHub OIDC provider, when another stack already created it."""
     deploy_policy_arns: Sequence[str] = ()

@@ -44,7 +44,10 @@ _SUBNET_ID_RE = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?\Z")
 
 @dataclass(frozen=True)
 class EksNetworkSpec:
+    """What a stack says about the network its cluster runs in: a new VPC, or an existing one."""
+
     placement: Placement
+    """The stack's region, account and tags."""
     availability_zones: Sequence[str] = ()
     """2-3 zones of the placement's region (``eu-central-1a``); for a new VPC."""
     cidr: str = "10.0.0.0/16"
@@ -57,9 +60,11 @@ class EksNetworkSpec:
     extra_endpoints: Sequence[str] = ()
     """More interface endpoints (``logs``, ``eks-auth``, …)."""
     flow_log_retention_days: int = 365
+    """How long VPC flow logs are kept (a CloudWatch Logs retention)."""
     vpc_id: str | None = None
     """An existing VPC instead of a new one (with ``private_subnet_ids``)."""
     private_subnet_ids: Sequence[str] = field(default_factory=tuple)
+    """With ``vpc_id``: 2-16 private subnets of it, in at least two zones."""
     protect: bool = False
     """Protect the flow logs' key."""
 
