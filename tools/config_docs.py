@@ -1,7 +1,7 @@
-"""Write the README's stack-configuration tables from the schema (``stack_config/schema.py``).
+"""Write the stack-configuration tables of docs/configuration.md from the schema (``stack_config/schema.py``).
 
     python -m tools.config_docs          # rewrite README.md's generated tables
-    python -m tools.config_docs --check  # exit 1 if README.md is out of date (the tests do this)
+    python -m tools.config_docs --check  # exit 1 if docs/configuration.md is out of date (the tests do this)
 
 Each table stands between ``<!-- config-table: SECTION -->`` and ``<!-- /config-table -->``;
 the prose around the tables is written by hand.
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from stack_config import schema
 from tools.harness import ROOT
 
-README = ROOT / "README.md"
+README = ROOT / "docs" / "configuration.md"
 _BLOCK = re.compile(r"(<!-- config-table: (?P<section>[^>]+?) -->\n)(?P<body>(?:\|.*\n)*)(<!-- /config-table -->)")
 
 
@@ -41,7 +41,7 @@ def render(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.config_docs", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check; exit 1 if README.md is out of date")
+    parser.add_argument("--check", action="store_true", help="only check; exit 1 if docs/configuration.md is out of date")
     args = parser.parse_args(argv)
     text = README.read_text(encoding="utf-8")
     try:
@@ -52,10 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if new == text:
         return 0
     if args.check:
-        print("README.md's configuration tables are out of date: run python -m tools.config_docs", file=sys.stderr)
+        print("docs/configuration.md is out of date: run python -m tools.config_docs", file=sys.stderr)
         return 1
     README.write_text(new, encoding="utf-8")
-    print("README.md: configuration tables rewritten")
+    print("docs/configuration.md: configuration tables rewritten")
     return 0
 
 

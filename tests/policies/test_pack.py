@@ -418,7 +418,7 @@ def test_readme_policy_table_matches_the_pack():
 
     from tools.harness import ROOT
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "policies.md").read_text()
     rows = re.findall(r"^\| `([a-z0-9-]+)` \| (resource|stack): [^|]+ \| [^|]+ \| (mandatory|advisory) \|",
                       readme, re.M)
     documented = {name: (kind, level) for name, kind, level in rows}
