@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tools.harness import ROOT, stack_names
 from tools import policy_gate as gate
+from tools.harness import ROOT, stack_names
 from tools.policy_gate import PackProcess, PolicyConfigError, reconcile
 from tools.preview import main
 
