@@ -220,23 +220,23 @@ class PullThroughCache(pulumi.ComponentResource):
     def __init__(self, name: str, args: PullThroughCacheArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("PullThroughCache"), name, None, opts)
-        kms_key, args = args.kms_key, args.spec
-        check_cache_spec(args)
+        spec, kms_key = args.spec, args.kms_key
+        check_cache_spec(spec)
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        dns = args.placement.dns_suffix
-        self.registry_host = account.apply(lambda a: f"{a}.dkr.ecr.{args.placement.region}.{dns}")
-        self._rules = list(args.rules)
+        dns = spec.placement.dns_suffix
+        self.registry_host = account.apply(lambda a: f"{a}.dkr.ecr.{spec.placement.region}.{dns}")
+        self._rules = list(spec.rules)
 
-        encryption = TemplateEncryption(type=args.encryption_type, kms_key=kms_key)
-        role = template_role(name, account, args.placement.partition,
-                             [kms_key] if kms_key is not None else [], args.placement.tags, child)
+        encryption = TemplateEncryption(type=spec.encryption_type, kms_key=kms_key)
+        role = template_role(name, account, spec.placement.partition,
+                             [kms_key] if kms_key is not None else [], spec.placement.tags, child)
         self.url_prefixes = {}
         self.upstream_prefixes = {}
-        for rule in args.rules:
+        for rule in spec.rules:
             prefix = rule.repository_prefix
             slug = prefix.replace("/", "-")
-            credential_arn, credential_ready = self._credential_arn(f"{name}-{slug}", rule, args, child)
+            credential_arn, credential_ready = self._credential_arn(f"{name}-{slug}", rule, spec, child)
             template = creation_template(
                 f"{name}-{slug}-template",
                 prefix=prefix,
@@ -245,8 +245,8 @@ class PullThroughCache(pulumi.ComponentResource):
                 # Immutable tags would stop ECR from updating a cached tag when upstream moves it.
                 tag_mutability="MUTABLE",
                 encryption=encryption,
-                lifecycle_policy=args.lifecycle_policy,
-                tags=args.placement.tags,
+                lifecycle_policy=spec.lifecycle_policy,
+                tags=spec.placement.tags,
                 role_arn=role.arn,
                 region=None,
                 opts=child,
@@ -268,9 +268,9 @@ class PullThroughCache(pulumi.ComponentResource):
             self.url_prefixes[prefix] = self.registry_host.apply(lambda host, p=prefix: f"{host}/{p}")
             for host in rule.hosts[:1]:
                 self.upstream_prefixes[host] = self.url_prefixes[prefix]
-        prefixes = [r.repository_prefix for r in args.rules]
+        prefixes = [r.repository_prefix for r in spec.rules]
         self.puller_policy = account.apply(
-            lambda a: puller_policy(a, args.placement.region, args.placement.partition, prefixes))
+            lambda a: puller_policy(a, spec.placement.region, spec.placement.partition, prefixes))
         self.register_outputs({"url_prefixes": self.url_prefixes, "upstream_prefixes": self.upstream_prefixes,
                                "puller_policy": self.puller_policy})
 

@@ -191,33 +191,33 @@ class EcrReplication(pulumi.ComponentResource):
     def __init__(self, name: str, args: EcrReplicationArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("EcrReplication"), name, None, opts)
-        wiring, args = args, args.spec
-        check_replication_spec(args)
+        spec = args.spec
+        check_replication_spec(spec)
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         # Everything that makes a replica compliant exists before replication starts: ECR creates a
         # replica's repository from whatever template matches *at that moment*, and a template
         # created later never fixes a repository created with AWS's defaults.
-        ready: list[pulumi.Resource] = list(wiring.depends_on)
+        ready: list[pulumi.Resource] = list(args.depends_on)
 
         # The role ECR assumes to create tagged (and CMK-encrypted) replicas in this account.
-        same_account = [d for d in destinations(args.rules) if d.account is None]
+        same_account = [d for d in destinations(spec.rules) if d.account is None]
         keys: dict[str, pulumi.Input[str] | None] = {}
         for dest in same_account:
-            keys[dest.key] = self._key(f"{name}-{dest.key}-key", dest, args, account, child, ready)
+            keys[dest.key] = self._key(f"{name}-{dest.key}-key", dest, spec, account, child, ready)
         if same_account:
-            role = template_role(f"{name}", account, args.placement.partition,
-                                 [k for k in keys.values() if k is not None], args.placement.tags, child)
+            role = template_role(f"{name}", account, spec.placement.partition,
+                                 [k for k in keys.values() if k is not None], spec.placement.tags, child)
             ready += [role.role, role.policy]
             for dest in same_account:
-                ready.append(self._template(f"{name}-{dest.key}-template", dest, args, keys[dest.key],
+                ready.append(self._template(f"{name}-{dest.key}-template", dest, spec, keys[dest.key],
                                             role.arn, child))
 
         self.destination_steps = {}
-        for dest in destinations(args.rules):
+        for dest in destinations(spec.rules):
             if dest.account is None:
                 continue
-            policy = account.apply(lambda acct, d=dest: registry_policy_document(acct, d, args.placement.partition))
+            policy = account.apply(lambda acct, d=dest: registry_policy_document(acct, d, spec.placement.partition))
             if dest.assume_role_arn is None:
                 pulumi.log.warn(
                     f"replication to account {dest.account} ({dest.region}): that registry must allow "
@@ -226,11 +226,11 @@ class EcrReplication(pulumi.ComponentResource):
                     "from this stack.", self)
                 self.destination_steps[dest.key] = policy
                 continue
-            ready += self._cross_account(name, dest, args, policy, child)
+            ready += self._cross_account(name, dest, spec, policy, child)
 
         self.configuration = aws.ecr.ReplicationConfiguration(
             f"{name}-configuration",
-            replication_configuration={"rules": [self._rule(rule, account) for rule in args.rules]},
+            replication_configuration={"rules": [self._rule(rule, account) for rule in spec.rules]},
             opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
         )
         self.register_outputs({"destination_steps": self.destination_steps})

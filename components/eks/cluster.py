@@ -181,24 +181,24 @@ class EksCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("EksCluster"), name, None, opts)
-        network, args = args.network, args.spec
-        check_cluster_spec(args)
-        self.spec = args
-        placement, tags = args.placement, dict(args.placement.tags)
-        kept = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect or None)
+        spec, network = args.spec, args.network
+        check_cluster_spec(spec)
+        self.spec = spec
+        placement, tags = spec.placement, dict(spec.placement.tags)
+        kept = pulumi.ResourceOptions(parent=self, protect=spec.protect, retain_on_delete=spec.protect or None)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
         key_arn: pulumi.Input[str]
-        if args.secrets_key_arn is not None:
-            key_arn = args.secrets_key_arn
+        if spec.secrets_key_arn is not None:
+            key_arn = spec.secrets_key_arn
         else:
-            key_arn = ecr_key(f"{name}-key", description=f"Secrets and control-plane logs of EKS cluster {args.name}",
+            key_arn = ecr_key(f"{name}-key", description=f"Secrets and control-plane logs of EKS cluster {spec.name}",
                               account=account, partition=placement.partition, region=placement.region,
-                              declare_region=None, tags=tags, protect=args.protect,
+                              declare_region=None, tags=tags, protect=spec.protect,
                               opts=pulumi.ResourceOptions(parent=self), policy=eks_key_policy).arn
         # EKS writes to /aws/eks/NAME/cluster and creates it, without retention or key, if missing.
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/eks/{args.name}/cluster", retention_in_days=args.log_retention_days,
+            f"{name}-logs", name=f"/aws/eks/{spec.name}/cluster", retention_in_days=spec.log_retention_days,
             kms_key_id=key_arn, tags=tags, opts=kept)
 
         access_entries = {
@@ -209,30 +209,30 @@ class EksCluster(pulumi.ComponentResource):
                     access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
                         type="cluster" if admin.access == "cluster-admin" else "namespace",
                         namespaces=list(admin.namespaces) or None))})
-            for i, admin in enumerate(args.admins)
+            for i, admin in enumerate(spec.admins)
         }
         self.eks = eks.Cluster(
             f"{name}-eks",
             # The name comes through the log group's output, so pulumi-eks's aws.eks.Cluster (a child
             # of a remote component, which depends_on does not reach) cannot start before it exists.
-            name=log_group.name.apply(lambda _: args.name),
-            version=args.version,
-            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.upgrade_policy),
+            name=log_group.name.apply(lambda _: spec.name),
+            version=spec.version,
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=spec.upgrade_policy),
             vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,
             endpoint_private_access=True,
-            endpoint_public_access=bool(args.public_access_cidrs),
-            public_access_cidrs=list(args.public_access_cidrs) or None,
+            endpoint_public_access=bool(spec.public_access_cidrs),
+            public_access_cidrs=list(spec.public_access_cidrs) or None,
             # Access entries; EKS adds the managed node group role's own entry. Never instance_roles.
             authentication_mode=eks.AuthenticationMode.API,
             access_entries=access_entries or None,
             encryption_config_key_arn=key_arn,
-            enabled_cluster_log_types=list(args.log_types),
+            enabled_cluster_log_types=list(spec.log_types),
             skip_default_node_group=True,
             create_oidc_provider=True,
-            deletion_protection=args.deletion_protection,
+            deletion_protection=spec.deletion_protection,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[log_group]),
+            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect, depends_on=[log_group]),
         )
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=pulumi.Output.secret(self.eks.kubeconfig_json),
                                      opts=pulumi.ResourceOptions(parent=self))
@@ -243,6 +243,6 @@ class EksCluster(pulumi.ComponentResource):
         self.kubeconfig = pulumi.Output.secret(self.eks.kubeconfig_json)
         self.private_subnet_ids = network.private_subnet_ids
         self.update_kubeconfig = self.cluster_name.apply(
-            lambda cluster: f"aws eks update-kubeconfig --region {args.placement.region} --name {cluster}")
+            lambda cluster: f"aws eks update-kubeconfig --region {spec.placement.region} --name {cluster}")
         self.register_outputs({"cluster_name": self.cluster_name, "endpoint": self.endpoint,
                                "oidc_issuer": self.oidc_issuer, "kubeconfig": self.kubeconfig})

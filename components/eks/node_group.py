@@ -191,13 +191,13 @@ class EksNodeGroup(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EksNodeGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("EksNodeGroup"), name, None, opts)
-        wiring, cluster, args = args, args.cluster, args.spec
-        check_node_group_spec(args, cluster.spec.name)
-        self.spec = args
-        self.architecture = args.architecture
+        spec, cluster = args.spec, args.cluster
+        check_node_group_spec(spec, cluster.spec.name)
+        self.spec = spec
+        self.architecture = spec.architecture
         placement = cluster.spec.placement
         partition, tags = placement.partition, dict(placement.tags)
-        explicit_name = role_name(cluster.spec.name, args.name)
+        explicit_name = role_name(cluster.spec.name, spec.name)
         self.role = aws.iam.Role(
             f"{name}-role",
             name=explicit_name,
@@ -208,14 +208,14 @@ class EksNodeGroup(pulumi.ComponentResource):
             # An explicit name must be free before a replacement can take it.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         ready: list[pulumi.Resource] = []
-        for policy in (*NODE_POLICIES, args.ecr_policy):
+        for policy in (*NODE_POLICIES, spec.ecr_policy):
             ready.append(aws.iam.RolePolicyAttachment(
                 f"{name}-{policy}", role=self.role.name, policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
                 opts=pulumi.ResourceOptions(parent=self.role)))
-        if wiring.pull_through_cache_policy is not None:
+        if args.pull_through_cache_policy is not None:
             # The first pull through a cache rule imports the image and creates its repository.
             ready.append(aws.iam.RolePolicy(
-                f"{name}-pull-through-cache", role=self.role.id, policy=wiring.pull_through_cache_policy,
+                f"{name}-pull-through-cache", role=self.role.id, policy=args.pull_through_cache_policy,
                 opts=pulumi.ResourceOptions(parent=self.role)))
         self.node_group = eks.ManagedNodeGroup(
             f"{name}-nodes",
@@ -223,14 +223,14 @@ class EksNodeGroup(pulumi.ComponentResource):
             node_role=self.role,
             subnet_ids=cluster.private_subnet_ids,
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size),
-            instance_types=list(args.instance_types),
-            ami_type=args.ami_type,
-            capacity_type=args.capacity_type,
-            disk_size=args.disk_size,
-            labels=dict(args.labels) or None,
+                min_size=spec.min_size, desired_size=spec.desired_size, max_size=spec.max_size),
+            instance_types=list(spec.instance_types),
+            ami_type=spec.ami_type,
+            capacity_type=spec.capacity_type,
+            disk_size=spec.disk_size,
+            labels=dict(spec.labels) or None,
             taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=t.effect)
-                    for t in args.taints] or None,
+                    for t in spec.taints] or None,
             # IMDSv2 only (pulumi-eks then makes a launch template carrying it and the disk size).
             enable_imd_sv2=True,
             tags=tags,

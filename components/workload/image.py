@@ -222,19 +222,19 @@ class ServiceImage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("ServiceImage"), name, None, opts)
-        wiring, args = args, args.spec
-        check_image_spec(args)
+        spec = args.spec
+        check_image_spec(spec)
         root = Path.cwd()
-        self.tag = content_tag(root / args.context, root / args.dockerfile_path, args.build_args, args.platform,
-                               args.target)
+        self.tag = content_tag(root / spec.context, root / spec.dockerfile_path, spec.build_args, spec.platform,
+                               spec.target)
         auth = aws.ecr.get_authorization_token_output(
-            registry_id=wiring.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
+            registry_id=args.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
         self.image = docker.Image(
             f"{name}-image",
-            image_name=pulumi.Output.concat(wiring.repository_url, ":", self.tag),
+            image_name=pulumi.Output.concat(args.repository_url, ":", self.tag),
             build=docker.DockerBuildArgs(
-                context=args.context, dockerfile=args.dockerfile_path, platform=args.platform,
-                args=dict(args.build_args) or None, target=args.target),
+                context=spec.context, dockerfile=spec.dockerfile_path, platform=spec.platform,
+                args=dict(spec.build_args) or None, target=spec.target),
             registry=docker.RegistryArgs(
                 server=auth.proxy_endpoint, username=auth.user_name,
                 # The token is a password for 12 hours: never in the state in plain text.

@@ -147,12 +147,12 @@ class ServiceWorkload(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("ServiceWorkload"), name, None, opts)
-        wiring, args = args, args.spec
-        check_workload_spec(args)
-        namespace_name = args.namespace_name
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=wiring.provider)
-        labels = {"app.kubernetes.io/name": args.name, "app.kubernetes.io/managed-by": "pulumi"}
-        selector = {"app.kubernetes.io/name": args.name}
+        spec = args.spec
+        check_workload_spec(spec)
+        namespace_name = spec.namespace_name
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "pulumi"}
+        selector = {"app.kubernetes.io/name": spec.name}
 
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
@@ -164,29 +164,29 @@ class ServiceWorkload(pulumi.ComponentResource):
                 "pod-security.kubernetes.io/warn": "restricted",
                 "pod-security.kubernetes.io/audit": "restricted",
             }),
-            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(wiring.depends_on))))
-        in_namespace = pulumi.ResourceOptions(parent=self, provider=wiring.provider,
-                                              depends_on=[namespace, *wiring.depends_on])
+            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=list(args.depends_on))))
+        in_namespace = pulumi.ResourceOptions(parent=self, provider=args.provider,
+                                              depends_on=[namespace, *args.depends_on])
         account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=namespace_name, labels=labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=namespace_name, labels=labels),
             # The service calls no Kubernetes API: no token in its pods.
             automount_service_account_token=False,
             opts=in_namespace)
 
-        uid = args.run_as_user
+        uid = spec.run_as_user
         container = k8s.core.v1.ContainerArgs(
-            name=args.name,
-            image=wiring.image,
-            ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=args.container_port, protocol="TCP")],
+            name=spec.name,
+            image=args.image,
+            ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=spec.container_port, protocol="TCP")],
             resources=k8s.core.v1.ResourceRequirementsArgs(
-                requests={"cpu": args.cpu_request, "memory": args.memory_request},
-                limits={"memory": args.memory_limit}),
+                requests={"cpu": spec.cpu_request, "memory": spec.memory_request},
+                limits={"memory": spec.memory_limit}),
             readiness_probe=k8s.core.v1.ProbeArgs(
-                http_get=k8s.core.v1.HTTPGetActionArgs(path=args.readiness_path, port="http"),
+                http_get=k8s.core.v1.HTTPGetActionArgs(path=spec.readiness_path, port="http"),
                 period_seconds=5, timeout_seconds=2, failure_threshold=3),
             liveness_probe=k8s.core.v1.ProbeArgs(
-                http_get=k8s.core.v1.HTTPGetActionArgs(path=args.liveness_path, port="http"),
+                http_get=k8s.core.v1.HTTPGetActionArgs(path=spec.liveness_path, port="http"),
                 initial_delay_seconds=5, period_seconds=10, timeout_seconds=2, failure_threshold=3),
             security_context=k8s.core.v1.SecurityContextArgs(
                 run_as_non_root=True, run_as_user=uid, run_as_group=uid,
@@ -197,9 +197,9 @@ class ServiceWorkload(pulumi.ComponentResource):
         )
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=namespace_name, labels=labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=namespace_name, labels=labels),
             spec=k8s.apps.v1.DeploymentSpecArgs(
-                replicas=args.replicas,
+                replicas=spec.replicas,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 # Never below the desired replicas during a rollout: a new pod first, then an old one goes.
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(
@@ -208,14 +208,14 @@ class ServiceWorkload(pulumi.ComponentResource):
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
                     spec=k8s.core.v1.PodSpecArgs(
-                        service_account_name=args.name,
+                        service_account_name=spec.name,
                         automount_service_account_token=False,
                         security_context=k8s.core.v1.PodSecurityContextArgs(
                             run_as_non_root=True, run_as_user=uid, run_as_group=uid, fs_group=uid,
                             seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),
                         containers=[container],
-                        node_selector=self._node_selector(args, wiring),
-                        tolerations=self._tolerations(wiring),
+                        node_selector=self._node_selector(spec, args),
+                        tolerations=self._tolerations(args),
                         volumes=[k8s.core.v1.VolumeArgs(
                             name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"))],
                         topology_spread_constraints=[k8s.core.v1.TopologySpreadConstraintArgs(
@@ -227,34 +227,34 @@ class ServiceWorkload(pulumi.ComponentResource):
                 ),
             ),
             opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=[account])))
-        if args.replicas > 1:
+        if spec.replicas > 1:
             # One pod may be evicted at a time: a node can always drain, the service never goes dark.
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-pdb",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=namespace_name, labels=labels),
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=namespace_name, labels=labels),
                 spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
                     max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
                 opts=in_namespace)
         self.service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.name, namespace=namespace_name, labels=labels),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=namespace_name, labels=labels),
             spec=k8s.core.v1.ServiceSpecArgs(
                 type="NodePort", selector=selector,
-                ports=[k8s.core.v1.ServicePortArgs(name="http", port=args.service_port, target_port="http",
-                                                   node_port=args.node_port, protocol="TCP")]),
+                ports=[k8s.core.v1.ServicePortArgs(name="http", port=spec.service_port, target_port="http",
+                                                   node_port=spec.node_port, protocol="TCP")]),
             opts=in_namespace)
-        if args.client_cidrs and wiring.cluster_security_group_id is not None:
-            for i, cidr in enumerate(args.client_cidrs):
+        if spec.client_cidrs and args.cluster_security_group_id is not None:
+            for i, cidr in enumerate(spec.client_cidrs):
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-nodeport-{i}", security_group_id=wiring.cluster_security_group_id,
-                    cidr_ipv4=cidr, ip_protocol="tcp", from_port=args.node_port, to_port=args.node_port,
-                    description=f"{args.name} NodePort {args.node_port} from {cidr}",
+                    f"{name}-nodeport-{i}", security_group_id=args.cluster_security_group_id,
+                    cidr_ipv4=cidr, ip_protocol="tcp", from_port=spec.node_port, to_port=spec.node_port,
+                    description=f"{spec.name} NodePort {spec.node_port} from {cidr}",
                     opts=pulumi.ResourceOptions(parent=self))
         self.namespace = namespace.metadata.name
-        self.node_port = args.node_port
-        nodes = f" (or http://NODE_IP:{args.node_port}/ from {', '.join(args.client_cidrs)})" if args.client_cidrs else ""
+        self.node_port = spec.node_port
+        nodes = f" (or http://NODE_IP:{spec.node_port}/ from {', '.join(spec.client_cidrs)})" if spec.client_cidrs else ""
         self.how_to_reach = self.namespace.apply(
-            lambda ns: f"kubectl -n {ns} port-forward svc/{args.name} 8080:{args.service_port}, then curl "
+            lambda ns: f"kubectl -n {ns} port-forward svc/{spec.name} 8080:{spec.service_port}, then curl "
                        f"http://127.0.0.1:8080/{nodes}")
         self.register_outputs({"namespace": self.namespace, "node_port": self.node_port,
                                "how_to_reach": self.how_to_reach})
