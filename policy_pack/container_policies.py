@@ -3,15 +3,8 @@ testable on their own; the pack's ``__main__.py`` serves them).
 
 Policies see the engine's camelCase property map. A value that is unknown during preview is
 never a violation on its own: the resource (or the one property) is skipped (``support.py``).
-
-Mandatory resource policies (the engine refuses the resource before creating it, in ``preview``
-and ``up``): ``ecr-scan-on-push``, ``ecr-immutable-tags``, ``ecr-no-public-principal``,
-``eks-no-open-public-endpoint``.
-Mandatory stack policy (runs once after every resource is registered; in ``up`` that is after
-the changes were applied, so it detects rather than prevents): ``ecr-template-scan-on-push``.
-Advisory (each level configurable): ``ecr-kms-encryption``, ``ecr-lifecycle-policy``,
-``k8s-no-latest-tag``, ``k8s-image-from-ecr``, ``k8s-pod-security``, ``eks-node-role-can-pull``,
-``eks-secrets-encryption``, ``eks-control-plane-logging``.
+Importing a family module registers its policies (``support.REGISTRY``); ``docs/policies.md``
+lists each with its kind and level, generated from the same entries.
 """
 
 from __future__ import annotations
@@ -47,6 +40,7 @@ from support import (  # noqa: F401
     MANAGED_NODE_GROUP,
     PACK_NAME,
     POD,
+    REGISTRY,
     REGISTRY_POLICY,
     REPOSITORY,
     REPOSITORY_POLICY,
@@ -55,6 +49,9 @@ from support import (  # noqa: F401
     SCANNING,
     TEMPLATE,
     WORKLOADS,
+    policies,
 )
 
-POLICIES = [*ecr_policies.POLICIES, *kubernetes_policies.POLICIES, *eks_policies.POLICIES]
+# The order the pack lists its policies in: by family, each in declaration order.
+FAMILIES = (ecr_policies, kubernetes_policies, eks_policies)
+POLICIES = policies([family.__name__ for family in FAMILIES])

@@ -12,7 +12,6 @@ from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     PolicyResource,
-    ReportViolation,
     ResourceValidationArgs,
     StackValidationArgs,
 )
@@ -25,6 +24,7 @@ from support import (
     REPOSITORY_POLICY,
     SCANNING,
     TEMPLATE,
+    Report,
     get,
     label,
     of_type,
@@ -122,8 +122,10 @@ def _scan_on_push_filters(scanning: Iterable[PolicyResource], registry: tuple[st
                            "of * (e.g. [\"prod-*\"]). Default: none, only * covers the registry.",
         },
     }),
+    checks="Every `aws.ecr.Repository` has `imageScanningConfiguration.scanOnPush: true` (a missing or empty configuration is a violation: AWS's default is off). Every `RegistryScanningConfiguration` scans every repository on push: a `SCAN_ON_PUSH` or `CONTINUOUS_SCAN` rule with the filter `*` (or one the pack config's `allowedRegistryFilters` accepts) — its rules override each repository's own setting.",
+    why="Scan results are the chapter's first line of defence: find CRITICAL findings before deploying.",
 )
-def ecr_scan_on_push(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def ecr_scan_on_push(args: ResourceValidationArgs, report_violation: Report) -> None:
     """A repository is scanned on push; a registry scanning configuration scans every repository
     on push. Judged per resource, so the engine refuses the resource before creating it."""
     what = label(args.resource_type, args.props, args.name)
@@ -156,8 +158,10 @@ def ecr_scan_on_push(args: ResourceValidationArgs, report_violation: ReportViola
     description="The repositories creation templates make (replicas, cached images) are scanned on push "
                 "by a registry scanning configuration in the template's registry.",
     level=EnforcementLevel.MANDATORY,
+    checks="Every repository creation template's prefix is covered by a `SCAN_ON_PUSH`/`CONTINUOUS_SCAN` rule of a `RegistryScanningConfiguration` in the template's registry (provider and region): templates cannot set scanning themselves, so this needs two resources at once.",
+    why='Replicas and cached images are scanned like the repositories they come from.',
 )
-def ecr_template_scan_on_push(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def ecr_template_scan_on_push(args: StackValidationArgs, report_violation: Report) -> None:
     """A template's repositories are scanned only through the registry scanning configuration of
     the template's registry: two resources at once, so a stack policy."""
     scanning = of_type(args, SCANNING)
@@ -202,8 +206,10 @@ def ecr_template_scan_on_push(args: StackValidationArgs, report_violation: Repor
                            "(IMMUTABLE_WITH_EXCLUSION), e.g. [\"latest\"]. Default: none.",
         },
     }),
+    checks="Every repository, and every creation template applied for `REPLICATION` or `CREATE_ON_PUSH`, has `imageTagMutability: IMMUTABLE` (missing is a violation: AWS's default is MUTABLE). `IMMUTABLE_WITH_EXCLUSION` passes only when every filter is in `allowedExclusionFilters` (default: none).",
+    why='A tag that can be overwritten makes `myapp:1.2.3` mean different images on different nodes.',
 )
-def ecr_immutable_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def ecr_immutable_tags(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type == TEMPLATE and not is_hardened_template(args.props):
         return
     what = label(args.resource_type, args.props, args.name)
@@ -270,8 +276,10 @@ def public_statements(document: Any) -> list[str]:
     description="ECR repository and registry policies grant no wildcard principal.",
     level=EnforcementLevel.MANDATORY,
     types=(REPOSITORY_POLICY, REGISTRY_POLICY, TEMPLATE),
+    checks="Repository policies, the registry policy and templates' repository policies have no `Allow` statement for `*` (or `NotPrincipal`) unless restricted by an `aws:PrincipalOrgID` condition.",
+    why='Least privilege: name the accounts and roles.',
 )
-def ecr_no_public_principal(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def ecr_no_public_principal(args: ResourceValidationArgs, report_violation: Report) -> None:
     key = "repositoryPolicy" if args.resource_type == TEMPLATE else "policy"
     text = get(args.props, key)
     if not isinstance(text, str) or not text:
@@ -305,8 +313,10 @@ def ecr_no_public_principal(args: ResourceValidationArgs, report_violation: Repo
             "description": "Also require a customer-managed KMS key (not aws/ecr).",
         },
     }),
+    checks='Repositories and templates encrypt with KMS; with `requireCustomerManagedKey`, with a customer-managed key.',
+    why="AES256 is AWS's default; KMS gives key policies and CloudTrail records of use.",
 )
-def ecr_kms_encryption(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def ecr_kms_encryption(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type == TEMPLATE and not template_uses(args.props):
         return
     what = label(args.resource_type, args.props, args.name)
@@ -329,8 +339,10 @@ def ecr_kms_encryption(args: ResourceValidationArgs, report_violation: ReportVio
     name="ecr-lifecycle-policy",
     description="Every ECR repository (and creation template) has a lifecycle policy.",
     level=EnforcementLevel.ADVISORY,
+    checks='Every repository has an `aws.ecr.LifecyclePolicy`; every template carries a lifecycle policy.',
+    why="Without one every image is kept and billed for ever (the chapter's cost advice).",
 )
-def ecr_lifecycle_policy(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def ecr_lifecycle_policy(args: StackValidationArgs, report_violation: Report) -> None:
     covered: set[str] = set()
     for res in of_type(args, LIFECYCLE):
         try:
@@ -353,6 +365,3 @@ def ecr_lifecycle_policy(args: StackValidationArgs, report_violation: ReportViol
 
     per_resource(args, (REPOSITORY, TEMPLATE), check)
 
-
-POLICIES = [ecr_scan_on_push, ecr_template_scan_on_push, ecr_immutable_tags, ecr_no_public_principal,
-            ecr_kms_encryption, ecr_lifecycle_policy]

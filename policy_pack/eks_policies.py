@@ -17,7 +17,6 @@ from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     PolicyResource,
-    ReportViolation,
     ResourceValidationArgs,
     StackValidationArgs,
 )
@@ -30,6 +29,7 @@ from support import (
     MANAGED_NODE_GROUP,
     ROLE,
     ROLE_POLICY_ATTACHMENT,
+    Report,
     get,
     known,
     resource_policy,
@@ -66,8 +66,10 @@ def _role_keys(role: PolicyResource) -> set[str]:
     name="eks-node-role-can-pull",
     description="Each EKS node group's role can pull images from ECR.",
     level=EnforcementLevel.ADVISORY,
+    checks="Each EKS node group's role (`eks.ManagedNodeGroup` or `aws.eks.NodeGroup`) has `AmazonEC2ContainerRegistryReadOnly` or `AmazonEC2ContainerRegistryPullOnly` attached.",
+    why='Otherwise pods fail with `ImagePullBackOff`.',
 )
-def eks_node_role_can_pull(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def eks_node_role_can_pull(args: StackValidationArgs, report_violation: Report) -> None:
     roles = [r for r in args.resources if r.resource_type == ROLE]
     attached: dict[str, set[str]] = {}  # role key -> attached managed policy names
     for att in args.resources:
@@ -80,13 +82,13 @@ def eks_node_role_can_pull(args: StackValidationArgs, report_violation: ReportVi
             continue
         if role and match:
             attached.setdefault(role, set()).add(match["name"])
-    for role in roles:
+    for role_res in roles:
         try:
-            for arn in get(role.props, "managedPolicyArns") or []:
+            for arn in get(role_res.props, "managedPolicyArns") or []:
                 match = _MANAGED_POLICY_RE.match(str(arn))
                 if match:
-                    for key in _role_keys(role):
-                        attached.setdefault(key, set()).add(match["name"])
+                    for role_key in _role_keys(role_res):
+                        attached.setdefault(role_key, set()).add(match["name"])
         except UnknownValueError:
             continue
 
@@ -104,7 +106,7 @@ def eks_node_role_can_pull(args: StackValidationArgs, report_violation: ReportVi
             role_arn = get(group.props, "nodeRoleArn")
         except UnknownValueError:
             continue
-        key = role_ref
+        key: str | None = role_ref
         if key is None and isinstance(role_arn, str) and known(role_arn):
             key = role_arn.rsplit("/", 1)[-1]
         if key is None:
@@ -140,8 +142,10 @@ def _cluster_settings(args: ResourceValidationArgs) -> dict[str, Any]:
     description="An EKS cluster's public API endpoint is off, or open only to listed CIDRs (never 0.0.0.0/0).",
     level=EnforcementLevel.MANDATORY,
     types=(EKS_CLUSTER, AWS_CLUSTER),
+    checks="An EKS cluster's public API endpoint is off, or limited to listed CIDRs: none listed (EKS's default is `0.0.0.0/0`), `0.0.0.0/0` or `::/0` is a violation. Reads both the `eks:index:Cluster` component's inputs (the offline gate) and the `aws:eks/cluster:Cluster` it creates (a real run).",
+    why="The Kubernetes API is the cluster's front door.",
 )
-def eks_no_open_public_endpoint(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def eks_no_open_public_endpoint(args: ResourceValidationArgs, report_violation: Report) -> None:
     settings = _cluster_settings(args)
     if settings["public"] is False:
         return
@@ -160,8 +164,10 @@ def eks_no_open_public_endpoint(args: ResourceValidationArgs, report_violation: 
     description="An EKS cluster encrypts Kubernetes secrets with a KMS key.",
     level=EnforcementLevel.ADVISORY,
     types=(EKS_CLUSTER, AWS_CLUSTER),
+    checks='The cluster encrypts Kubernetes secrets with a KMS key (both shapes).',
+    why='Secrets in etcd are otherwise protected by EBS encryption alone.',
 )
-def eks_secrets_encryption(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def eks_secrets_encryption(args: ResourceValidationArgs, report_violation: Report) -> None:
     settings = _cluster_settings(args)
     if not settings["key"] or not settings["encrypts_secrets"]:
         report_violation(f"EKS cluster {args.name} does not encrypt Kubernetes secrets with a KMS key "
@@ -182,8 +188,10 @@ def eks_secrets_encryption(args: ResourceValidationArgs, report_violation: Repor
             "description": "Control-plane log types every cluster must enable.",
         },
     }),
+    checks='The cluster logs at least `api`, `audit`, `authenticator` (`requiredLogTypes`) to CloudWatch (both shapes).',
+    why='Without the audit log nobody can tell who changed what.',
 )
-def eks_control_plane_logging(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def eks_control_plane_logging(args: ResourceValidationArgs, report_violation: Report) -> None:
     required = list((args.get_config() or {}).get("requiredLogTypes", REQUIRED_LOG_TYPES))
     enabled = [t for t in _cluster_settings(args)["logs"] or [] if isinstance(t, str)]
     missing = [t for t in required if t not in enabled]
@@ -191,6 +199,3 @@ def eks_control_plane_logging(args: ResourceValidationArgs, report_violation: Re
         report_violation(f"EKS cluster {args.name} does not log {', '.join(missing)} to CloudWatch: who "
                          "did what to the cluster is not recorded. Enable them (cluster.log_types).")
 
-
-POLICIES = [eks_no_open_public_endpoint, eks_secrets_encryption, eks_control_plane_logging,
-            eks_node_role_can_pull]

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationArgs
 
-from support import POD, WORKLOADS, get, known, resource_policy
+from support import POD, WORKLOADS, Report, get, known, resource_policy
 
 _ECR_IMAGE_RE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/(?P<repo>[^@:]+)"
@@ -40,8 +40,10 @@ def _image_tag(image: str) -> tuple[str | None, str | None]:
     description="Kubernetes workloads do not run images by the 'latest' tag (or no tag).",
     level=EnforcementLevel.ADVISORY,
     types=WORKLOADS,
+    checks='Containers and init containers of Deployments, StatefulSets and DaemonSets name a tag other than `latest`, or a digest.',
+    why='`latest` is whatever was pushed last when a node pulls.',
 )
-def k8s_no_latest_tag(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def k8s_no_latest_tag(args: ResourceValidationArgs, report_violation: Report) -> None:
     for where, image in _containers(args.props):
         if not isinstance(image, str) or not known(image):
             continue
@@ -72,8 +74,10 @@ def k8s_no_latest_tag(args: ResourceValidationArgs, report_violation: ReportViol
             "description": "Require images pinned by digest (@sha256:...).",
         },
     }),
+    checks='Those containers use images from a private ECR registry (`accountIds` narrows it to named accounts), pinned by digest (`requireDigest`, default true).',
+    why='The chapter\'s "images by full ECR path"; a digest is the image that was scanned.',
 )
-def k8s_image_from_ecr(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def k8s_image_from_ecr(args: ResourceValidationArgs, report_violation: Report) -> None:
     config = args.get_config() or {}
     accounts = list(config.get("accountIds", []))
     require_digest = bool(config.get("requireDigest", True))
@@ -145,8 +149,10 @@ def restricted_findings(pod: Any) -> list[str]:
     description="Pods (and workloads' pod templates) meet the restricted Pod Security Standard.",
     level=EnforcementLevel.ADVISORY,
     types=(*WORKLOADS, POD),
+    checks='Deployments, StatefulSets, DaemonSets (their pod template) and bare Pods meet the `restricted` Pod Security Standard: no host namespaces or hostPath, `allowPrivilegeEscalation: false`, capabilities drop `ALL` (only `NET_BIND_SERVICE` may be added), not privileged, `runAsNonRoot`, not UID 0, seccomp `RuntimeDefault` or `Localhost`.',
+    why='A namespace enforcing `restricted` refuses such pods at `up`; the warning comes at preview.',
 )
-def k8s_pod_security(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def k8s_pod_security(args: ResourceValidationArgs, report_violation: Report) -> None:
     pod = _pod_spec(args.resource_type, args.props)
     if pod is None:
         return
@@ -155,5 +161,3 @@ def k8s_pod_security(args: ResourceValidationArgs, report_violation: ReportViola
         report_violation(f"{args.name} does not meet the restricted Pod Security Standard: "
                          f"{'; '.join(findings)}. A namespace enforcing it refuses these pods.")
 
-
-POLICIES = [k8s_no_latest_tag, k8s_image_from_ecr, k8s_pod_security]

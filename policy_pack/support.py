@@ -5,15 +5,21 @@ without tripping on values unknown during preview, and the two ways to declare a
 and skips a resource whose judged value is unknown; ``stack_policy`` runs once over the stack,
 and ``per_resource`` applies a check to each resource of some types, skipping the one whose value
 is unknown. Neither repeats the type filter or the unknown handling in the policy itself.
+
+Declaring a policy registers it (``REGISTRY``): the pack serves every registered policy, and
+``python -m tools.config_docs`` writes the table in docs/policies.md from the same entries, so
+adding a policy is one edit in its family module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
@@ -53,8 +59,52 @@ WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
 UNKNOWNS = frozenset({UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE,
                       UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE})
 
-ResourceCheck = Callable[[ResourceValidationArgs, ReportViolation], None]
-StackCheck = Callable[[StackValidationArgs, ReportViolation], None]
+class Report(Protocol):
+    """``report_violation``: a message, and for a stack policy the URN of the resource at fault."""
+
+    def __call__(self, message: str, urn: str | None = None) -> None: ...
+
+
+ResourceCheck = Callable[[ResourceValidationArgs, Report], None]
+StackCheck = Callable[[StackValidationArgs, Report], None]
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A policy as the pack serves it, with what the documentation says of it."""
+
+    policy: ResourceValidationPolicy | StackValidationPolicy
+    check: Callable[..., None]
+    """The undecorated check (tests call it on fixtures)."""
+    family: str
+    """The module that declares it (``ecr_policies``, ...)."""
+    checks: str
+    """What it checks, for docs/policies.md."""
+    why: str
+    """Why, for docs/policies.md."""
+    types: frozenset[str] = frozenset()
+    """The resource types a resource policy judges (empty for a stack policy)."""
+
+    @property
+    def kind(self) -> str:
+        """``resource`` (judged before each resource is created) or ``stack`` (once, after)."""
+        return "resource" if isinstance(self.policy, ResourceValidationPolicy) else "stack"
+
+
+REGISTRY: dict[str, Registered] = {}
+"""Every declared policy by name, in declaration order: declaring a policy registers it."""
+
+
+def _register(entry: Registered) -> None:
+    name = entry.policy.name
+    if name in REGISTRY:
+        raise ValueError(f"policy {name} is declared twice ({REGISTRY[name].family}, {entry.family})")
+    REGISTRY[name] = entry
+
+
+def policies(families: Sequence[str]) -> list[Policy]:
+    """The registered policies of ``families`` (module names), by family, each in declaration order."""
+    return [entry.policy for family in families for entry in REGISTRY.values() if entry.family == family]
 
 
 def known(value: Any) -> bool:
@@ -86,10 +136,10 @@ def label(resource_type: str, props: Any, name: str) -> str:
 
 
 def resource_policy(*, name: str, description: str, level: EnforcementLevel, types: Iterable[str],
-                    config_schema: PolicyConfigSchema | None = None,
+                    checks: str, why: str, config_schema: PolicyConfigSchema | None = None,
                     ) -> Callable[[ResourceCheck], ResourceValidationPolicy]:
-    """Declare a resource policy for ``types``; the check never sees another type, and a value
-    unknown during preview ends the check for that resource without a violation."""
+    """Declare (and register) a resource policy for ``types``; the check never sees another type,
+    and a value unknown during preview ends the check for that resource without a violation."""
     wanted = frozenset(types)
 
     def declare(check: ResourceCheck) -> ResourceValidationPolicy:
@@ -97,29 +147,32 @@ def resource_policy(*, name: str, description: str, level: EnforcementLevel, typ
             if args.resource_type not in wanted:
                 return
             try:
-                check(args, report_violation)
+                # The SDK's callable takes the URN as optional at run time; its annotation does not say so.
+                check(args, cast(Report, report_violation))
             except UnknownValueError:
                 return
 
         policy = ResourceValidationPolicy(name=name, description=description, enforcement_level=level,
                                           validate=validate, config_schema=config_schema)
-        policy.types = wanted
-        policy.check = check
+        _register(Registered(policy, check, check.__module__, checks, why, wanted))
         return policy
 
     return declare
 
 
-def stack_policy(*, name: str, description: str, level: EnforcementLevel,
+def stack_policy(*, name: str, description: str, level: EnforcementLevel, checks: str, why: str,
                  config_schema: PolicyConfigSchema | None = None,
                  ) -> Callable[[StackCheck], StackValidationPolicy]:
-    """Declare a stack policy: for what needs several resources at once (it detects rather than
-    prevents during ``pulumi up``)."""
+    """Declare (and register) a stack policy: for what needs several resources at once (it
+    detects rather than prevents during ``pulumi up``)."""
 
     def declare(check: StackCheck) -> StackValidationPolicy:
+        def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+            check(args, cast(Report, report_violation))
+
         policy = StackValidationPolicy(name=name, description=description, enforcement_level=level,
-                                       validate=check, config_schema=config_schema)
-        policy.check = check
+                                       validate=validate, config_schema=config_schema)
+        _register(Registered(policy, check, check.__module__, checks, why))
         return policy
 
     return declare

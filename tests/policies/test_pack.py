@@ -401,29 +401,55 @@ def test_mandatory_rules_flag_exactly_the_non_compliant(repos, allowed):
         assert bool(scanned) == (f"r{i}" in expect_scan), (props, scanned)
 
 
-def test_pack_lists_every_policy_with_its_level():
-    levels = {p.name: p.enforcement_level.value for p in cp.POLICIES}
-    assert levels == {
-        "ecr-scan-on-push": "mandatory", "ecr-template-scan-on-push": "mandatory", "ecr-immutable-tags": "mandatory",
-        "ecr-no-public-principal": "mandatory", "ecr-kms-encryption": "advisory",
-        "ecr-lifecycle-policy": "advisory", "k8s-no-latest-tag": "advisory",
-        "k8s-image-from-ecr": "advisory", "eks-node-role-can-pull": "advisory",
-        "eks-no-open-public-endpoint": "mandatory", "eks-secrets-encryption": "advisory",
-        "eks-control-plane-logging": "advisory", "k8s-pod-security": "advisory"}
+def test_every_declared_policy_is_served_by_the_pack():
+    """Declaring a policy registers it: the pack serves exactly the registered policies, by family."""
+    from support import REGISTRY
 
-
-def test_readme_policy_table_matches_the_pack():
-    """The README's table names every policy with its kind (prevents/detects) and default level."""
-    import re
-
-    from tools.harness import ROOT
-
-    readme = (ROOT / "docs" / "policies.md").read_text()
-    rows = re.findall(r"^\| `([a-z0-9-]+)` \| (resource|stack): [^|]+ \| [^|]+ \| (mandatory|advisory) \|",
-                      readme, re.M)
-    documented = {name: (kind, level) for name, kind, level in rows}
-    actual = {p.name: ("resource" if isinstance(p, cp.ResourceValidationPolicy) else "stack",
-                       p.enforcement_level.value) for p in cp.POLICIES}
-    assert documented == actual
+    assert [p.name for p in cp.POLICIES] == [name for family in cp.FAMILIES for name, entry in REGISTRY.items()
+                                             if entry.family == family.__name__]
+    assert {p.name for p in cp.POLICIES} == set(REGISTRY)
     for policy in cp.POLICIES:
         assert policy.description and policy.description.endswith("."), policy.name
+        assert REGISTRY[policy.name].checks and REGISTRY[policy.name].why, policy.name
+
+
+def test_a_new_policy_is_one_edit_in_its_family(monkeypatch):
+    """A policy declared in a family module is registered and lands in the generated table."""
+    import support
+    from pulumi_policy import EnforcementLevel
+
+    from tools import config_docs
+
+    monkeypatch.setattr(support, "REGISTRY", dict(support.REGISTRY))
+
+    @support.resource_policy(name="k8s-test-only", description="A test policy.", level=EnforcementLevel.MANDATORY,
+                             types=support.WORKLOADS, checks="Nothing.", why="To test registration.")
+    def k8s_test_only(args, report_violation):
+        report_violation("always")
+
+    k8s_test_only.__module__ = "kubernetes_policies"
+    support.REGISTRY["k8s-test-only"] = support.Registered(
+        k8s_test_only, support.REGISTRY["k8s-test-only"].check, "kubernetes_policies", "Nothing.",
+        "To test registration.", frozenset(support.WORKLOADS))
+    monkeypatch.setattr(cp, "POLICIES", support.policies([f.__name__ for f in cp.FAMILIES]))
+    assert "k8s-test-only" in [p.name for p in cp.POLICIES]
+    assert "| `k8s-test-only` | resource: **prevents** | Nothing. | mandatory | To test registration. |" in \
+        config_docs.policy_table()
+
+
+def test_a_policy_name_is_declared_once():
+    import support
+    from pulumi_policy import EnforcementLevel
+
+    with pytest.raises(ValueError, match="ecr-scan-on-push is declared twice"):
+        support.resource_policy(name="ecr-scan-on-push", description="Again.", level=EnforcementLevel.ADVISORY,
+                                types=(), checks="x", why="y")(lambda args, report: None)
+
+
+def test_the_policy_table_is_generated_from_the_pack():
+    from tools import config_docs
+
+    assert config_docs.main(["--check"]) == 0
+    doc = config_docs.POLICIES.read_text()
+    edited = doc.replace("| mandatory | A tag that can be overwritten", "| advisory | A tag that can be overwritten", 1)
+    assert edited != doc and config_docs.render_policies(edited) == doc
