@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from components.ecr.repository import EcrRepositorySpec
 from components.eks.cluster import ClusterAdmin, EksClusterSpec, check_cluster_spec
 from components.eks.network import EksNetworkSpec, check_network_spec
-from components.eks.node_group import NodeGroupSpec, Taint, check_node_group_spec
+from components.eks.node_group import NodeGroupSpec, Taint, TaintEffect, check_node_group_spec
 from components.shared.placement import Placement
 
 from . import schema
@@ -55,7 +56,8 @@ def _admin(node: Value) -> ClusterAdmin:
 def _taint(node: Value) -> Taint:
     fields = node.object(schema.keys_of("cluster.node_groups[].taints[]"))
     return Taint(key=required(fields, node, "key").string(),
-                 effect=required(fields, node, "effect").enum(schema.choices("cluster.node_groups[].taints[].effect")),
+                 effect=cast(TaintEffect, required(fields, node, "effect").enum(
+                     schema.choices("cluster.node_groups[].taints[].effect"))),
                  **given(fields, {"value": Value.tag_value}))
 
 

@@ -10,7 +10,7 @@ from .values import ConfigError, Value, opt
 
 def scanning_section(node: Value, regions: list[str | None]) -> RegistryScanningSpec:
     fields = node.object(schema.keys_of("scanning"))
-    rules = (ScanRule(),)
+    rules: tuple[ScanRule, ...] = (ScanRule(),)
     if "rules" in fields:
         rules = tuple(_scan_rule(item) for item in fields["rules"].list())
     return RegistryScanningSpec(

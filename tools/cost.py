@@ -320,7 +320,7 @@ def estimate(plan: Plan, region: str, account: str, assumptions: CostAssumptions
 
 def _ecr(plan: Plan, region: str, account: str, a: CostAssumptions, price: _Pricer) -> None:
     policies = {r.inputs.get("repository"): r.inputs.get("policy") for r in plan.by_type(t.LIFECYCLE)}
-    repositories = {r.inputs.get("name"): r for r in plan.by_type(t.REPOSITORY)}
+    repositories = {str(r.inputs.get("name")): r for r in plan.by_type(t.REPOSITORY)}
     for name, res in repositories.items():
         where = _region_of(res, plan, region)
         kept = images_kept(policies.get(name), a)
@@ -332,12 +332,12 @@ def _ecr(plan: Plan, region: str, account: str, a: CostAssumptions, price: _Pric
             templates[(_region_of(tpl, plan, region), _account_of(tpl, plan, account))] = tpl
     for config in plan.by_type(t.REPLICATION):
         for rule in (config.inputs.get("replicationConfiguration") or {}).get("rules", []):
-            filters = [f.get("filter") for f in rule.get("repositoryFilters") or []]
+            filters = [str(f.get("filter")) for f in rule.get("repositoryFilters") or []]
             matched = [n for n in repositories if not filters or any(n.startswith(f) for f in filters)]
             for dest in rule.get("destinations", []):
                 dest_region, dest_account = dest.get("region"), str(dest.get("registryId") or account)
-                tpl = templates.get((dest_region, dest_account))
-                policy = tpl.inputs.get("lifecyclePolicy") if tpl is not None else None
+                template = templates.get((dest_region, dest_account))
+                policy = template.inputs.get("lifecyclePolicy") if template is not None else None
                 for name in matched:
                     kept = images_kept(policy, a)
                     price.add(config.urn, f"ECR replica storage {name} in {dest_region} ({dest_account}, "

@@ -173,6 +173,7 @@ class PackProcess:
 
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         if self._channel is None:
+            assert self.process.stdout is not None and self.process.stderr is not None  # both PIPE
             line = self.process.stdout.readline().strip()
             if not line.isdigit():
                 self.process.kill()
@@ -188,7 +189,8 @@ class PackProcess:
         self.process.kill()
         self.process.wait()
         for stream in (self.process.stdout, self.process.stderr):
-            stream.close()
+            if stream is not None:
+                stream.close()
 
     def __enter__(self) -> PackProcess:
         return self

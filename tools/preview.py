@@ -14,9 +14,11 @@ value, policy config or argument (the message names the key).
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import sys
+import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -159,15 +161,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if args.no_policy and args.policy_config is not None:
         print("error: --policy-config: not allowed with --no-policy", file=err)
         return EXIT_BAD_INPUT
-    gate = None
+    gate: types.ModuleType | None = None
     if not args.no_policy:
         # Imported only when it runs (gRPC, JSON schema): the plan alone stays lean.
-        from tools import policy_gate as gate
-    policy_errors = (gate.PolicyConfigError,) if gate else ()
+        gate = importlib.import_module("tools.policy_gate")
+    policy_errors: tuple[type[Exception], ...] = (gate.PolicyConfigError,) if gate else ()
     pack = None
     try:
         settings = load_stack(args.stack, args.config_file)
-        user_config = gate.load_config_file(args.policy_config) if gate and args.policy_config else {}
+        user_config: dict[str, Any] = gate.load_config_file(args.policy_config) if gate and args.policy_config else {}
         # The pack starts while the program runs: its start-up is hidden behind the plan.
         if gate:
             pack = gate.PackProcess(args.policy_pack, settings.project, settings.stack)
@@ -180,7 +182,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     report = None
     try:
         plan = run_program(settings)
-        if pack is not None:
+        if pack is not None and gate is not None:
             report = gate.analyze(plan, pack, user_config, settings.config.get("aws:region"))
     except InvalidValue as exc:
         print(f"error: stack {args.stack}: {exc.message}", file=err)

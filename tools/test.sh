@@ -19,5 +19,7 @@ python3 -m venv venv-checkov
 venv-checkov/bin/pip install -q -r tools/checkov-requirements.txt
 
 venv/bin/ruff check .
+venv/bin/mypy components stack_config tools __main__.py
+(cd policy_pack && ../venv/bin/mypy .)
 venv/bin/python -m pytest
 (cd app && .venv/bin/python -m pytest)

@@ -137,10 +137,12 @@ def _name(res: PlannedResource) -> str:
 
 def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
     """(Terraform plan JSON, the resources that have no Terraform counterpart)."""
-    resources, changes, unmapped = [], [], []
+    resources: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    unmapped: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    projected = []
-    addresses = {}  # URN -> Terraform address, for references between resources
+    projected: list[dict[str, str]] = []
+    addresses: dict[str, str] = {}  # URN -> Terraform address, for references between resources
     for res in plan.resources:
         tf_type = TF_TYPES.get(res.type) or PROJECTED.get(res.type)
         if tf_type is not None:
@@ -172,18 +174,18 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
                         "change": {"actions": ["create"], "before": None, "after": values,
                                    "after_unknown": {}, "before_sensitive": False, "after_sensitive": {}},
                         "pulumi_urn": res.urn})
-    expressions = {}
+    expressions: dict[str, dict[str, Any]] = {}
     for res in plan.resources:
         if res.urn not in addresses:
             continue
-        refs = {}
+        refs: dict[str, Any] = {}
         for key, urns in res.property_dependencies.items():
             targets = [addresses[u] for u in urns if u in addresses]
             if targets:
                 # As `terraform show -json` writes a reference: the attribute, then the resource.
                 refs[snake(key)] = {"references": [r for t in targets for r in (f"{t}.id", t)]}
         expressions[addresses[res.urn]] = refs
-    document = {
+    document: dict[str, Any] = {
         "format_version": "1.2",
         "terraform_version": "1.9.0",
         "planned_values": {"root_module": {"resources": resources}},

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -265,7 +266,7 @@ class PullThroughCache(pulumi.ComponentResource):
                     delete_before_replace=True,
                 ),
             )
-            self.url_prefixes[prefix] = self.registry_host.apply(lambda host, p=prefix: f"{host}/{p}")
+            self.url_prefixes[prefix] = pulumi.Output.concat(self.registry_host, "/", prefix)
             for host in rule.hosts[:1]:
                 self.upstream_prefixes[host] = self.url_prefixes[prefix]
         prefixes = [r.repository_prefix for r in spec.rules]
@@ -299,8 +300,9 @@ class PullThroughCache(pulumi.ComponentResource):
             f"{name}-credentials-version",
             secret_id=secret.id,
             # The token (and user name) exist in the state only as a secret.
-            secret_string=pulumi.Output.secret(pulumi.Output.json_dumps(
-                {"username": creds.username, "accessToken": creds.access_token})),
+            # (Any: mypy cannot infer Output.secret's type variable from an Output.)
+            secret_string=pulumi.Output.secret(cast(Any, pulumi.Output.json_dumps(
+                {"username": creds.username, "accessToken": creds.access_token}))),
             opts=pulumi.ResourceOptions(parent=secret),
         )
         return secret.arn, [version]

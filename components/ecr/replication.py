@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import pulumi
 import pulumi_aws as aws
@@ -217,7 +218,7 @@ class EcrReplication(pulumi.ComponentResource):
         for dest in destinations(spec.rules):
             if dest.account is None:
                 continue
-            policy = account.apply(lambda acct, d=dest: registry_policy_document(acct, d, spec.placement.partition))
+            policy = account.apply(partial(registry_policy_document, dest=dest, partition=spec.placement.partition))
             if dest.assume_role_arn is None:
                 pulumi.log.warn(
                     f"replication to account {dest.account} ({dest.region}): that registry must allow "
@@ -236,8 +237,9 @@ class EcrReplication(pulumi.ComponentResource):
         self.register_outputs({"destination_steps": self.destination_steps})
 
     @staticmethod
-    def _rule(rule: ReplicationRule, account: pulumi.Output[str]) -> dict:
-        out: dict = {"destinations": [{"region": d.region, "registry_id": d.account or account}
+    def _rule(rule: ReplicationRule, account: pulumi.Output[str],
+              ) -> aws.ecr.ReplicationConfigurationReplicationConfigurationRuleArgsDict:
+        out: aws.ecr.ReplicationConfigurationReplicationConfigurationRuleArgsDict = {"destinations": [{"region": d.region, "registry_id": d.account or account}
                                       for d in rule.destinations]}
         if rule.filters:  # no filters: every repository
             out["repository_filters"] = [{"filter": f, "filter_type": "PREFIX_MATCH"} for f in rule.filters]
@@ -283,6 +285,8 @@ class EcrReplication(pulumi.ComponentResource):
         """Declare the destination account's side through a provider that assumes its role; returns
         what replication into it waits for."""
         prefix = f"{name}-{dest.key}"
+        account_id = dest.account
+        assert account_id is not None  # only cross-account destinations come here
         provider = aws.Provider(
             f"{prefix}-provider",
             region=dest.region,
@@ -294,7 +298,7 @@ class EcrReplication(pulumi.ComponentResource):
             assume_roles=[aws.ProviderAssumeRoleArgs(
                 role_arn=dest.assume_role_arn,
                 session_name=f"{pulumi.get_project()}-{pulumi.get_stack()}-replication")],
-            allowed_account_ids=[dest.account],
+            allowed_account_ids=[account_id],
             opts=child,
         )
         in_dest = pulumi.ResourceOptions(parent=self, provider=provider)
@@ -303,8 +307,8 @@ class EcrReplication(pulumi.ComponentResource):
             # The registry policy is the whole registry's: deleting it on destroy would cut every
             # other replication and cache into that registry.
             opts=pulumi.ResourceOptions.merge(in_dest, pulumi.ResourceOptions(retain_on_delete=True)))]
-        key = self._key(f"{prefix}-key", dest, args, dest.account, in_dest, ready)
-        role = template_role(prefix, dest.account, args.placement.partition, [key] if key is not None else [],
+        key = self._key(f"{prefix}-key", dest, args, account_id, in_dest, ready)
+        role = template_role(prefix, account_id, args.placement.partition, [key] if key is not None else [],
                              args.placement.tags, in_dest)
         ready += [role.role, role.policy, self._template(f"{prefix}-template", dest, args, key, role.arn, in_dest)]
         ready.append(RegistryScanning(f"{prefix}-scanning", RegistryScanningSpec(

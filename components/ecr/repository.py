@@ -141,10 +141,10 @@ class EcrRepository(pulumi.ComponentResource):
         repo_opts = pulumi.ResourceOptions(
             parent=self, protect=spec.protect, retain_on_delete=spec.protect or None,
         )
-        encryption = {"encryption_type": spec.encryption.type}
+        encryption: aws.ecr.RepositoryEncryptionConfigurationArgsDict = {"encryption_type": spec.encryption.type}
         if spec.encryption.kms_key is not None:
             encryption["kms_key"] = spec.encryption.kms_key
-        exclusions = [
+        exclusions: list[aws.ecr.RepositoryImageTagMutabilityExclusionFilterArgsDict] = [
             {"filter": pattern, "filter_type": "WILDCARD"} for pattern in spec.tag_mutability_exclusions
         ]
         self.repository = aws.ecr.Repository(

@@ -101,7 +101,7 @@ class RegistryScanning(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("RegistryScanning"), name, None, opts)
         check_scanning_spec(spec)
-        rules = [{
+        rules: list[aws.ecr.RegistryScanningConfigurationRuleArgsDict] = [{
             "scan_frequency": rule.frequency,
             "repository_filters": [{"filter": f, "filter_type": "WILDCARD"} for f in rule.filters],
         } for rule in spec.rules]

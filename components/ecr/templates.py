@@ -25,8 +25,8 @@ class TemplateEncryption:
     type: str = "KMS"
     kms_key: pulumi.Input[str] | None = None
 
-    def to_args(self) -> list[dict]:
-        encryption: dict = {"encryption_type": self.type}
+    def to_args(self) -> list[aws.ecr.RepositoryCreationTemplateEncryptionConfigurationArgsDict]:
+        encryption: aws.ecr.RepositoryCreationTemplateEncryptionConfigurationArgsDict = {"encryption_type": self.type}
         if self.kms_key is not None:
             encryption["kms_key"] = self.kms_key
         return [encryption]

@@ -14,7 +14,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -138,7 +138,8 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
                               "opens the Kubernetes API to the whole internet; list your office or VPN "
                               "ranges, or leave public_access_cidrs empty and reach the private endpoint "
                               "through the VPC (VPN, bastion, CI runner inside it)")
-        if any(network.subnet_of(r) for r in _NOT_PUBLIC if r.version == network.version):
+        if any(network.subnet_of(r) for r in _NOT_PUBLIC  # type: ignore[arg-type]  # same version, checked
+               if r.version == network.version):
             raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
                                "is a private range; the public endpoint sees public addresses only (the "
                                "private endpoint already serves the VPC)")
@@ -234,13 +235,15 @@ class EksCluster(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, protect=spec.protect, depends_on=[log_group]),
         )
-        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=pulumi.Output.secret(self.eks.kubeconfig_json),
+        # Any: mypy cannot infer Output.secret's type variable from an Output (pulumi's Input union).
+        kubeconfig_json: Any = self.eks.kubeconfig_json
+        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=pulumi.Output.secret(kubeconfig_json),
                                      opts=pulumi.ResourceOptions(parent=self))
         self.cluster_name = self.eks.eks_cluster.name
         self.endpoint = self.eks.eks_cluster.endpoint
         self.oidc_issuer = self.eks.oidc_issuer
         self.cluster_security_group_id = self.eks.eks_cluster.vpc_config.cluster_security_group_id
-        self.kubeconfig = pulumi.Output.secret(self.eks.kubeconfig_json)
+        self.kubeconfig = pulumi.Output.secret(kubeconfig_json)
         self.private_subnet_ids = network.private_subnet_ids
         self.update_kubeconfig = self.cluster_name.apply(
             lambda cluster: f"aws eks update-kubeconfig --region {spec.placement.region} --name {cluster}")

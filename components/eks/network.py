@@ -80,7 +80,7 @@ class EksNetworkSpec:
 def subnet_cidrs(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     """(private, public) subnet ranges: a quarter of the VPC per private subnet, the last quarter
     split in four for the public ones."""
-    network = ipaddress.ip_network(cidr)
+    network = ipaddress.IPv4Network(cidr)
     quarters = list(network.subnets(prefixlen_diff=2))
     public = list(quarters[3].subnets(prefixlen_diff=2))
     return [str(q) for q in quarters[:zones]], [str(p) for p in public[:zones]]
@@ -156,7 +156,7 @@ class EksNetwork(pulumi.ComponentResource):
         check_network_spec(spec)
         self.has_nat = spec.creates_vpc and spec.nat != "none"
         self.has_endpoints = spec.with_endpoints
-        if not spec.creates_vpc:
+        if spec.vpc_id is not None:  # an existing VPC
             self.vpc_id = pulumi.Output.from_input(spec.vpc_id)
             self.private_subnet_ids = pulumi.Output.from_input(list(spec.private_subnet_ids))
             self.public_subnet_ids = pulumi.Output.from_input([])

@@ -415,9 +415,9 @@ def test_every_declared_policy_is_served_by_the_pack():
 
 def test_a_new_policy_is_one_edit_in_its_family(monkeypatch):
     """A policy declared in a family module is registered and lands in the generated table."""
-    import support
     from pulumi_policy import EnforcementLevel
 
+    import support
     from tools import config_docs
 
     monkeypatch.setattr(support, "REGISTRY", dict(support.REGISTRY))
@@ -438,8 +438,9 @@ def test_a_new_policy_is_one_edit_in_its_family(monkeypatch):
 
 
 def test_a_policy_name_is_declared_once():
-    import support
     from pulumi_policy import EnforcementLevel
+
+    import support
 
     with pytest.raises(ValueError, match="ecr-scan-on-push is declared twice"):
         support.resource_policy(name="ecr-scan-on-push", description="Again.", level=EnforcementLevel.ADVISORY,

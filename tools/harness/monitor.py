@@ -179,7 +179,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         outputs.update(state)
         planned._outputs = outputs
         with self._lock:
-            self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+            self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=outputs)
 
     def _children(self, parent: str, state: dict) -> dict:
