@@ -48,6 +48,8 @@ class ScanRule:
 
 @dataclass(frozen=True)
 class RegistryScanningSpec:
+    """What a stack says about the registry scanning configuration (one per account and region)."""
+
     scan_type: str = "BASIC"
     """BASIC (default) or ENHANCED."""
     rules: Sequence[ScanRule] = field(default_factory=lambda: (ScanRule(),))
