@@ -87,7 +87,7 @@ KEYS: tuple[Key, ...] = (
     # encryption
     Key('encryption.type', 'encryption', '`KMS` | `AES256`', '`KMS`', '`KMS` alone uses the AWS-managed key `aws/ecr` (no key to manage). `AES256` only when asked.', choices=ENCRYPTION_TYPES),
     Key('encryption.kms_key_arn', 'encryption', 'KMS **key** ARN', '—', "A customer-managed key you already have, in the stack's region (and in its account, when `aws:allowedAccountIds` names one). Alias ARNs are refused: a creation template's API rejects them, and a repository created with an alias reads the key ARN back, so every later `up` would plan to replace it. Resolve an alias with `aws kms describe-key --key-id ALIAS_ARN --query KeyMetadata.Arn`."),
-    Key('encryption.create_key', 'encryption', 'boolean', '`false`', 'Create a customer-managed key (rotation on, 30-day deletion window, an explicit key policy — see [Key policies](#key-policies); protected when `protect` is). Exclusive with `kms_key_arn`.'),
+    Key('encryption.create_key', 'encryption', 'boolean', '`false`', 'Create a customer-managed key (rotation on, 30-day deletion window, an explicit key policy — see [Key policies](policies.md#key-policies); protected when `protect` is). Exclusive with `kms_key_arn`.'),
 
     # repositories[]
     Key('repositories[].name', 'repositories[]', 'string', '— (required)', 'ECR name: 2-256 lowercase letters, digits and `. _ -`, optionally in `/` namespaces (`team/myapp`). Unique.'),

@@ -23,6 +23,21 @@ RETIRED = {"cluster.node_group"}
 _PARENTS = {k.parent for k in schema.KEYS if k.own_namespace and k.parent}
 
 
+_ANCHOR_LINK = re.compile(r"\]\(((?!https?://)[^)#\s]*)#([^)\s]+)\)")
+
+
+def _anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a Markdown file's headings (outside code blocks)."""
+    out, in_code = set(), False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            out.add(re.sub(r"[^a-z0-9 _-]", "", title).replace(" ", "-"))
+    return out
+
+
 def _key_path(text: str) -> str:
     return re.sub(r"\[[0-9]+\]", "[]", text)
 
@@ -42,6 +57,16 @@ def test_every_named_path_exists(doc):
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_anchor_link_lands_on_a_heading(doc):
+    broken = []
+    for target, anchor in _ANCHOR_LINK.findall(doc.read_text()):
+        path = (doc.parent / target) if target else doc
+        if not path.is_file() or anchor not in _anchors(path.read_text()):
+            broken.append(f"{target}#{anchor}")
+    assert not broken, f"{doc.relative_to(ROOT)} links to headings that do not exist: {broken}"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_named_stack_key_exists(doc, plans):
     text = doc.read_text()
     # Stack outputs are named the same way (`pulumi stack output delivery` → delivery.deploy_role_arn).
@@ -56,6 +81,8 @@ def test_every_named_stack_key_exists(doc, plans):
 
 
 def test_the_check_can_fail(tmp_path):
+    assert "key-policies" in _anchors("## Key policies\n```\n# not a heading\n```")
+    assert "not-a-heading" not in _anchors("```\n# not a heading\n```")
     doc = tmp_path / "README.md"
     doc.write_text("see `components/nope.py` and `cluster.node_group.min_size`")
     assert _PATH.findall(doc.read_text()) == ["components/nope.py"]
