@@ -1,14 +1,14 @@
 """The container platform: reads the stack's configuration once, composes the components, exports
 what a user needs. Reads top-down like the architecture diagram in the README:
-registry → scanning → replication → caches → network → cluster → node groups → image → workload →
-delivery roles. Each component gets its spec (from the stack file) plus its wiring (other
+registry → scanning → replication → caches → delivery roles → network → cluster (with the roles'
+access entries) → node groups → runners → image → workload. Each component gets its spec (from the stack file) plus its wiring (other
 components and their outputs); nothing here reads or reshapes config.
 """
 
 import pulumi
 
 import stack_config
-from components.delivery import GithubActionsRoles
+from components.delivery import CodeBuildRunners, CodeBuildRunnersArgs, GithubActionsRoles
 from components.ecr import (
     EcrRegistry,
     EcrReplication,
@@ -17,7 +17,7 @@ from components.ecr import (
     PullThroughCacheArgs,
     RegistryScanning,
 )
-from components.eks import EksCluster, EksClusterArgs, EksNetwork, EksNodeGroup, EksNodeGroupArgs
+from components.eks import AccessGrant, EksCluster, EksClusterArgs, EksNetwork, EksNodeGroup, EksNodeGroupArgs
 from components.workload import ServiceImage, ServiceImageArgs, ServiceWorkload, ServiceWorkloadArgs
 
 settings = stack_config.load()
@@ -48,9 +48,19 @@ if settings.cache is not None:
     pulumi.export("pull_through_cache_upstreams", cache.upstream_prefixes)
     pulumi.export("pull_through_cache_puller_policy", cache.puller_policy)
 
+# The roles the GitHub Actions workflows assume (the first `up` runs from a workstation, every
+# later one from the workflows with these, docs/delivery.md). Before the cluster: their access
+# entries are the cluster's.
+roles = GithubActionsRoles("github", settings.delivery) if settings.delivery is not None else None
+
 if (k := settings.kubernetes) is not None:
     network = EksNetwork("network", k.network)
-    cluster = EksCluster("cluster", EksClusterArgs(k.cluster, network=network))
+    # The deploy role applies the program's objects (a Namespace among them: cluster-scoped, so
+    # cluster admin); the preview role reads, which preview and refresh need (docs/delivery.md).
+    grants = {} if roles is None else {
+        "ci-deploy": AccessGrant(roles.deploy_role_arn, "cluster-admin"),
+        "ci-preview": AccessGrant(roles.preview_role_arn, "view")}
+    cluster = EksCluster("cluster", EksClusterArgs(k.cluster, network=network, grants=grants))
     # Each group's node role gets the cache's first-pull statement from the cache component itself.
     groups = {group.name: EksNodeGroup(group.name, EksNodeGroupArgs(
         group, cluster=cluster, pull_through_cache_policy=cache.puller_policy if cache is not None else None))
@@ -63,10 +73,18 @@ if (k := settings.kubernetes) is not None:
         "node_groups": {name: {"role_arn": group.role.arn, "architecture": group.architecture}
                         for name, group in groups.items()},
         "update_kubeconfig": cluster.update_kubeconfig,
+        "creator_arn": cluster.creator_arn,
     })
     pulumi.export("kubeconfig", cluster.kubeconfig)
 
-    if (w := k.workload) is not None:
+    runners = None
+    if settings.runners is not None and settings.runners.mode == "codebuild":
+        # In the private subnets, admitted by the cluster's API: where deploy, drift and preview run.
+        runners = CodeBuildRunners("runners", CodeBuildRunnersArgs(
+            settings.runners, network=network, cluster_security_group_id=cluster.cluster_security_group_id,
+            log_key_arn=cluster.key_arn))
+
+    if (w := k.workload) is not None and cluster.provider is not None:
         repository = registry.repositories[w.repository]
         image = ServiceImage("image", ServiceImageArgs(
             w.image, repository_url=repository.repository_url, registry_id=repository.registry_id))
@@ -80,9 +98,12 @@ if (k := settings.kubernetes) is not None:
             "node_port": service.node_port, "reach": service.how_to_reach,
         })
 
-if settings.delivery is not None:
-    # The roles the GitHub Actions workflows assume: the first `up` runs from a workstation, every
-    # later one from the workflow with these (docs/delivery.md).
-    roles = GithubActionsRoles("github", settings.delivery)
-    pulumi.export("delivery", {"oidc_provider_arn": roles.provider_arn, "preview_role_arn": roles.preview_role_arn,
-                               "deploy_role_arn": roles.deploy_role_arn})
+if roles is not None:
+    pulumi.export("delivery", {
+        "oidc_provider_arn": roles.provider_arn, "preview_role_arn": roles.preview_role_arn,
+        "deploy_role_arn": roles.deploy_role_arn,
+        "runners": None if settings.runners is None else {
+            "mode": settings.runners.mode,
+            "project_name": runners.project_name if k is not None and runners is not None else None,
+            "connection_arn": runners.connection_arn if k is not None and runners is not None else None,
+        }})

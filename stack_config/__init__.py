@@ -32,6 +32,7 @@ from typing import Any
 import pulumi
 
 from components.delivery.github import GithubActionsRolesSpec
+from components.delivery.runners import RunnerSpec
 from components.ecr.lifecycle import render_policy
 from components.ecr.pull_through_cache import PullThroughCacheSpec, check_cache_spec
 from components.ecr.registry import EcrRegistrySpec, RegistryEncryption, check_registry_spec
@@ -44,7 +45,7 @@ from components.shared.regions import ALL_REGIONS
 from . import schema
 from .cache import cache_section
 from .cost import CostAssumptions, cost_section
-from .delivery import delivery_section
+from .delivery import delivery_section, runners_section
 from .eks import KubernetesConfig, kubernetes_section
 from .registry import encryption, repository
 from .replication import replication_section
@@ -79,6 +80,8 @@ class PlatformConfig:
     kubernetes: KubernetesConfig | None = None
     """The network, cluster, node groups and workload: all of them or none."""
     delivery: GithubActionsRolesSpec | None = None
+    runners: RunnerSpec | None = None
+    """Where the cluster-facing CI jobs run (with ``delivery``)."""
     cost: CostAssumptions = field(default_factory=CostAssumptions)
     secret_keys: frozenset[str] = field(default_factory=frozenset)
     warnings: tuple[str, ...] = ()
@@ -153,6 +156,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     fields = Value(values, "").object(top_level)
 
     protect = opt(fields, "protect", Value.boolean, False)
+    bootstrap = opt(fields, "bootstrap", Value.boolean, False)
     environment = opt(fields, "environment", lambda v: v.string(allow_empty=True), "") or stack
     tags = {"ManagedBy": "pulumi", "PulumiProject": project, "PulumiStack": stack,
             "Environment": environment, **opt(fields, "tags", Value.tags, {})}
@@ -215,13 +219,27 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         domain(lambda: check_cache_spec(cache), "pull_through_cache")
 
     kubernetes = kubernetes_section(fields, placement, project=project, stack=stack, protect=protect,
-                                    repositories=repositories, root=Path.cwd())
+                                    repositories=repositories, root=Path.cwd(), bootstrap=bootstrap)
+    if bootstrap and kubernetes is None:
+        raise ConfigError("bootstrap", True, "is for a stack with a cluster (network and cluster); this stack "
+                                             "has none, so every run reaches all it creates: leave bootstrap out")
 
-    delivery = delivery_section(fields["delivery"], placement, stack) if "delivery" in fields else None
+    delivery = runners = None
+    if "delivery" in fields:
+        delivery = delivery_section(fields["delivery"], placement, stack)
+        runners_node = fields["delivery"].child("runners", (fields["delivery"].value or {}).get("runners"))
+        runners = runners_section(runners_node, delivery, kubernetes)
     cost = opt(fields, "cost", cost_section, CostAssumptions())
 
     warnings = []
     network = kubernetes.network if kubernetes is not None else None
+    if kubernetes is not None and kubernetes.bootstrap:
+        skipped = " and the workload (its image and objects)" if kubernetes.workload is not None else ""
+        warnings.append(
+            f"bootstrap: this run creates no Kubernetes provider{skipped}; it applies nothing through the "
+            "cluster's endpoint. Once it is done (and the runners' GitHub connection is approved), set "
+            "bootstrap: false and run `pulumi up` from inside the VPC — the deploy workflow's runner "
+            "(docs/deploying.md).")
     if cache is not None and network is not None and network.creates_vpc and network.nat == "none":
         warnings.append(
             "pull_through_cache with network.nat: none — the FIRST pull of each image through a cache rule "
@@ -232,7 +250,8 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     return PlatformConfig(
         project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
-        replication=replication, cache=cache, kubernetes=kubernetes, delivery=delivery, cost=cost,
+        replication=replication, cache=cache, kubernetes=kubernetes, delivery=delivery, runners=runners,
+        cost=cost,
         placement=placement,
         secret_keys=frozenset(secret_keys), warnings=tuple(warnings),
     )

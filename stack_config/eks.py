@@ -32,6 +32,16 @@ class KubernetesConfig:
     workload: WorkloadConfig | None = None
     """The service built from ``app/`` and run on one of the groups."""
 
+    @property
+    def bootstrap(self) -> bool:
+        """A bootstrap run: nothing is applied through the cluster's endpoint."""
+        return self.cluster.bootstrap
+
+    @property
+    def private_only(self) -> bool:
+        """The API endpoint is private: only machines in (or routed into) the VPC reach it."""
+        return not self.cluster.public_access_cidrs
+
     def group(self, name: str) -> NodeGroupSpec:
         return next(g for g in self.node_groups if g.name == name)
 
@@ -93,26 +103,28 @@ def _node_groups(fields: dict[str, Value], node: Value, cluster_name: str) -> tu
     return groups
 
 
-def cluster_section(node: Value, placement: Placement, *, project: str, stack: str,
-                    protect: bool) -> tuple[EksClusterSpec, tuple[NodeGroupSpec, ...]]:
+def cluster_section(node: Value, placement: Placement, *, project: str, stack: str, protect: bool,
+                    bootstrap: bool = False) -> tuple[EksClusterSpec, tuple[NodeGroupSpec, ...]]:
     if isinstance(node.value, dict) and "node_group" in node.value:  # the retired single-group key
         raise ConfigError(f"{node.path}.node_group", node.value["node_group"],
                           "was replaced by cluster.node_groups, a list: move the object into it as its first "
                           "entry (cluster.node_groups[0]); it keeps the name nodes and its resources")
     fields = node.object(schema.keys_of("cluster"))
-    spec = EksClusterSpec(placement=placement, protect=protect, **{
+    spec = EksClusterSpec(placement=placement, protect=protect, bootstrap=bootstrap, **{
         "name": f"{project}-{stack}", "deletion_protection": protect, **given(fields, {
             "name": Value.string, "version": Value.string,
             "upgrade_policy": lambda v: v.enum(schema.choices("cluster.upgrade_policy")),
             "admins": lambda v: tuple(_admin(a) for a in v.list()),
             "public_access_cidrs": Value.strings, "secrets_key_arn": Value.string, "log_types": Value.strings,
-            "log_retention_days": Value.positive_int, "deletion_protection": Value.boolean})})
+            "log_retention_days": Value.positive_int, "deletion_protection": Value.boolean,
+            "creator_arn": Value.string})})
     domain(lambda: check_cluster_spec(spec), "cluster")
     return spec, _node_groups(fields, node, spec.name)
 
 
 def kubernetes_section(fields: dict[str, Value], placement: Placement, *, project: str, stack: str,
-                       protect: bool, repositories: Sequence[EcrRepositorySpec], root: Path) -> KubernetesConfig | None:
+                       protect: bool, repositories: Sequence[EcrRepositorySpec], root: Path,
+                       bootstrap: bool = False) -> KubernetesConfig | None:
     """The network, cluster and workload keys, or None for a registry-only stack."""
     if ("cluster" in fields) != ("network" in fields):
         have, missing = ("cluster", "network") if "cluster" in fields else ("network", "cluster")
@@ -124,7 +136,8 @@ def kubernetes_section(fields: dict[str, Value], placement: Placement, *, projec
                               "needs cluster (and network): the service runs on the stack's cluster")
         return None
     network = network_section(fields["network"], placement, protect)
-    cluster, groups = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect)
+    cluster, groups = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect,
+                                      bootstrap=bootstrap)
     workload = (workload_section(fields["workload"], repositories, groups, root)
                 if "workload" in fields else None)
     return KubernetesConfig(network=network, cluster=cluster, node_groups=groups, workload=workload)

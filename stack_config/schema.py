@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from components.delivery.github import GithubActionsRolesSpec
+from components.delivery.runners import ARCHITECTURES, COMPUTE_TYPES, RUNNER_MODES, RunnerSpec
 from components.ecr.access import ACCESS_LEVELS
 from components.ecr.lifecycle import TAG_STATUSES
 from components.ecr.pull_through_cache import UPSTREAMS
@@ -71,6 +72,7 @@ KEYS: tuple[Key, ...] = (
     Key('aws:region', 'Top level', 'string', '— (required)', 'Region of the registry; must be a region where ECR is offered.'),
     Key('aws:allowedAccountIds', 'Top level', 'list of strings', '—', 'The AWS provider refuses other accounts. The offline preview uses the first as the account in ARNs and URLs (else 123456789012).'),
     Key('environment', 'Top level', 'string', 'the stack name', 'Value of the `Environment` tag.'),
+    Key('bootstrap', 'Top level', 'boolean', '`false`', "A bootstrap run: it creates what AWS's own APIs reach — registry, network, cluster, node groups, runners, roles, access entries — and nothing through the cluster's Kubernetes endpoint (no Kubernetes provider, image or workload objects). A private-only cluster's first `up` from a workstation needs it; the next run, from a runner inside the VPC, applies the rest (docs/deploying.md)."),
     Key('protect', 'Top level', 'boolean', '`false`', 'Protect every repository and a created KMS key (`protect` + `retain_on_delete`). A repository may set its own `protect`.'),
     Key('tags', 'Top level', 'map of string → string', '`{}`', "Tags on every resource, after `ManagedBy`, `PulumiProject`, `PulumiStack`, `Environment`. AWS allows 50 per resource, counted with those four (so at most 46 of yours, fewer with a repository's own); names 1-128 characters, not `aws:`; values at most 256 (numbers and booleans become their text)."),
     Key('encryption', 'Top level', 'object', '`{type: KMS}`', 'Encryption at rest for every repository (fixed at creation: changing it replaces repositories).'),
@@ -160,6 +162,7 @@ KEYS: tuple[Key, ...] = (
     Key('cluster.version', 'cluster', 'string', 'the newest version in standard support (`components/eks/versions.py`)', 'A Kubernetes version EKS supports. A version in extended support only needs `upgrade_policy: EXTENDED`.'),
     Key('cluster.upgrade_policy', 'cluster', '', '`STANDARD`', 'What happens when the version leaves standard support: STANDARD upgrades the control plane automatically; EXTENDED keeps it on extended support, billed about six times the standard hourly rate (pulumi-eks\'s own default is EXTENDED).', choices=UPGRADE_POLICIES),
     Key('cluster.admins', 'cluster', 'list of objects', '`[]`', 'IAM roles given access through EKS access entries (authentication mode API). The identity running `pulumi up` is made cluster admin by EKS at creation; the node role\'s entry is EKS\'s own.'),
+    Key('cluster.creator_arn', 'cluster', 'IAM role or user ARN', '—', "The identity that runs the cluster's first `pulumi up`: EKS makes it cluster admin at creation (pulumi-eks always asks for that), outside the program's access entries. Stated here so the stack exports it and refuses it in `admins` (a principal has one access entry: a second fails with 409). docs/deploying.md says how to remove that implicit admin once the code-managed entries exist."),
     Key('cluster.admins[].role_arn', 'cluster.admins[]', 'IAM role ARN', '— (required)', 'The role (`arn:aws:iam::ACCOUNT:role/NAME`).'),
     Key('cluster.admins[].access', 'cluster.admins[]', '', '`cluster-admin`', 'The EKS access policy: `AmazonEKSClusterAdminPolicy` cluster-wide, or `AmazonEKSAdminPolicy`, `AmazonEKSEditPolicy`, `AmazonEKSViewPolicy` in `namespaces`.', choices=tuple(ACCESS_POLICIES)),
     Key('cluster.admins[].namespaces', 'cluster.admins[]', 'list of strings', '`[]`', 'Required for `admin`, `edit` and `view`; refused for `cluster-admin`.'),
@@ -210,6 +213,14 @@ KEYS: tuple[Key, ...] = (
     Key('delivery.default_branch', 'delivery', 'string', '`main`', 'Runs on this branch (the scheduled drift check) may assume the preview role.'),
     Key('delivery.oidc_provider_arn', 'delivery', 'IAM OIDC provider ARN', '— (created)', "The account's existing GitHub OIDC provider (an account has one per issuer): set it on the second stack in an account."),
     Key('delivery.deploy_policy_arns', 'delivery', 'list of policy ARNs', 'none given: `AdministratorAccess` of the stack\'s partition', 'What the deploy role may do. `pulumi up` creates IAM roles, policies, KMS keys, a VPC and a cluster, so it needs nearly everything; narrow it with your own policy if you can.'),
+    Key('delivery.runners', 'delivery', 'object', 'CodeBuild runners in the VPC when the stack has a cluster, else GitHub-hosted', "Where the jobs that talk to the cluster's API run (deploy, drift, the cloud preview), below."),
+    Key('delivery.runners.mode', 'delivery.runners', '', '`codebuild` with a cluster', '`codebuild`: AWS CodeBuild-hosted runners created in the stack\'s private subnets (they reach the private endpoint; the VPC needs NAT for them to reach GitHub). `self-hosted`: runners of yours that reach the endpoint, by `labels`. `github-hosted`: for a stack without a cluster.', choices=RUNNER_MODES),
+    Key('delivery.runners.architecture', 'delivery.runners', '', "the workload's node group's", 'The runners\' architecture: it must be the node group\'s, so images build natively (`ARM_CONTAINER` for Graviton).', choices=ARCHITECTURES),
+    Key('delivery.runners.compute_type', 'delivery.runners', '', '`BUILD_GENERAL1_MEDIUM`', 'CodeBuild compute: SMALL 2 vCPU/4 GiB, MEDIUM 4/8, LARGE 8/16. Concurrent builds are limited per account, region and compute type (as low as 1 for ARM/LARGE): request more before relying on parallel jobs.', choices=COMPUTE_TYPES),
+    Key('delivery.runners.connection_arn', 'delivery.runners', 'CodeConnections ARN', '— (created, PENDING)', 'An existing, approved GitHub connection in the stack\'s region and account. Without it the stack creates one, which stays PENDING until someone approves it in the console (Developer Tools → Settings → Connections): the one manual step.'),
+    Key('delivery.runners.labels', 'delivery.runners', 'list of strings', '`[]`', 'With `self-hosted` (required there): the labels of your runners.'),
+    Key('delivery.runners.log_retention_days', 'delivery.runners', 'integer (a CloudWatch retention)', '`90`', 'Retention of the runners\' build logs (`/aws/codebuild/PROJECT`, encrypted with the cluster\'s key).'),
+    Key('delivery.runners.build_timeout_minutes', 'delivery.runners', 'integer', '`120`', 'The longest one job may run on a runner (5-2160).'),
     # cost
     Key('cost.image_size_mb', 'cost', 'number', '`150`', 'Compressed size of one pushed image (the service\'s is about 60 MB; typical services 100-500 MB). ECR stores each image\'s layers once per repository; the estimate does not credit layers shared between images.'),
     Key('cost.pushes_per_day', 'cost', 'number', '`5`', 'Images pushed per repository per day (CI builds and releases).'),
@@ -230,7 +241,7 @@ SPEC_OF: dict[str, type] = {
     "encryption": RegistryEncryption, "repositories[]": EcrRepositorySpec, "scanning": RegistryScanningSpec,
     "network": EksNetworkSpec, "cluster": EksClusterSpec, "cluster.admins[]": ClusterAdmin,
     "cluster.node_groups[]": NodeGroupSpec, "cluster.node_groups[].taints[]": Taint,
-    "delivery": GithubActionsRolesSpec,
+    "delivery": GithubActionsRolesSpec, "delivery.runners": RunnerSpec,
 }
 IMAGE_KEYS = ("context", "dockerfile", "platform", "build_args", "target")
 FIELD_OF: dict[str, str] = {
@@ -242,6 +253,8 @@ FIELD_OF: dict[str, str] = {
 def spec_field(path: str) -> tuple[type, str] | None:
     """The spec class and field a key is read into, or None (other namespaces, plain sub-objects)."""
     k = _BY_PATH[path]
+    if path == "delivery.runners":
+        return None  # read into its own spec (below), not a field of the roles'
     if path in ("cluster.node_groups", "workload.repository"):
         from .eks import KubernetesConfig  # they import this module
         from .workload import WorkloadConfig

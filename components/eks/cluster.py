@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 import pulumi
@@ -39,6 +39,9 @@ _NAME_RE = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}\Z")  # EKS CreateCluster
 # Ranges that never reach a public endpoint (RFC 1918, shared address space, loopback, link-local).
 _NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
                                                       "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"))
+_CREATOR_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}\Z")
+# Keys of the access entries the program grants its own CI roles.
+RESERVED_KEYS = ("ci-deploy", "ci-preview")
 _NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
@@ -74,7 +77,13 @@ class EksClusterSpec:
     upgrade_policy: UpgradePolicy = "STANDARD"
     """STANDARD, or EXTENDED to stay on a version past standard support (billed higher per hour)."""
     admins: Sequence[ClusterAdmin] = ()
-    """IAM roles given access entries with an EKS access policy."""
+    """IAM roles given access entries with an EKS access policy, keyed by role name."""
+    creator_arn: str | None = None
+    """The identity that creates the cluster (runs its first ``up``): EKS gives it an implicit
+    cluster-admin entry, so it may not also be an admin here (a second entry fails with 409)."""
+    bootstrap: bool = False
+    """This run creates only what AWS's own APIs reach: no Kubernetes provider is made, so nothing
+    is applied through the cluster's endpoint."""
     public_access_cidrs: Sequence[str] = ()
     """A public API endpoint for these CIDRs only; none: private endpoint only."""
     secrets_key_arn: str | None = None
@@ -90,13 +99,27 @@ class EksClusterSpec:
 
 
 @dataclass(frozen=True)
+class AccessGrant:
+    """An access entry for a principal the program creates (a CI role): its ARN is an output."""
+
+    principal_arn: pulumi.Input[str]
+    """The IAM role."""
+    access: Access = "view"
+    """The EKS access policy (as for ``ClusterAdmin``)."""
+    namespaces: Sequence[str] = ()
+    """The namespaces of admin, edit or view access; none: cluster-wide."""
+
+
+@dataclass(frozen=True)
 class EksClusterArgs:
-    """The spec and the network the cluster runs in."""
+    """The spec, the network the cluster runs in, and access for the program's own roles."""
 
     spec: EksClusterSpec
     """Everything the stack says about the cluster."""
     network: EksNetwork
     """Where the control plane's network interfaces and the nodes go (its private subnets)."""
+    grants: Mapping[str, AccessGrant] = field(default_factory=dict)
+    """Access entries for roles the program creates, by a stable key (``ci-deploy``)."""
 
 
 def check_cluster_spec(args: EksClusterSpec) -> None:
@@ -133,6 +156,25 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
         for j, namespace in enumerate(admin.namespaces):
             if not isinstance(namespace, str) or not _NAMESPACE_RE.match(namespace):
                 raise InvalidValue(f"{where}.namespaces[{j}]", namespace, "is not a Kubernetes namespace name")
+        if args.creator_arn is not None and admin.role_arn == args.creator_arn:
+            raise InvalidValue(f"{where}.role_arn", admin.role_arn,
+                               "is cluster.creator_arn, which EKS already made cluster admin when it created the "
+                               "cluster; a principal has one access entry, so a second fails with 409 "
+                               "(ResourceInUseException). Leave it out (see docs/deploying.md: removing the "
+                               "creator's implicit admin)")
+    keys: dict[str, int] = {}
+    for i, admin in enumerate(args.admins):
+        key = principal_key(admin.role_arn)
+        if key in keys or key in RESERVED_KEYS:
+            other = f"admins[{keys[key]}]" if key in keys else "the CI role of the same key"
+            raise InvalidValue(f"admins[{i}].role_arn", admin.role_arn,
+                               f"has the role name of {other}; access entries are keyed by role name, so give "
+                               "each admin role its own name")
+        keys[key] = i
+    if args.creator_arn is not None and not _CREATOR_RE.match(args.creator_arn):
+        raise InvalidValue("creator_arn", args.creator_arn,
+                           "is not an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME); for an assumed-role "
+                           "session give the role's ARN")
     for i, cidr in enumerate(args.public_access_cidrs):
         network = client_cidr(f"public_access_cidrs[{i}]", cidr,
                               "opens the Kubernetes API to the whole internet; list your office or VPN "
@@ -158,6 +200,11 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
                            f"is not a CloudWatch Logs retention ({', '.join(map(str, LOG_RETENTION_DAYS))})")
 
 
+def principal_key(role_arn: str) -> str:
+    """A stable resource-name key for a role: its name, lowercased (``role/team/Admin`` → ``admin``)."""
+    return re.sub(r"[^a-z0-9-]+", "-", role_arn.rsplit("/", 1)[-1].lower()).strip("-")
+
+
 def access_policy_arn(partition: str, access: str) -> str:
     return f"arn:{partition}:eks::aws:cluster-access-policy/{ACCESS_POLICIES[access]}"
 
@@ -166,7 +213,12 @@ class EksCluster(pulumi.ComponentResource):
     """An EKS cluster for private nodes, and a Kubernetes provider for it."""
 
     eks: eks.Cluster
-    provider: k8s.Provider
+    provider: k8s.Provider | None
+    """The Kubernetes provider for this cluster (None in a bootstrap run)."""
+    key_arn: pulumi.Output[str]
+    """The key of Kubernetes secrets and the control-plane logs (other log groups may use it)."""
+    creator_arn: str | None
+    """The identity EKS made cluster admin at creation, when the stack names it."""
     cluster_name: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]
@@ -202,16 +254,6 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-logs", name=f"/aws/eks/{spec.name}/cluster", retention_in_days=spec.log_retention_days,
             kms_key_id=key_arn, tags=tags, opts=kept)
 
-        access_entries = {
-            f"admin-{i}": eks.AccessEntryArgs(
-                principal_arn=admin.role_arn,
-                access_policies={admin.access: eks.AccessPolicyAssociationArgs(
-                    policy_arn=access_policy_arn(placement.partition, admin.access),
-                    access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
-                        type="cluster" if admin.access == "cluster-admin" else "namespace",
-                        namespaces=list(admin.namespaces) or None))})
-            for i, admin in enumerate(spec.admins)
-        }
         self.eks = eks.Cluster(
             f"{name}-eks",
             # The name comes through the log group's output, so pulumi-eks's aws.eks.Cluster (a child
@@ -224,9 +266,9 @@ class EksCluster(pulumi.ComponentResource):
             endpoint_private_access=True,
             endpoint_public_access=bool(spec.public_access_cidrs),
             public_access_cidrs=list(spec.public_access_cidrs) or None,
-            # Access entries; EKS adds the managed node group role's own entry. Never instance_roles.
+            # Access entries (the component's own resources below); EKS adds the managed node
+            # group role's own entry. Never instance_roles.
             authentication_mode=eks.AuthenticationMode.API,
-            access_entries=access_entries or None,
             encryption_config_key_arn=key_arn,
             enabled_cluster_log_types=list(spec.log_types),
             skip_default_node_group=True,
@@ -237,15 +279,44 @@ class EksCluster(pulumi.ComponentResource):
         )
         # Any: mypy cannot infer Output.secret's type variable from an Output (pulumi's Input union).
         kubeconfig_json: Any = self.eks.kubeconfig_json
-        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=pulumi.Output.secret(kubeconfig_json),
-                                     opts=pulumi.ResourceOptions(parent=self))
+        self._access_entries(name, spec, args.grants)
+        # No provider in a bootstrap run: nothing may be applied through an endpoint the machine
+        # running it may not reach.
+        self.provider = None if spec.bootstrap else k8s.Provider(
+            f"{name}-k8s", kubeconfig=pulumi.Output.secret(kubeconfig_json), opts=pulumi.ResourceOptions(parent=self))
         self.cluster_name = self.eks.eks_cluster.name
         self.endpoint = self.eks.eks_cluster.endpoint
         self.oidc_issuer = self.eks.oidc_issuer
         self.cluster_security_group_id = self.eks.eks_cluster.vpc_config.cluster_security_group_id
         self.kubeconfig = pulumi.Output.secret(kubeconfig_json)
         self.private_subnet_ids = network.private_subnet_ids
+        self.key_arn = pulumi.Output.from_input(key_arn)
+        self.creator_arn = spec.creator_arn
         self.update_kubeconfig = self.cluster_name.apply(
             lambda cluster: f"aws eks update-kubeconfig --region {spec.placement.region} --name {cluster}")
         self.register_outputs({"cluster_name": self.cluster_name, "endpoint": self.endpoint,
                                "oidc_issuer": self.oidc_issuer, "kubeconfig": self.kubeconfig})
+
+    def _access_entries(self, name: str, spec: EksClusterSpec, grants: Mapping[str, AccessGrant]) -> None:
+        """One access entry and one policy association per principal, keyed by the principal (a
+        role's name, or a grant's key): reordering or removing an admin touches only that entry.
+        They are not protected with the cluster: changing a scope replaces an association, which
+        must never stop at ``protect``."""
+        partition = spec.placement.partition
+        entries: dict[str, AccessGrant] = {principal_key(a.role_arn): AccessGrant(a.role_arn, a.access, a.namespaces)
+                                           for a in spec.admins}
+        entries.update(grants)
+        cluster_name = self.eks.eks_cluster.name
+        for key, grant in entries.items():
+            entry = aws.eks.AccessEntry(
+                f"{name}-access-{key}", cluster_name=cluster_name, principal_arn=grant.principal_arn,
+                type="STANDARD", tags=dict(spec.placement.tags) or None,
+                # A principal has one entry: a replacement must delete the old one first (409 otherwise).
+                opts=pulumi.ResourceOptions(parent=self, protect=False, delete_before_replace=True))
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-access-{key}-{grant.access}", cluster_name=cluster_name,
+                principal_arn=entry.principal_arn, policy_arn=access_policy_arn(partition, grant.access),
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
+                    type="namespace" if grant.namespaces else "cluster",
+                    namespaces=list(grant.namespaces) or None),
+                opts=pulumi.ResourceOptions(parent=entry, protect=False, delete_before_replace=True))
