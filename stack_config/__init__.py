@@ -226,7 +226,8 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
 
     delivery = runners = None
     if "delivery" in fields:
-        delivery = delivery_section(fields["delivery"], placement, stack)
+        assumed = [d.assume_role_arn for d in destinations(replication_rules) if d.assume_role_arn is not None]
+        delivery = delivery_section(fields["delivery"], placement, stack, assumed)
         runners_node = fields["delivery"].child("runners", (fields["delivery"].value or {}).get("runners"))
         runners = runners_section(runners_node, delivery, kubernetes)
     cost = opt(fields, "cost", cost_section, CostAssumptions())

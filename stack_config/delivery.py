@@ -3,6 +3,8 @@ that talk to the cluster run (``delivery.runners``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from components.delivery.github import GithubActionsRolesSpec, check_roles_spec
 from components.delivery.runners import RunnerSpec, check_runner_spec
 from components.shared.placement import Placement
@@ -12,7 +14,8 @@ from .eks import KubernetesConfig
 from .values import ConfigError, Value, domain, given, opt, required
 
 
-def delivery_section(node: Value, placement: Placement, stack: str) -> GithubActionsRolesSpec:
+def delivery_section(node: Value, placement: Placement, stack: str,
+                     cross_account_role_arns: Sequence[str] = ()) -> GithubActionsRolesSpec:
     fields = node.object(schema.keys_of("delivery"))
     args = GithubActionsRolesSpec(
         placement=placement,
@@ -21,6 +24,7 @@ def delivery_section(node: Value, placement: Placement, stack: str) -> GithubAct
         default_branch=opt(fields, "default_branch", Value.string, "main"),
         existing_provider_arn=opt(fields, "oidc_provider_arn", Value.string),
         deploy_policy_arns=opt(fields, "deploy_policy_arns", Value.strings, ()),
+        cross_account_role_arns=tuple(cross_account_role_arns),
     )
     domain(lambda: check_roles_spec(args), "delivery")
     return args

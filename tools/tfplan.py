@@ -50,6 +50,11 @@ TF_TYPES: dict[str, str] = {
     t.EGRESS_RULE: "aws_vpc_security_group_egress_rule",
     t.FLOW_LOG: "aws_flow_log",
     t.LOG_GROUP: "aws_cloudwatch_log_group",
+    t.ACCESS_ENTRY: "aws_eks_access_entry",
+    t.ACCESS_POLICY_ASSOCIATION: "aws_eks_access_policy_association",
+    t.CODEBUILD_PROJECT: "aws_codebuild_project",
+    t.CODEBUILD_WEBHOOK: "aws_codebuild_webhook",
+    t.CONNECTION: "aws_codeconnections_connection",
 }
 # pulumi-eks's components are remote: their children (the aws.eks.Cluster and aws.eks.NodeGroup
 # that scanners check) are created by the eks plugin and never planned offline. The export projects
@@ -64,6 +69,8 @@ RENAMES: dict[str, str] = {
     "rules": "rule",
     "repositoryFilters": "repository_filter",
     "destinations": "destination",
+    "filterGroups": "filter_group",
+    "filters": "filter",
 }
 # Object-valued inputs that are Terraform maps, not blocks.
 MAPS = frozenset({"tags", "tagsAll", "resourceTags"})

@@ -56,6 +56,13 @@ AWS_CLUSTER = "aws:eks/cluster:Cluster"
 AWS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 REMOTE_COMPONENTS = (CLUSTER, NODE_GROUP)
 
+# EKS access, and the CI runners.
+ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+CODEBUILD_PROJECT = "aws:codebuild/project:Project"
+CODEBUILD_WEBHOOK = "aws:codebuild/webhook:Webhook"
+CONNECTION = "aws:codeconnections/connection:Connection"
+
 # The workload.
 IMAGE = "docker:index/image:Image"
 KUBERNETES_PREFIX = "kubernetes:"

@@ -59,6 +59,9 @@ class GithubActionsRolesSpec:
     """The account's GitHub OIDC provider, when another stack already created it."""
     deploy_policy_arns: Sequence[str] = ()
     """Managed policies of the deploy role; empty: ``AdministratorAccess``."""
+    cross_account_role_arns: Sequence[str] = ()
+    """Roles in other accounts the program's providers assume (replication destinations'
+    ``assume_role_arn``): the preview role may assume them too, so a preview can read there."""
 
 
 def check_roles_spec(spec: GithubActionsRolesSpec) -> None:
@@ -127,6 +130,15 @@ class GithubActionsRoles(pulumi.ComponentResource):
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(
                 arn, spec.repository, preview_subjects(spec.repository, spec.default_branch))),
             max_session_duration=3600, tags=tags, opts=child)
+        if spec.cross_account_role_arns:
+            # A preview of a stack that declares another account's side (replication) runs those
+            # providers too; the other account's role must also trust this one (docs/delivery.md).
+            aws.iam.RolePolicy(
+                f"{name}-preview-cross-account", role=preview.id,
+                policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                    "Sid": "AssumeTheDestinationsRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
+                    "Resource": sorted(set(spec.cross_account_role_arns))}]}),
+                opts=pulumi.ResourceOptions(parent=preview))
         aws.iam.RolePolicyAttachment(
             f"{name}-preview-read-only", role=preview.name, policy_arn=f"arn:{partition}:iam::aws:policy/ReadOnlyAccess",
             opts=pulumi.ResourceOptions(parent=preview))

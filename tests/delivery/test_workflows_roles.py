@@ -71,9 +71,12 @@ def test_the_linters_can_fail(tmp_path):
 
 # ------------------------------------------------------------------------------ what a reviewer checks
 
+ACTIONS = sorted((ROOT / ".github" / "actions").glob("*/action.yml"))
+
+
 def all_uses() -> list[tuple[str, str]]:
     found = []
-    for path in FILES:
+    for path in [*FILES, *ACTIONS]:
         for line in path.read_text().splitlines():
             match = re.search(r"uses:\s*(\S+)(.*)$", line)
             if match:
@@ -85,16 +88,25 @@ def test_every_action_is_pinned_to_a_full_sha_with_its_version():
     uses = all_uses()
     assert len(uses) >= 10
     for action, rest in uses:
+        if action.startswith("./.github/actions/"):  # this repository's own, checked out with it
+            assert (ROOT / action / "action.yml").is_file(), action
+            continue
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
         assert re.search(r"#\s*v\d+(\.\d+)*", rest), f"{action} has no version comment"
 
 
 def test_no_long_lived_aws_credentials_anywhere():
-    for path in FILES:
+    for path in [*FILES, *ACTIONS]:
         text = path.read_text()
         for forbidden in ("aws-access-key-id", "aws-secret-access-key", "AWS_ACCESS_KEY_ID",
                           "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
             assert forbidden not in text, (path.name, forbidden)
+
+
+def stack_jobs(doc: dict) -> dict[str, dict]:
+    """The jobs that work against a stack: they set it up with AWS credentials."""
+    return {name: job for name, job in doc["jobs"].items()
+            if any(s.get("uses") == "./.github/actions/stack-setup" for s in job.get("steps", []))}
 
 
 def test_every_workflow_starts_with_no_permissions_and_jobs_ask_for_theirs():
@@ -103,21 +115,57 @@ def test_every_workflow_starts_with_no_permissions_and_jobs_ask_for_theirs():
         assert doc["permissions"] == {}, path.name
         for name, job in doc["jobs"].items():
             assert "permissions" in job, (path.name, name)
-            if any("configure-aws-credentials" in s.get("uses", "") for s in job.get("steps", [])):
-                assert job["permissions"].get("id-token") == "write", (path.name, name)
+        for name, job in stack_jobs(doc).items():
+            assert job["permissions"].get("id-token") == "write", (path.name, name)
 
 
-def test_the_preview_runs_the_policy_pack_after_creating_its_venv_and_comments():
-    job = workflow("pull-request.yml")["jobs"]["preview"]
-    names = [s.get("name", s.get("uses", s.get("run", ""))) for s in steps(job)]
-    pulumi = next(s for s in steps(job) if s.get("uses", "").startswith("pulumi/actions@"))
-    assert pulumi["with"]["command"] == "preview" and pulumi["with"]["policyPacks"] == "policy_pack"
-    assert pulumi["with"]["comment-on-pr"] is True
-    venv = next(i for i, s in enumerate(steps(job)) if "policy_pack/venv" in s.get("run", ""))
-    assert venv < names.index(pulumi.get("name", pulumi["uses"]))
-    assert "head.repo.full_name == github.repository" in job["if"]
-    fork = workflow("pull-request.yml")["jobs"]["fork"]
+def run_lines(job: dict) -> str:
+    return "\n".join(s.get("run", "") for s in steps(job))
+
+
+def test_every_job_against_a_stack_runs_on_that_stacks_runner_and_never_skips_the_preview():
+    """Deploy, drift and the cloud preview reach the cluster's API: they run where it answers."""
+    seen = 0
+    for path in FILES:
+        doc = yaml.safe_load(path.read_text())
+        for name, job in stack_jobs(doc).items():
+            seen += 1
+            assert re.fullmatch(r"\$\{\{ fromJSON\(needs\.\w+\.outputs\.\w+\)(\[matrix\.stack\]|\.(dev|prod)) \}\}",
+                                job["runs-on"]), (path.name, name, job["runs-on"])
+            text = run_lines(job)
+            assert "--skip-preview" not in text and "pulumi/actions" not in json.dumps(
+                [s for s in steps(job) if "with" in s and "command" in s["with"]]), (path.name, name)
+            assert "--policy-pack policy_pack" in text, (path.name, name)
+    assert seen == 5  # preview (pull requests), dev, preview-prod, prod, drift
+
+
+def test_fork_pull_requests_never_reach_the_stacks_runners():
+    doc = workflow("pull-request.yml")
+    for name, job in stack_jobs(doc).items():
+        assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository", name
+    fork = doc["jobs"]["fork"]
     assert "!= github.repository" in fork["if"] and "Cloud preview skipped" in steps(fork)[0]["run"]
+    assert fork["runs-on"] == "ubuntu-latest"
+
+
+def test_the_preview_comments_its_outcome_even_when_it_fails():
+    job = workflow("pull-request.yml")["jobs"]["preview"]
+    preview = next(s for s in steps(job) if s.get("id") == "preview")
+    assert "pulumi preview" in preview["run"] and "set -o pipefail" in preview["run"]
+    comment = steps(job)[steps(job).index(preview) + 1]
+    assert comment["if"] == "always()" and "tools.pr_comment" in comment["run"]
+    assert comment["env"]["OUTCOME"] == "${{ steps.preview.outcome }}"
+    assert job["permissions"]["pull-requests"] == "write"
+
+
+def test_the_shared_setup_creates_both_venvs_before_the_cli_and_assumes_the_given_role():
+    action = yaml.safe_load((ROOT / ".github" / "actions" / "stack-setup" / "action.yml").read_text())
+    runs = action["runs"]["steps"]
+    venv = next(i for i, s in enumerate(runs) if "policy_pack/venv" in s.get("run", ""))
+    creds = next(i for i, s in enumerate(runs) if "configure-aws-credentials" in s.get("uses", ""))
+    cli = next(i for i, s in enumerate(runs) if s.get("uses", "").startswith("pulumi/actions@"))
+    assert venv < creds < cli and "with" not in runs[cli]  # the action only installs the CLI
+    assert runs[creds]["with"]["role-to-assume"] == "${{ inputs.role-to-assume }}"
 
 
 def test_the_offline_job_runs_ci_and_uploads_every_plan():
@@ -138,24 +186,48 @@ def test_the_matrix_is_the_stack_files():
         assert matrix_job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
 
 
-def test_merge_deploys_dev_then_prod_in_its_protected_environment_never_cancelled():
+def test_merge_deploys_dev_then_prod_after_its_approved_preview_never_cancelled():
     jobs = workflow("deploy.yml")["jobs"]
-    assert jobs["dev"]["needs"] == "offline" and jobs["prod"]["needs"] == "dev"
+    assert jobs["dev"]["needs"] == ["offline", "runners"]
+    assert jobs["preview-prod"]["needs"] == ["dev", "runners"] and jobs["prod"]["needs"] == ["preview-prod", "runners"]
+    assert "environment" not in jobs["preview-prod"]
     for stack in ("dev", "prod"):
         job = jobs[stack]
         assert job["environment"] == stack
         assert job["concurrency"] == {"group": f"pulumi-up-{stack}", "cancel-in-progress": False}
-        pulumi = next(s for s in steps(job) if s.get("uses", "").startswith("pulumi/actions@"))
-        assert pulumi["with"]["command"] == "up" and pulumi["with"]["policyPacks"] == "policy_pack"
-        assert pulumi["with"]["stack-name"].endswith(f"/{stack}")
-        creds = next(s for s in steps(job) if "configure-aws-credentials" in s.get("uses", ""))
-        assert creds["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+        assert re.search(rf'pulumi up --stack "\$PULUMI_ORG/{stack}" --policy-pack policy_pack --yes', run_lines(job))
+        setup = next(s for s in steps(job) if s.get("uses") == "./.github/actions/stack-setup")
+        assert setup["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    prod = run_lines(jobs["prod"])
+    assert prod.index("tools.plan_check approved.json current.json") < prod.index("pulumi up")
+    assert "approved.json" in run_lines(jobs["preview-prod"]) and "GITHUB_STEP_SUMMARY" in run_lines(jobs["preview-prod"])
+    # Two jobs of one run on prod's runners, each with a label set of its own.
+    assert jobs["preview-prod"]["runs-on"] != jobs["prod"]["runs-on"]
 
 
 def test_drift_previews_with_refresh_and_expects_no_changes():
     job = workflow("drift.yml")["jobs"]["drift"]
-    pulumi = next(s for s in steps(job) if s.get("uses", "").startswith("pulumi/actions@"))
-    assert pulumi["with"]["refresh"] is True and pulumi["with"]["expect-no-changes"] is True
+    assert "--refresh --expect-no-changes" in run_lines(job)
+
+
+def test_each_stack_runs_on_its_own_runners(plans):
+    """tools/stacks.py gives each stack the labels of the CodeBuild project its own plan creates."""
+    result = subprocess.run([str(BIN / "python"), "-m", "tools.stacks", "runners", "up", "42", "1"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    labels = json.loads(result.stdout)
+    assert set(labels) == set(stack_names())
+    for stack in stack_names():
+        (project,) = [r for r in plans(stack).resources if r.type == "aws:codebuild/project:Project"]
+        assert labels[stack] == [f"codebuild-{project.inputs['name']}-42-1", "up"], stack
+    bad = subprocess.run([str(BIN / "python"), "-m", "tools.stacks", "runners", "up", "x", "1"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "RUN_ID 'x' is not a number" in bad.stderr
+
+
+def test_the_webhook_starts_runners_for_the_three_workflows_only():
+    from components.delivery.runners import WORKFLOWS
+
+    assert {workflow(p.name)["name"] for p in FILES} == set(WORKFLOWS)
 
 
 # ------------------------------------------------------------------------------ the roles' trust
@@ -208,7 +280,7 @@ def test_the_preview_role_trusts_pull_requests_and_the_default_branch_read_only(
     (provider,) = plan.by_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
-    assert set(plan.outputs["delivery"]) == {"oidc_provider_arn", "preview_role_arn", "deploy_role_arn"}
+    assert set(plan.outputs["delivery"]) == {"oidc_provider_arn", "preview_role_arn", "deploy_role_arn", "runners"}
 
 
 def test_a_second_stack_in_the_account_uses_the_existing_provider():

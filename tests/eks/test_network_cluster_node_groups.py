@@ -108,7 +108,7 @@ def test_network_errors(network, message):
      "ARN it points to (aws kms describe-key --key-id ALIAS_ARN --query KeyMetadata.Arn): ECR templates refuse "
      "aliases, and a repository reads the key ARN back, so every later up would replace it"),
     ({"nodegroup": {}}, 'cluster.nodegroup: {} is set on an unknown key; did you mean node_groups? allowed keys: '
-                        "name, version, upgrade_policy, admins, public_access_cidrs, secrets_key_arn, log_types, "
+                        "name, version, upgrade_policy, admins, creator_arn, public_access_cidrs, secrets_key_arn, log_types, "
                         "log_retention_days, deletion_protection, node_groups"),
 ])
 def test_cluster_errors(cluster, message):
@@ -227,14 +227,71 @@ def test_the_cluster_is_private_encrypted_logged_and_api_authenticated(plans):
     logs = plan.one("aws:cloudwatch/logGroup:LogGroup", "cluster-logs")
     assert logs.inputs["name"] == f"/aws/eks/{inputs['name']}/cluster" and logs.inputs["retentionInDays"] == 365
     assert logs.inputs["kmsKeyId"] == key.outputs["arn"] and logs.urn in cluster.dependencies
-    entries = inputs["accessEntries"]
-    assert {e["principalArn"] for e in entries.values()} == {
-        "arn:aws:iam::444455556666:role/platform-admin", "arn:aws:iam::444455556666:role/myapp-team"}
+    assert "accessEntries" not in inputs  # the component's own resources, keyed by principal (below)
+    entries = {r.name: r for r in plan.by_type("aws:eks/accessEntry:AccessEntry")}
     node_role = plan.one("aws:iam/role:Role", "nodes-role")
-    assert node_role.inputs["name"] not in json.dumps(entries)  # EKS adds the node role's entry itself
+    assert node_role.inputs["name"] not in json.dumps([e.inputs for e in entries.values()])  # EKS adds it
     assert plan.outputs["kubeconfig"] == "[secret]"  # a secret output
     provider = plan.one("pulumi:providers:kubernetes", "cluster-k8s")
     assert provider.inputs["kubeconfig"] == "[secret]"
+
+
+ENTRY = "aws:eks/accessEntry:AccessEntry"
+ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+
+
+def test_access_entries_are_keyed_by_principal_for_the_admins_and_the_ci_roles(plans):
+    plan = plans("prod")
+    entries = {r.name: r for r in plan.by_type(ENTRY)}
+    roles = {r.name: r for r in plan.by_type("aws:iam/role:Role")}
+    assert {name: e.inputs["principalArn"] for name, e in entries.items()} == {
+        "cluster-access-platform-admin": "arn:aws:iam::444455556666:role/platform-admin",
+        "cluster-access-myapp-team": "arn:aws:iam::444455556666:role/myapp-team",
+        "cluster-access-ci-deploy": roles["github-deploy"].outputs["arn"],
+        "cluster-access-ci-preview": roles["github-preview"].outputs["arn"]}
+    policies = {r.name: (r.inputs["policyArn"].rsplit("/", 1)[-1], r.inputs["accessScope"])
+                for r in plan.by_type(ASSOCIATION)}
+    assert policies == {
+        "cluster-access-platform-admin-cluster-admin": ("AmazonEKSClusterAdminPolicy", {"type": "cluster"}),
+        "cluster-access-myapp-team-admin": ("AmazonEKSAdminPolicy", {"type": "namespace", "namespaces": ["myapp"]}),
+        # The deploy role applies a Namespace (cluster-scoped): cluster admin. The preview role reads.
+        "cluster-access-ci-deploy-cluster-admin": ("AmazonEKSClusterAdminPolicy", {"type": "cluster"}),
+        "cluster-access-ci-preview-view": ("AmazonEKSViewPolicy", {"type": "cluster"})}
+    cluster = plan.one(CLUSTER, "cluster-eks")
+    for res in [*entries.values(), *plan.by_type(ASSOCIATION)]:
+        # Never protected with the cluster (a scope change replaces, and must not stop at protect);
+        # a replacement frees the principal's one entry first.
+        assert not res.protect and res.delete_before_replace, res.name
+        assert res.inputs["clusterName"] == "platform-prod" and cluster.urn in res.dependencies
+    assert plan.outputs["cluster"]["creator_arn"] == "arn:aws:iam::444455556666:role/platform-bootstrap"
+
+
+def test_reordering_admins_keeps_each_entry():
+    from tests.conftest import run_config
+
+    admins = [{"role_arn": ADMIN}, {"role_arn": "arn:aws:iam::111122223333:role/other"}]
+    first = {r.name: r.urn for r in run_config(stack(cluster={"admins": admins})).by_type(ENTRY)}
+    second = {r.name: r.urn for r in run_config(stack(cluster={"admins": admins[::-1]})).by_type(ENTRY)}
+    assert first == second and len(first) == 2
+
+
+@pytest.mark.parametrize("cluster, message", [
+    ({"creator_arn": ADMIN},
+     f'cluster.admins[0].role_arn: "{ADMIN}" is cluster.creator_arn, which EKS already made cluster admin when it '
+     "created the cluster; a principal has one access entry, so a second fails with 409 (ResourceInUseException). "
+     "Leave it out (see docs/deploying.md: removing the creator's implicit admin)"),
+    ({"creator_arn": "arn:aws:sts::111122223333:assumed-role/bootstrap/me"},
+     'cluster.creator_arn: "arn:aws:sts::111122223333:assumed-role/bootstrap/me" is not an IAM role or user ARN '
+     "(arn:aws:iam::ACCOUNT:role/NAME); for an assumed-role session give the role's ARN"),
+    ({"admins": [{"role_arn": ADMIN}, {"role_arn": "arn:aws:iam::111122223333:role/team/platform-admin"}]},
+     'cluster.admins[1].role_arn: "arn:aws:iam::111122223333:role/team/platform-admin" has the role name of '
+     "admins[0]; access entries are keyed by role name, so give each admin role its own name"),
+    ({"admins": [{"role_arn": "arn:aws:iam::111122223333:role/ci-deploy"}]},
+     'cluster.admins[0].role_arn: "arn:aws:iam::111122223333:role/ci-deploy" has the role name of the CI role of '
+     "the same key; access entries are keyed by role name, so give each admin role its own name"),
+])
+def test_access_entry_errors(cluster, message):
+    assert error(stack(cluster=cluster)) == message
 
 
 def test_dev_has_a_public_endpoint_for_its_listed_range_only(plans):

@@ -93,6 +93,8 @@ class PlannedResource:
     and the resources its inputs come from; a component stands for its children)."""
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     """Per input: the resources its value comes from."""
+    resource_id: str = ""
+    """The ID the mock answered with (what another resource's input sees as ``.id``)."""
     _outputs: Any = None  # the mock's answer, converted on first use (most plans never read it)
 
     @property
@@ -178,6 +180,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         outputs = struct_pb2.Struct()
         outputs.update(state)
         planned._outputs = outputs
+        planned.resource_id = id_ or ""
         with self._lock:
             self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=outputs)

@@ -107,3 +107,24 @@ def authorization_token(args: Mapping[str, Any], w: Where) -> dict:
 def partition(args: Mapping[str, Any], w: Where) -> dict:
     return {"partition": w.partition, "dnsSuffix": w.dns, "id": w.partition,
             "reverseDnsPrefix": ".".join(reversed(w.dns.split(".")))}
+
+
+@answers(t.CONNECTION)
+def connection(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    arn = f"arn:{w.partition}:codeconnections:{w.region}:{w.account}:connection/{_stable_uuid(w.account, name)}"
+    # A new connection is PENDING until someone approves it in the console.
+    return arn, {**inputs, "arn": arn, "connectionStatus": "PENDING", "region": w.region}
+
+
+@answers(t.CODEBUILD_PROJECT)
+def codebuild_project(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    project = inputs.get("name") or f"{name}-{w.suffix(name)}"
+    arn = f"arn:{w.partition}:codebuild:{w.region}:{w.account}:project/{project}"
+    return arn, {**inputs, "name": project, "arn": arn, "region": w.region}
+
+
+@answers(t.ACCESS_ENTRY)
+def access_entry(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    cluster, principal = inputs.get("clusterName", ""), inputs.get("principalArn", "")
+    arn = f"arn:{w.partition}:eks:{w.region}:{w.account}:access-entry/{cluster}/{_stable_uuid(principal)}"
+    return f"{cluster}:{principal}", {**inputs, "accessEntryArn": arn, "region": w.region}
