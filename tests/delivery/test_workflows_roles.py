@@ -201,6 +201,8 @@ def test_merge_deploys_dev_then_prod_after_its_approved_preview_never_cancelled(
     prod = run_lines(jobs["prod"])
     assert prod.index("tools.plan_check approved.json current.json") < prod.index("pulumi up")
     assert "approved.json" in run_lines(jobs["preview-prod"]) and "GITHUB_STEP_SUMMARY" in run_lines(jobs["preview-prod"])
+    # No workflow-wide group: a prod approval pending must not hold the next merge's dev deploy.
+    assert "concurrency" not in workflow("deploy.yml")
     # Two jobs of one run on prod's runners, each with a label set of its own.
     assert jobs["preview-prod"]["runs-on"] != jobs["prod"]["runs-on"]
 
