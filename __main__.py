@@ -8,7 +8,12 @@ components and their outputs); nothing here reads or reshapes config.
 import pulumi
 
 import stack_config
-from components.delivery import CodeBuildRunners, CodeBuildRunnersArgs, GithubActionsRoles
+from components.delivery import (
+    CodeBuildRunners,
+    CodeBuildRunnersArgs,
+    GithubActionsRoles,
+    GithubActionsRolesArgs,
+)
 from components.ecr import (
     EcrRegistry,
     EcrReplication,
@@ -18,9 +23,15 @@ from components.ecr import (
     RegistryScanning,
 )
 from components.eks import AccessGrant, EksCluster, EksClusterArgs, EksNetwork, EksNodeGroup, EksNodeGroupArgs
+from components.shared.boundary import PermissionsBoundary, every_role_carries
 from components.workload import ServiceImage, ServiceImageArgs, ServiceWorkload, ServiceWorkloadArgs
 
 settings = stack_config.load()
+
+# The ceiling of every IAM role the stack creates: declared first, so every role after it carries
+# it (and waits for it).
+boundary = PermissionsBoundary("boundary", settings.boundary)
+every_role_carries(boundary.arn)
 
 # The registry: repositories, their key, and scanning in every region the registry reaches.
 registry = EcrRegistry("registry", settings.registry)
@@ -51,7 +62,8 @@ if settings.cache is not None:
 # The roles the GitHub Actions workflows assume (the first `up` runs from a workstation, every
 # later one from the workflows with these, docs/delivery.md). Before the cluster: their access
 # entries are the cluster's.
-roles = GithubActionsRoles("github", settings.delivery) if settings.delivery is not None else None
+roles = (GithubActionsRoles("github", GithubActionsRolesArgs(settings.delivery, boundary_arn=boundary.arn))
+         if settings.delivery is not None else None)
 
 if (k := settings.kubernetes) is not None:
     network = EksNetwork("network", k.network)

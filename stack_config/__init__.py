@@ -31,7 +31,7 @@ from typing import Any
 
 import pulumi
 
-from components.delivery.github import GithubActionsRolesSpec
+from components.delivery.github import GithubActionsRolesSpec, role_name
 from components.delivery.runners import RunnerSpec
 from components.ecr.lifecycle import render_policy
 from components.ecr.pull_through_cache import PullThroughCacheSpec, check_cache_spec
@@ -39,6 +39,7 @@ from components.ecr.registry import EcrRegistrySpec, RegistryEncryption, check_r
 from components.ecr.replication import EcrReplicationSpec, check_replication_spec, destinations
 from components.ecr.scanning import RegistryScanningSpec, check_scanning_spec
 from components.shared.arns import ACCOUNT_RE
+from components.shared.boundary import BoundarySpec
 from components.shared.placement import Placement
 from components.shared.regions import ALL_REGIONS
 
@@ -74,6 +75,8 @@ class PlatformConfig:
     registry: EcrRegistrySpec
     placement: Placement
     """The stack's region, account and tags, which every spec carries."""
+    boundary: BoundarySpec
+    """The permissions boundary every role of the stack carries."""
     scanning: RegistryScanningSpec = field(default_factory=RegistryScanningSpec)
     replication: EcrReplicationSpec | None = None
     cache: PullThroughCacheSpec | None = None
@@ -227,7 +230,8 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     delivery = runners = None
     if "delivery" in fields:
         assumed = [d.assume_role_arn for d in destinations(replication_rules) if d.assume_role_arn is not None]
-        delivery = delivery_section(fields["delivery"], placement, stack, assumed)
+        delivery = delivery_section(fields["delivery"], placement, stack, project=project,
+                                    regions=[region_value, *same_account_regions], cross_account_role_arns=assumed)
         runners_node = fields["delivery"].child("runners", (fields["delivery"].value or {}).get("runners"))
         runners = runners_section(runners_node, delivery, kubernetes)
     cost = opt(fields, "cost", cost_section, CostAssumptions())
@@ -252,6 +256,9 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
         replication=replication, cache=cache, kubernetes=kubernetes, delivery=delivery, runners=runners,
+        boundary=BoundarySpec(placement=placement, policy_name=f"{project}-{stack}-boundary",
+                              protected_roles=(role_name(delivery, "preview"), role_name(delivery, "deploy"))
+                              if delivery is not None else ()),
         cost=cost,
         placement=placement,
         secret_keys=frozenset(secret_keys), warnings=tuple(warnings),

@@ -14,8 +14,8 @@ from .eks import KubernetesConfig
 from .values import ConfigError, Value, domain, given, opt, required
 
 
-def delivery_section(node: Value, placement: Placement, stack: str,
-                     cross_account_role_arns: Sequence[str] = ()) -> GithubActionsRolesSpec:
+def delivery_section(node: Value, placement: Placement, stack: str, *, project: str,
+                     regions: Sequence[str] = (), cross_account_role_arns: Sequence[str] = ()) -> GithubActionsRolesSpec:
     fields = node.object(schema.keys_of("delivery"))
     args = GithubActionsRolesSpec(
         placement=placement,
@@ -25,6 +25,8 @@ def delivery_section(node: Value, placement: Placement, stack: str,
         existing_provider_arn=opt(fields, "oidc_provider_arn", Value.string),
         deploy_policy_arns=opt(fields, "deploy_policy_arns", Value.strings, ()),
         cross_account_role_arns=tuple(cross_account_role_arns),
+        name_prefix=f"{project}-{stack}", regions=tuple(regions),
+        **given(fields, {"owner_id": Value.positive_int, "repository_id": Value.positive_int}),
     )
     domain(lambda: check_roles_spec(args), "delivery")
     return args

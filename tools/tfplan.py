@@ -50,6 +50,7 @@ TF_TYPES: dict[str, str] = {
     t.EGRESS_RULE: "aws_vpc_security_group_egress_rule",
     t.FLOW_LOG: "aws_flow_log",
     t.LOG_GROUP: "aws_cloudwatch_log_group",
+    t.POLICY: "aws_iam_policy",
     t.ACCESS_ENTRY: "aws_eks_access_entry",
     t.ACCESS_POLICY_ASSOCIATION: "aws_eks_access_policy_association",
     t.CODEBUILD_PROJECT: "aws_codebuild_project",

@@ -44,8 +44,9 @@ def stages() -> list[str]:
 def test_multi_stage_slim_runtime():
     found = stages()
     assert [name for _, name in found] == ["build", "runtime"]
-    base = re.search(r"^ARG PYTHON_IMAGE=(\S+)", DOCKERFILE, re.M)[1]
-    assert re.fullmatch(r"python:3\.1[4-9]-slim(-\w+)?", base), base
+    for base, _ in found:  # both stages on the same slim Python, pinned by digest
+        assert re.fullmatch(r"python:3\.1[4-9]-slim(-\w+)?@sha256:[0-9a-f]{64}", base), base
+    assert len({base for base, _ in found}) == 1
     runtime = DOCKERFILE.split("AS runtime", 1)[1]
     assert "COPY --from=build /opt/venv /opt/venv" in runtime
     assert "pip" not in runtime.split("COPY --from=build", 1)[1]  # nothing installed in the runtime stage

@@ -1,20 +1,26 @@
-"""``GithubActionsRoles``: keyless AWS access for this repository's workflows.
+"""``GithubActionsRoles``: keyless AWS access for this repository's workflows, no broader than the
+platform.
 
 GitHub Actions gets short-lived AWS credentials through OpenID Connect: the account trusts
 GitHub's token issuer once (``token.actions.githubusercontent.com``, audience ``sts.amazonaws.com``),
-and each role says which workflow runs may assume it by the token's ``sub`` claim, whose default
-formats GitHub documents as ``repo:OWNER/REPO:pull_request`` (a pull request),
-``repo:OWNER/REPO:environment:NAME`` (a job in an environment) and
-``repo:OWNER/REPO:ref:refs/heads/BRANCH`` (a branch run without environment).
+and each role says which workflow runs may assume it by the token's ``sub`` claim. The repository
+customises that claim (``docs/delivery.md`` gives the ``gh api`` command) to
+``repo:OWNER/REPO:CONTEXT:job_workflow_ref:OWNER/REPO/.github/workflows/FILE@REF``, so a trust names
+the repository, the context (environment, pull request or branch) **and** the workflow file at
+its ref — a workflow pushed on another branch, or another workflow, does not match. Repositories
+created since GitHub's switch to immutable subjects send ``repo:OWNER@OWNER_ID/REPO@REPO_ID``; a
+stack that gives the IDs trusts that form only.
 
-Two roles per stack:
+Two roles per stack, each with an explicit name, the stack's permissions boundary, and a policy
+derived from the resource types the program manages (``permissions.py``):
 
-* **preview** — read-only (``ReadOnlyAccess``), assumable by this repository's pull requests and by
-  runs on the default branch (the scheduled drift check), never by another repository or a fork's
-  workflow (forks get no OIDC token at all);
-* **deploy** — what ``pulumi up`` needs to create this program's resources, IAM roles and policies
-  among them (``AdministratorAccess`` by default), assumable **only** by jobs running in this
-  stack's GitHub environment, which carries the required reviewers.
+* **preview** — the types' metadata reads and nothing else (every data read explicitly denied),
+  for this repository's pull-request workflow, and the drift and prod-preview jobs on the default
+  branch;
+* **deploy** — the types' create, read, update and delete in the stack's regions, IAM roles only
+  under the boundary, for the deploy workflow on the default branch in this stack's environment
+  only. More managed policies (``deploy_policy_arns``) stay a stack option, still under the
+  boundary, which also keeps both roles and GitHub's OIDC provider out of the deploy role's reach.
 
 No access keys exist anywhere. The account's OIDC provider is created once; a second stack in the
 same account passes its ARN (``existing_provider_arn``) instead.
@@ -33,14 +39,18 @@ import pulumi_aws as aws
 from .. import token
 from ..shared.errors import InvalidValue
 from ..shared.placement import Placement
+from .permissions import deploy_policy_document, preview_policy_document
 
 ISSUER = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 _REPOSITORY_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
 _ENVIRONMENT_RE = re.compile(r"^[A-Za-z0-9._-]{1,255}\Z")
 _PROVIDER_ARN_RE = re.compile(
-    r"^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com\Z")
-_POLICY_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]+\Z")
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>[0-9]{12}):"
+    r"oidc-provider/token\.actions\.githubusercontent\.com\Z")
+_POLICY_ARN_RE = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>[0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]+\Z")
+WORKFLOWS = {"pull request": "pull-request.yml", "deploy": "deploy.yml", "drift": "drift.yml"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,17 @@ class GithubActionsRolesSpec:
     """Runs on this branch (the scheduled drift check) may assume the preview role."""
     existing_provider_arn: str | None = None
     """The account's GitHub OIDC provider, when another stack already created it."""
+    name_prefix: str = "container-platform"
+    """Prefix of the roles' IAM names (``PREFIX-gha-preview``, ``PREFIX-gha-deploy``): PROJECT-STACK."""
+    regions: Sequence[str] = ()
+    """The regions the stack manages resources in (its own and same-account replication regions);
+    none: the placement's region."""
+    owner_id: int | None = None
+    """The repository owner's numeric ID, for GitHub's immutable subject form (with ``repository_id``)."""
+    repository_id: int | None = None
+    """The repository's numeric ID, for GitHub's immutable subject form."""
     deploy_policy_arns: Sequence[str] = ()
-    """Managed policies of the deploy role; empty: ``AdministratorAccess``."""
+    """More managed policies for the deploy role (still under the boundary); none by default."""
     cross_account_role_arns: Sequence[str] = ()
     """Roles in other accounts the program's providers assume (replication destinations'
     ``assume_role_arn``): the preview role may assume them too, so a preview can read there."""
@@ -66,43 +85,105 @@ class GithubActionsRolesSpec:
 
 def check_roles_spec(spec: GithubActionsRolesSpec) -> None:
     """Raise ``InvalidValue`` (paths relative to ``delivery``)."""
+    partition, account = spec.placement.partition, spec.placement.account
     if not isinstance(spec.repository, str) or not _REPOSITORY_RE.match(spec.repository):
         raise InvalidValue("github_repository", spec.repository, "is not a GitHub repository (OWNER/REPO)")
+    if not spec.environment or any(c in spec.environment for c in "*?"):
+        raise InvalidValue("environment", spec.environment,
+                           "must name one GitHub environment: the deploy role trusts exactly it (an empty or "
+                           "wildcard name would let other environments' jobs assume it)")
     if not _ENVIRONMENT_RE.match(spec.environment):
         raise InvalidValue("environment", spec.environment, "is not a GitHub environment name")
-    if not re.match(r"^[A-Za-z0-9._/-]{1,255}\Z", spec.default_branch):
+    if spec.default_branch.startswith("refs/"):
+        raise InvalidValue("default_branch", spec.default_branch,
+                           f"is a ref; give the branch name ({spec.default_branch.rsplit('/', 1)[-1]}): the "
+                           "trust policies write refs/heads/ themselves")
+    if not re.match(r"^[A-Za-z0-9._/-]{1,255}\Z", spec.default_branch) or "*" in spec.default_branch:
         raise InvalidValue("default_branch", spec.default_branch, "is not a branch name")
-    if spec.existing_provider_arn is not None and not _PROVIDER_ARN_RE.match(spec.existing_provider_arn):
-        raise InvalidValue("oidc_provider_arn", spec.existing_provider_arn,
-                           f"is not the ARN of an IAM OIDC provider for {ISSUER}")
+    if (spec.owner_id is None) != (spec.repository_id is None):
+        key, given = ("repository_id", "owner_id") if spec.repository_id is None else ("owner_id", "repository_id")
+        raise InvalidValue(key, None, f"is required with {given}: GitHub's immutable subject names both")
+    for key in ("owner_id", "repository_id"):
+        value = getattr(spec, key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+            raise InvalidValue(key, value, "is not a GitHub numeric ID (gh api repos/OWNER/REPO --jq .id)")
+    if not 1 <= len(role_name(spec, "preview")) <= 64:
+        raise InvalidValue("environment", spec.environment, "makes role names longer than IAM's 64 characters")
+    if spec.existing_provider_arn is not None:
+        match = _PROVIDER_ARN_RE.match(spec.existing_provider_arn)
+        if match is None:
+            raise InvalidValue("oidc_provider_arn", spec.existing_provider_arn,
+                               f"is not the ARN of an IAM OIDC provider for {ISSUER}")
+        _same_place("oidc_provider_arn", spec.existing_provider_arn, match, partition, account)
     for i, arn in enumerate(spec.deploy_policy_arns):
-        if not _POLICY_ARN_RE.match(arn):
+        match = _POLICY_ARN_RE.match(arn)
+        if match is None:
             raise InvalidValue(f"deploy_policy_arns[{i}]", arn, "is not an IAM managed policy ARN")
+        _same_place(f"deploy_policy_arns[{i}]", arn, match, partition, account, aws_managed_ok=True)
 
 
-def trust_policy(provider_arn: str, repository: str, subjects: Sequence[str]) -> str:
+def _same_place(key: str, arn: str, match: re.Match[str], partition: str, account: str | None,
+                aws_managed_ok: bool = False) -> None:
+    if match["partition"] != partition:
+        raise InvalidValue(key, arn, f"is in partition {match['partition']}; the stack's is {partition}")
+    owner = match["account"]
+    if owner == "aws" and aws_managed_ok:
+        return
+    if account is not None and owner != account:
+        raise InvalidValue(key, arn, f"is in account {owner}, not the stack's {account} (aws:allowedAccountIds): "
+                                     "IAM attaches and trusts only the account's own")
+
+
+def role_name(spec: GithubActionsRolesSpec, kind: str) -> str:
+    return f"{spec.name_prefix}-gha-{kind}"
+
+
+def subject_repo(spec: GithubActionsRolesSpec) -> str:
+    """The ``repo`` part of the subject: ``OWNER/REPO``, or ``OWNER@ID/REPO@ID`` (immutable form)."""
+    if spec.owner_id is None or spec.repository_id is None:
+        return spec.repository
+    owner, repo = spec.repository.split("/", 1)
+    return f"{owner}@{spec.owner_id}/{repo}@{spec.repository_id}"
+
+
+def _subject(spec: GithubActionsRolesSpec, context: str, workflow: str, ref: str) -> str:
+    return (f"repo:{subject_repo(spec)}:{context}:job_workflow_ref:"
+            f"{spec.repository}/.github/workflows/{WORKFLOWS[workflow]}@{ref}")
+
+
+def deploy_subjects(spec: GithubActionsRolesSpec) -> list[str]:
+    """The deploy workflow on the default branch, in this stack's environment."""
+    return [_subject(spec, f"environment:{spec.environment}", "deploy", f"refs/heads/{spec.default_branch}")]
+
+
+def preview_subjects(spec: GithubActionsRolesSpec) -> list[str]:
+    """The pull-request workflow of any pull request (its merge ref); the drift and deploy
+    workflows (prod's approved preview) on the default branch."""
+    branch = f"refs/heads/{spec.default_branch}"
+    return [_subject(spec, "pull_request", "pull request", "refs/pull/*/merge"),
+            _subject(spec, f"ref:{branch}", "drift", branch),
+            _subject(spec, f"ref:{branch}", "deploy", branch)]
+
+
+def trust_policy(provider_arn: str, subjects: Sequence[str]) -> str:
     """Who may assume a role: tokens of GitHub's issuer for AWS STS whose ``sub`` is one of
-    ``subjects`` (each ``repo:OWNER/REPO:...``)."""
+    ``subjects`` (a ``*`` stands only for a pull request's number, so those use StringLike)."""
+    subject_operator = "StringLike" if any("*" in s for s in subjects) else "StringEquals"
+    condition: dict[str, dict[str, object]] = {"StringEquals": {f"{ISSUER}:aud": AUDIENCE}}
+    condition.setdefault(subject_operator, {})[f"{ISSUER}:sub"] = list(subjects)
     return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "GithubActionsOidc",
-        "Effect": "Allow",
-        "Principal": {"Federated": provider_arn},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        # Exact subjects (several values of one key are alternatives): no wildcard that another
-        # repository, branch or environment could match.
-        "Condition": {"StringEquals": {
-            f"{ISSUER}:aud": AUDIENCE,
-            f"{ISSUER}:sub": subjects[0] if len(subjects) == 1 else list(subjects),
-        }},
-    }]})
+        "Sid": "GithubActionsOidc", "Effect": "Allow", "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition}]})
 
 
-def preview_subjects(repository: str, default_branch: str) -> list[str]:
-    return [f"repo:{repository}:pull_request", f"repo:{repository}:ref:refs/heads/{default_branch}"]
+@dataclass(frozen=True)
+class GithubActionsRolesArgs:
+    """The spec and the boundary the deploy role may create roles under."""
 
-
-def deploy_subjects(repository: str, environment: str) -> list[str]:
-    return [f"repo:{repository}:environment:{environment}"]
+    spec: GithubActionsRolesSpec
+    """Everything the stack says about the roles."""
+    boundary_arn: pulumi.Input[str]
+    """The stack's permissions boundary (``PermissionsBoundary.arn``)."""
 
 
 class GithubActionsRoles(pulumi.ComponentResource):
@@ -112,10 +193,12 @@ class GithubActionsRoles(pulumi.ComponentResource):
     preview_role_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, spec: GithubActionsRolesSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: GithubActionsRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("GithubActionsRoles"), name, None, opts)
+        spec = args.spec
         check_roles_spec(spec)
         partition, tags = spec.placement.partition, dict(spec.placement.tags)
+        regions = list(spec.regions) or [spec.placement.region]
         child = pulumi.ResourceOptions(parent=self)
         if spec.existing_provider_arn is not None:
             self.provider_arn = pulumi.Output.from_input(spec.existing_provider_arn)
@@ -125,31 +208,29 @@ class GithubActionsRoles(pulumi.ComponentResource):
                 f"{name}-oidc", url=f"https://{ISSUER}", client_id_lists=[AUDIENCE], tags=tags, opts=child).arn
 
         preview = aws.iam.Role(
-            f"{name}-preview",
-            description=f"pulumi preview of stack {pulumi.get_stack()} from {spec.repository} (read-only)",
-            assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(
-                arn, spec.repository, preview_subjects(spec.repository, spec.default_branch))),
-            max_session_duration=3600, tags=tags, opts=child)
-        if spec.cross_account_role_arns:
-            # A preview of a stack that declares another account's side (replication) runs those
-            # providers too; the other account's role must also trust this one (docs/delivery.md).
-            aws.iam.RolePolicy(
-                f"{name}-preview-cross-account", role=preview.id,
-                policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                    "Sid": "AssumeTheDestinationsRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
-                    "Resource": sorted(set(spec.cross_account_role_arns))}]}),
-                opts=pulumi.ResourceOptions(parent=preview))
-        aws.iam.RolePolicyAttachment(
-            f"{name}-preview-read-only", role=preview.name, policy_arn=f"arn:{partition}:iam::aws:policy/ReadOnlyAccess",
+            f"{name}-preview", name=role_name(spec, "preview"),
+            description=f"pulumi preview of stack {pulumi.get_stack()} from {spec.repository}: metadata only",
+            assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(arn, preview_subjects(spec))),
+            max_session_duration=3600, tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
+        aws.iam.RolePolicy(
+            f"{name}-preview-metadata", role=preview.id,
+            policy=preview_policy_document(regions=regions, cross_account_roles=spec.cross_account_role_arns),
             opts=pulumi.ResourceOptions(parent=preview))
         deploy = aws.iam.Role(
-            f"{name}-deploy",
-            description=f"pulumi up of stack {pulumi.get_stack()} from {spec.repository}, environment "
-                        f"{spec.environment} only",
-            assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(
-                arn, spec.repository, deploy_subjects(spec.repository, spec.environment))),
-            max_session_duration=3600, tags=tags, opts=child)
-        for i, policy_arn in enumerate(spec.deploy_policy_arns or (f"arn:{partition}:iam::aws:policy/AdministratorAccess",)):
+            f"{name}-deploy", name=role_name(spec, "deploy"),
+            description=f"pulumi up of stack {pulumi.get_stack()} from {spec.repository}: the deploy workflow "
+                        f"on {spec.default_branch}, environment {spec.environment} only",
+            assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(arn, deploy_subjects(spec))),
+            max_session_duration=3600, tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
+        aws.iam.RolePolicy(
+            f"{name}-deploy-platform", role=deploy.id,
+            policy=pulumi.Output.from_input(args.boundary_arn).apply(lambda boundary: deploy_policy_document(
+                partition=partition, regions=regions, boundary_arn=boundary,
+                cross_account_roles=spec.cross_account_role_arns)),
+            opts=pulumi.ResourceOptions(parent=deploy))
+        for i, policy_arn in enumerate(spec.deploy_policy_arns):
             aws.iam.RolePolicyAttachment(f"{name}-deploy-{i}", role=deploy.name, policy_arn=policy_arn,
                                          opts=pulumi.ResourceOptions(parent=deploy))
         self.preview_role_arn = preview.arn

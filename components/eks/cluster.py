@@ -11,6 +11,7 @@ cluster's kubeconfig is ready for workloads.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -254,8 +255,22 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-logs", name=f"/aws/eks/{spec.name}/cluster", retention_in_days=spec.log_retention_days,
             kms_key_id=key_arn, tags=tags, opts=kept)
 
+        # The cluster's own IAM role, declared here rather than left to pulumi-eks (whose children
+        # are out of the program's reach): so it carries the stack's permissions boundary.
+        service_role = aws.iam.Role(
+            f"{name}-service-role",
+            description=f"EKS control plane of {spec.name}",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"]}]}),
+            tags=tags, opts=pulumi.ResourceOptions(parent=self))
+        service_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-service-role-policy", role=service_role.name,
+            policy_arn=f"arn:{placement.partition}:iam::aws:policy/AmazonEKSClusterPolicy",
+            opts=pulumi.ResourceOptions(parent=service_role))
         self.eks = eks.Cluster(
             f"{name}-eks",
+            service_role=service_role,
             # The name comes through the log group's output, so pulumi-eks's aws.eks.Cluster (a child
             # of a remote component, which depends_on does not reach) cannot start before it exists.
             name=log_group.name.apply(lambda _: spec.name),
@@ -275,7 +290,7 @@ class EksCluster(pulumi.ComponentResource):
             create_oidc_provider=True,
             deletion_protection=spec.deletion_protection,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect, depends_on=[log_group]),
+            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect, depends_on=[log_group, service_policy]),
         )
         # Any: mypy cannot infer Output.secret's type variable from an Output (pulumi's Input union).
         kubeconfig_json: Any = self.eks.kubeconfig_json

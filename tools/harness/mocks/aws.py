@@ -128,3 +128,10 @@ def access_entry(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict
     cluster, principal = inputs.get("clusterName", ""), inputs.get("principalArn", "")
     arn = f"arn:{w.partition}:eks:{w.region}:{w.account}:access-entry/{cluster}/{_stable_uuid(principal)}"
     return f"{cluster}:{principal}", {**inputs, "accessEntryArn": arn, "region": w.region}
+
+
+@answers(t.POLICY)
+def managed_policy(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    policy = inputs.get("name") or f"{name}-{w.suffix(name)}"
+    arn = f"arn:{w.partition}:iam::{w.account}:policy{inputs.get('path', '/')}{policy}"
+    return arn, {**inputs, "name": policy, "arn": arn, "policyId": f"ANPA{w.suffix(name).upper()}"}
