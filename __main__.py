@@ -45,6 +45,7 @@ pulumi.export("repositories", {
 if registry.kms_key_arn is not None:
     pulumi.export("kms_key_arn", registry.kms_key_arn)
 
+replication = None
 if settings.replication is not None:
     # Replicas are scanned on push only once the replica regions' scanning configurations exist.
     replication = EcrReplication("replication", EcrReplicationArgs(settings.replication, depends_on=[scanning]))
@@ -99,7 +100,8 @@ if (k := settings.kubernetes) is not None:
     if (w := k.workload) is not None and cluster.provider is not None:
         repository = registry.repositories[w.repository]
         image = ServiceImage("image", ServiceImageArgs(
-            w.image, repository_url=repository.repository_url, registry_id=repository.registry_id))
+            w.image, repository_url=repository.repository_url, registry_id=repository.registry_id,
+            repository_name=w.repository, depends_on=[replication] if replication is not None else []))
         # Nodes that can pull must exist before the Deployment waits for its pods.
         service = ServiceWorkload("service", ServiceWorkloadArgs(
             w.service, provider=cluster.provider, image=image.repo_digest, node_group=groups[w.node_group],

@@ -222,7 +222,8 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         domain(lambda: check_cache_spec(cache), "pull_through_cache")
 
     kubernetes = kubernetes_section(fields, placement, project=project, stack=stack, protect=protect,
-                                    repositories=repositories, root=Path.cwd(), bootstrap=bootstrap)
+                                    repositories=repositories, root=Path.cwd(), bootstrap=bootstrap,
+                                    aws_profile=raw.get("aws:profile") if isinstance(raw.get("aws:profile"), str) else None)
     if bootstrap and kubernetes is None:
         raise ConfigError("bootstrap", True, "is for a stack with a cluster (network and cluster); this stack "
                                              "has none, so every run reaches all it creates: leave bootstrap out")

@@ -104,13 +104,14 @@ def _node_groups(fields: dict[str, Value], node: Value, cluster_name: str) -> tu
 
 
 def cluster_section(node: Value, placement: Placement, *, project: str, stack: str, protect: bool,
-                    bootstrap: bool = False) -> tuple[EksClusterSpec, tuple[NodeGroupSpec, ...]]:
+                    bootstrap: bool = False, aws_profile: str | None = None,
+                    ) -> tuple[EksClusterSpec, tuple[NodeGroupSpec, ...]]:
     if isinstance(node.value, dict) and "node_group" in node.value:  # the retired single-group key
         raise ConfigError(f"{node.path}.node_group", node.value["node_group"],
                           "was replaced by cluster.node_groups, a list: move the object into it as its first "
                           "entry (cluster.node_groups[0]); it keeps the name nodes and its resources")
     fields = node.object(schema.keys_of("cluster"))
-    spec = EksClusterSpec(placement=placement, protect=protect, bootstrap=bootstrap, **{
+    spec = EksClusterSpec(placement=placement, protect=protect, bootstrap=bootstrap, aws_profile=aws_profile, **{
         "name": f"{project}-{stack}", "deletion_protection": protect, **given(fields, {
             "name": Value.string, "version": Value.string,
             "upgrade_policy": lambda v: v.enum(schema.choices("cluster.upgrade_policy")),
@@ -124,7 +125,7 @@ def cluster_section(node: Value, placement: Placement, *, project: str, stack: s
 
 def kubernetes_section(fields: dict[str, Value], placement: Placement, *, project: str, stack: str,
                        protect: bool, repositories: Sequence[EcrRepositorySpec], root: Path,
-                       bootstrap: bool = False) -> KubernetesConfig | None:
+                       bootstrap: bool = False, aws_profile: str | None = None) -> KubernetesConfig | None:
     """The network, cluster and workload keys, or None for a registry-only stack."""
     if ("cluster" in fields) != ("network" in fields):
         have, missing = ("cluster", "network") if "cluster" in fields else ("network", "cluster")
@@ -137,7 +138,7 @@ def kubernetes_section(fields: dict[str, Value], placement: Placement, *, projec
         return None
     network = network_section(fields["network"], placement, protect)
     cluster, groups = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect,
-                                      bootstrap=bootstrap)
+                                      bootstrap=bootstrap, aws_profile=aws_profile)
     workload = (workload_section(fields["workload"], repositories, groups, root)
                 if "workload" in fields else None)
     return KubernetesConfig(network=network, cluster=cluster, node_groups=groups, workload=workload)

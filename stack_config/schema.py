@@ -190,6 +190,7 @@ KEYS: tuple[Key, ...] = (
     Key('cluster.node_groups[].ecr_policy', 'cluster.node_groups[]', '', '`AmazonEC2ContainerRegistryReadOnly`', 'The managed policy that lets nodes pull (the chapter\'s read-only one, or the narrower pull-only one). With pull-through caches the node role also gets the cache\'s puller statement.', choices=ECR_POLICIES),
     # workload
     Key('workload.repository', 'workload', 'string', '— (required)', 'The repository (of `repositories`) the image is pushed to.'),
+    Key('workload.name', 'workload', 'string', "the repository's last path part", 'The name of the service account, Deployment, PodDisruptionBudget and Service: a Kubernetes Service name (RFC 1035: a lowercase letter first). A repository whose name is not one (`1app`, `my_app`) needs it.'),
     Key('workload.node_group', 'workload', 'string', 'the first of `cluster.node_groups`', 'The node group the service runs on: the image is built for its architecture, its taints are tolerated, and (when set, or when the cluster has several groups) the pods are pinned to it with a node selector on `eks.amazonaws.com/nodegroup`.'),
     Key('workload.context', 'workload', 'path', '`app`', 'Build context, relative to the project directory.'),
     Key('workload.dockerfile', 'workload', 'path', 'the context\'s `Dockerfile`', 'Relative to the project directory (pulumi-docker reads it so, not relative to the context). Its last `USER` must be a numeric UID: the pods run as it.'),

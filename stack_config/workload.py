@@ -9,6 +9,7 @@ from pathlib import Path
 
 from components.ecr.repository import EcrRepositorySpec
 from components.eks.node_group import NodeGroupSpec
+from components.shared.errors import InvalidValue
 from components.workload.image import ImageSpec, check_image_spec, dockerfile_port, dockerfile_user
 from components.workload.service import WorkloadSpec, check_workload_spec
 
@@ -75,9 +76,17 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
             raise fields["container_port"].fail(
                 f"is not the port the image listens on ({image_port}, from {image.dockerfile_path}); the image "
                 "states its port: leave container_port out, or change the Dockerfile's EXPOSE and command")
-    service = WorkloadSpec(name=repository.rsplit("/", 1)[-1], run_as_user=uid,
+    name = given(fields, {"name": Value.string}).get("name", repository.rsplit("/", 1)[-1])
+    service = WorkloadSpec(name=name, run_as_user=uid,
                            # A selector only when there is a choice: one group needs none.
                            node_group=group.name if pinned is not None or len(groups) > 1 else None,
                            **service_keys)
+    try:
+        check_workload_spec(service)
+    except InvalidValue as err:
+        if err.path == "name" and "name" not in fields:  # the repository's name, as the default
+            raise ConfigError(f"{node.path}.repository", repository,
+                              f"ends in {name!r}, which the workload's objects would be named, and {err.reason}; "
+                              "set workload.name") from None
     domain(lambda: check_workload_spec(service), "workload")
     return WorkloadConfig(repository=repository, node_group=group.name, image=image, service=service)

@@ -166,3 +166,30 @@ def shorthand_rules(
             keep_last=keep_last,
         ))
     return rules
+
+
+def _tag_pattern_matches(pattern: str, tag: str) -> bool:
+    """ECR's tagPatternList wildcard: ``*`` matches any run of characters (nothing else is special)."""
+    regex = "^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$"
+    return re.match(regex, tag) is not None
+
+
+def rules_selecting(policy: str | dict, tag: str | None) -> list[int]:
+    """The priorities of the rules of a lifecycle policy (JSON text or parsed) that select an image
+    with ``tag`` (None: an untagged image), in priority order — ECR applies the lowest first, and
+    an image is expired by at most one rule. An image no rule selects is kept for ever."""
+    document = json.loads(policy) if isinstance(policy, str) else policy
+    out = []
+    for rule in sorted(document.get("rules", []), key=lambda r: r["rulePriority"]):
+        selection = rule["selection"]
+        status = selection["tagStatus"]
+        if status == "any":
+            out.append(rule["rulePriority"])
+        elif status == "untagged" and tag is None:
+            out.append(rule["rulePriority"])
+        elif status == "tagged" and tag is not None:
+            prefixes = selection.get("tagPrefixList") or []
+            patterns = selection.get("tagPatternList") or []
+            if any(tag.startswith(p) for p in prefixes) or any(_tag_pattern_matches(p, tag) for p in patterns):
+                out.append(rule["rulePriority"])
+    return out

@@ -82,6 +82,9 @@ class EksClusterSpec:
     creator_arn: str | None = None
     """The identity that creates the cluster (runs its first ``up``): EKS gives it an implicit
     cluster-admin entry, so it may not also be an admin here (a second entry fails with 409)."""
+    aws_profile: str | None = None
+    """The stack's ``aws:profile``: the kubeconfig's ``aws eks get-token`` uses it, so the Kubernetes
+    provider signs in with the same credentials as the AWS provider."""
     bootstrap: bool = False
     """This run creates only what AWS's own APIs reach: no Kubernetes provider is made, so nothing
     is applied through the cluster's endpoint."""
@@ -271,6 +274,8 @@ class EksCluster(pulumi.ComponentResource):
         self.eks = eks.Cluster(
             f"{name}-eks",
             service_role=service_role,
+            provider_credential_opts=eks.KubeconfigOptionsArgs(profile_name=spec.aws_profile)
+            if spec.aws_profile else None,
             # The name comes through the log group's output, so pulumi-eks's aws.eks.Cluster (a child
             # of a remote component, which depends_on does not reach) cannot start before it exists.
             name=log_group.name.apply(lambda _: spec.name),

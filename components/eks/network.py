@@ -275,7 +275,7 @@ class EksNetwork(pulumi.ComponentResource):
                 "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
                 "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:SourceAccount": a}}}]})),
             tags=tags, opts=child)
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{name}-flow-logs-role-policy", role=role.id,
             policy=group.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Sid": "WriteFlowLogs", "Effect": "Allow",
@@ -284,4 +284,6 @@ class EksNetwork(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=role))
         aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination=group.arn,
                         log_destination_type="cloud-watch-logs", iam_role_arn=role.arn,
-                        max_aggregation_interval=600, tags=tags, opts=child)
+                        max_aggregation_interval=600, tags=tags,
+                        # A flow log whose role cannot write yet fails its first deliveries.
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))

@@ -41,6 +41,9 @@ TAINT_EFFECTS: tuple[str, ...] = get_args(TaintEffect)
 # The Kubernetes spelling of each effect (a toleration names it so).
 KUBERNETES_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy")
+# The size of the EKS-optimized AMI's own volume (AL2023's root, Bottlerocket's data volume): a
+# launch template may not make it smaller (EKS user guide, AMI specifications).
+MIN_DISK_GIB = {"AL2023": 20, "BOTTLEROCKET": 20}
 # family, generation, processor, extra capabilities, size: m7g.large, c6gn.xlarge, t3.medium
 _INSTANCE_RE = re.compile(r"^(?P<family>[a-z]+)(?P<generation>[0-9]+)(?P<processor>[a-z])?(?P<extra>[a-z-]*)"
                           r"\.(?P<size>[a-z0-9-]+)\Z")
@@ -116,10 +119,13 @@ def role_name(cluster_name: str, group: str) -> str:
 
 
 def architecture(instance_type: str) -> str:
-    """``arm64`` for Graviton families (a ``g`` after the generation: m7g, c6gn, t4g), else ``amd64``."""
+    """``arm64`` for Graviton families (a ``g`` after the generation: m7g, c6gn, t4g, im4gn; and the
+    first Graviton, a1), else ``amd64``."""
     match = _INSTANCE_RE.match(instance_type)
     if match is None:
         raise ValueError(instance_type)
+    if match["family"] == "a" and match["generation"] == "1":
+        return "arm64"
     return "arm64" if match["processor"] == "g" else "amd64"
 
 
@@ -164,6 +170,11 @@ def check_node_group_spec(args: NodeGroupSpec, cluster_name: str | None = None) 
         raise InvalidValue("max_size", args.max_size, "is more than the 450 nodes EKS allows in a node group")
     if not 8 <= args.disk_size <= 16384:
         raise InvalidValue("disk_size", args.disk_size, "is not a volume size in GiB (8-16384)")
+    family = args.ami_type.split("_", 1)[0]
+    if args.disk_size < MIN_DISK_GIB[family]:
+        raise InvalidValue("disk_size", args.disk_size,
+                           f"is smaller than the {MIN_DISK_GIB[family]} GiB volume the {family} EKS AMI itself has; the "
+                           f"node group would fail to launch (use {MIN_DISK_GIB[family]} or more)")
     for key, value in args.labels.items():
         if not _LABEL_KEY_RE.match(key):
             raise InvalidValue(f"labels.{key}", key, "is not a Kubernetes label key")

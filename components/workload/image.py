@@ -92,9 +92,19 @@ def is_ignored(path: str, patterns: Sequence[tuple[bool, re.Pattern[str]]]) -> b
     return ignored
 
 
-def context_files(context: Path) -> list[str]:
+def ignore_file(context: Path, dockerfile: Path | None = None) -> Path:
+    """The ignore file BuildKit reads: ``<Dockerfile>.dockerignore`` next to the Dockerfile when it
+    exists, else the context's ``.dockerignore``."""
+    if dockerfile is not None:
+        specific = dockerfile.with_name(dockerfile.name + ".dockerignore")
+        if specific.is_file():
+            return specific
+    return context / ".dockerignore"
+
+
+def context_files(context: Path, dockerfile: Path | None = None) -> list[str]:
     """The files Docker sends as the build context, relative to ``context``, sorted."""
-    ignore = context / ".dockerignore"
+    ignore = ignore_file(context, dockerfile)
     patterns = read_dockerignore(ignore.read_text(encoding="utf-8")) if ignore.is_file() else []
     files = []
     for root, dirs, names in os.walk(context):
@@ -107,19 +117,25 @@ def context_files(context: Path) -> list[str]:
 
 
 def content_tag(context: Path, dockerfile: Path, build_args: Mapping[str, str], platform: str,
-                target: str | None) -> str:
-    """``sha-`` and 16 hex digits of a hash over everything the build sees."""
+                target: str | None, *, paths: tuple[str, str] | None = None) -> str:
+    """``sha-`` and 16 hex digits of a hash over everything the build sees — and everything that
+    makes pulumi-docker rebuild: each file's mode as well as its bytes, the ignore file BuildKit
+    uses (``<Dockerfile>.dockerignore`` first), and the context and Dockerfile paths as written
+    (``paths``). Whatever changes a rebuild changes the tag, so no rebuild re-pushes a tag."""
     digest = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
         digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
 
     add("dockerfile", dockerfile.read_bytes())
-    ignore = context / ".dockerignore"
+    ignore = ignore_file(context, dockerfile)
     if ignore.is_file():
-        add(".dockerignore", ignore.read_bytes())
-    for rel in context_files(context):
+        add(f"ignore:{ignore.name}", ignore.read_bytes())
+    for rel in context_files(context, dockerfile):
         add(f"file:{rel}", (context / rel).read_bytes())
+        add(f"mode:{rel}", oct((context / rel).stat().st_mode & 0o7777).encode())
+    if paths is not None:
+        add("paths", "\0".join(paths).encode())
     for key in sorted(build_args):
         add(f"arg:{key}", str(build_args[key]).encode())
     add("platform", platform.encode())
@@ -191,6 +207,11 @@ class ServiceImageArgs:
     """The ECR repository to push to (``EcrRepository.repository_url``)."""
     registry_id: pulumi.Input[str]
     """Its registry (account), for the authorization token."""
+    repository_name: str
+    """The repository's name, to look up whether the tag is already there (a rollback)."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What the push waits for: the registry's replication configuration, so that the first image
+    is replicated too (ECR replicates only what is pushed after the configuration exists)."""
 
 
 def check_image_spec(args: ImageSpec, root: Path | None = None) -> None:
@@ -212,6 +233,21 @@ def check_image_spec(args: ImageSpec, root: Path | None = None) -> None:
             raise InvalidValue(f"build_args.{key}", key, "is not a build argument name")
 
 
+def existing_digest(repository: str, tag: str, parent: pulumi.Resource) -> str | None:
+    """The digest ``tag`` has in ``repository`` already, or None (also when the repository does not
+    exist yet: a first run). ECR's ListImages, through the provider."""
+    try:
+        result = aws.ecr.get_images(repository_name=repository, opts=pulumi.InvokeOptions(parent=parent))
+    except Exception as err:  # the invoke fails when the repository does not exist yet
+        if "RepositoryNotFoundException" in str(err) or "does not exist" in str(err):
+            return None
+        raise
+    for image in result.image_ids or []:
+        if image.image_tag == tag:
+            return image.image_digest
+    return None
+
+
 class ServiceImage(pulumi.ComponentResource):
     """The service's image in ECR, by content tag; ``repo_digest`` is what a Deployment runs."""
 
@@ -219,6 +255,8 @@ class ServiceImage(pulumi.ComponentResource):
     image_name: pulumi.Output[str]
     repo_digest: pulumi.Output[str]
     """``REPOSITORY@sha256:...``: the image that was pushed (and scanned), not a tag that could move."""
+    pushed: bool
+    """Whether this run pushes the tag (False: it is already in ECR, and its digest is run)."""
 
     def __init__(self, name: str, args: ServiceImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("ServiceImage"), name, None, opts)
@@ -226,7 +264,11 @@ class ServiceImage(pulumi.ComponentResource):
         check_image_spec(spec)
         root = Path.cwd()
         self.tag = content_tag(root / spec.context, root / spec.dockerfile_path, spec.build_args, spec.platform,
-                               spec.target)
+                               spec.target, paths=(spec.context, spec.dockerfile_path))
+        # Already in ECR (a rollback to an earlier content, or a run after the push): run that digest.
+        # Its tag is immutable: pushing it again is refused even with the same digest, so the build
+        # below then pushes nothing and ignores the changes that would make pulumi-docker push.
+        existing = existing_digest(args.repository_name, self.tag, self)
         auth = aws.ecr.get_authorization_token_output(
             registry_id=args.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
         self.image = docker.Image(
@@ -239,9 +281,13 @@ class ServiceImage(pulumi.ComponentResource):
                 server=auth.proxy_endpoint, username=auth.user_name,
                 # The token is a password for 12 hours: never in the state in plain text.
                 password=pulumi.Output.secret(auth.password)),
-            # preview needs no Docker daemon; up builds and pushes.
-            build_on_preview=False, skip_push=False,
-            opts=pulumi.ResourceOptions(parent=self))
+            # preview builds nothing; up builds and pushes a new tag, and never an existing one.
+            build_on_preview=False, skip_push=existing is not None,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=list(args.depends_on),
+                ignore_changes=["imageName", "build", "skipPush"] if existing is not None else None))
         self.image_name = self.image.image_name
-        self.repo_digest = self.image.repo_digest
+        self.pushed = existing is None
+        self.repo_digest = (pulumi.Output.concat(args.repository_url, "@", existing) if existing is not None
+                            else self.image.repo_digest)
         self.register_outputs({"tag": self.tag, "repo_digest": self.repo_digest})

@@ -27,7 +27,8 @@ from ..shared.cidrs import client_cidr
 from ..shared.errors import InvalidValue
 
 NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
-_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1123 label
+_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1123 label (a namespace)
+_SERVICE_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1035 label (a Service)
 _CPU_RE = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)\Z")
 _MEMORY_RE = re.compile(r"^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?\Z")
 _MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "Ki": 2**10, "Mi": 2**20,
@@ -105,10 +106,13 @@ _PATH_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\Z")
 
 def check_workload_spec(args: WorkloadSpec) -> None:
     """Raise ``InvalidValue`` (paths relative to ``workload``)."""
-    for key in ("name", "namespace"):
-        value = getattr(args, key) if key == "name" else args.namespace_name
-        if not isinstance(value, str) or not _NAME_RE.match(value):
-            raise InvalidValue(key, value, "is not a Kubernetes name (lowercase letters, digits and -, at most 63)")
+    if not isinstance(args.name, str) or not _SERVICE_NAME_RE.match(args.name):
+        raise InvalidValue("name", args.name,
+                           "is not a Kubernetes Service name (an RFC 1035 label: a lowercase letter, then lowercase "
+                           "letters, digits and -, at most 63; the API server refuses anything else)")
+    if not isinstance(args.namespace_name, str) or not _NAME_RE.match(args.namespace_name):
+        raise InvalidValue("namespace", args.namespace_name,
+                           "is not a Kubernetes namespace name (lowercase letters, digits and -, at most 63)")
     if not isinstance(args.replicas, int) or isinstance(args.replicas, bool) or not 1 <= args.replicas <= 100:
         raise InvalidValue("replicas", args.replicas, "is not a number of replicas (1-100)")
     for key in ("container_port", "service_port"):
@@ -252,7 +256,9 @@ class ServiceWorkload(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self))
         self.namespace = namespace.metadata.name
         self.node_port = spec.node_port
-        nodes = f" (or http://NODE_IP:{spec.node_port}/ from {', '.join(spec.client_cidrs)})" if spec.client_cidrs else ""
+        # The nodes have private addresses only: from outside the VPC the NodePort is no way in.
+        nodes = (f" (from inside the VPC, also http://NODE_PRIVATE_IP:{spec.node_port}/ for "
+                 f"{', '.join(spec.client_cidrs)})" if spec.client_cidrs else "")
         self.how_to_reach = self.namespace.apply(
             lambda ns: f"kubectl -n {ns} port-forward svc/{spec.name} 8080:{spec.service_port}, then curl "
                        f"http://127.0.0.1:8080/{nodes}")

@@ -446,3 +446,54 @@ def test_eks_node_role_can_pull_sees_a_role_without_the_ecr_policy(tmp_path):
 
 
 
+
+
+# ------------------------------------------------------------------------------ fidelity
+
+@pytest.mark.parametrize("instance_type, arch", [("a1.large", "arm64"), ("m7g.large", "arm64"), ("im4gn.large", "arm64"),
+                                                 ("t3.large", "amd64"), ("m7a.large", "amd64"), ("c7i.xlarge", "amd64")])
+def test_instance_families_map_to_their_architecture(instance_type, arch):
+    from components.eks.node_group import architecture
+
+    assert architecture(instance_type) == arch
+
+
+@pytest.mark.parametrize("group, message", [
+    ({"disk_size": 10}, "cluster.node_groups[0].disk_size: 10 is smaller than the 20 GiB volume the AL2023 EKS AMI "
+                        "itself has; the node group would fail to launch (use 20 or more)"),
+    ({"disk_size": 12, "ami_type": "BOTTLEROCKET_x86_64"},
+     "cluster.node_groups[0].disk_size: 12 is smaller than the 20 GiB volume the BOTTLEROCKET EKS AMI itself has; "
+     "the node group would fail to launch (use 20 or more)"),
+    ({"instance_types": ["a1.large"]},
+     'cluster.node_groups[0].ami_type: "AL2023_x86_64_STANDARD" is a amd64 AMI, but the instance types are arm64: '
+     "the nodes would never become ready; use AL2023_ARM_64_STANDARD or BOTTLEROCKET_ARM_64"),
+])
+def test_node_group_fidelity_errors(group, message):
+    assert error(stack(cluster={"node_groups": [group]})) == message
+
+
+def test_the_flow_log_waits_for_its_roles_policy(plans):
+    plan = plans("prod")
+    flow_log = plan.one("aws:ec2/flowLog:FlowLog", "network-flow-log")
+    policy = plan.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs-role-policy")
+    assert policy.urn in flow_log.dependencies
+
+
+def test_the_mock_tells_pulumi_eks_own_group_from_the_one_eks_creates(plans):
+    """pulumi-eks's component output clusterSecurityGroupId is its own group; the group managed
+    nodes and the API's interfaces carry is the EKS cluster's. The program uses the latter."""
+    plan = plans("prod")
+    cluster = plan.one(CLUSTER, "cluster-eks")
+    eks_group = plan.outputs["cluster"]["security_group_id"]
+    assert cluster.outputs["clusterSecurityGroupId"] != eks_group
+    rule = plan.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "runners-cluster-api")
+    assert rule.inputs["securityGroupId"] == eks_group
+
+
+def test_the_kubernetes_provider_signs_in_with_the_stacks_aws_profile():
+    plain = run_config(stack()).one(CLUSTER, "cluster-eks").inputs
+    assert "providerCredentialOpts" not in plain
+    config = stack()
+    config["aws:profile"] = "platform-admin"
+    inputs = run_config(config).one(CLUSTER, "cluster-eks").inputs
+    assert inputs["providerCredentialOpts"] == {"profileName": "platform-admin"}

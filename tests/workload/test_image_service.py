@@ -137,7 +137,7 @@ def test_the_pods_run_as_the_dockerfiles_user():
     ({"cpu_request": "fast"}, 'workload.cpu_request: "fast" is not a CPU quantity (250m, 0.5, 1)'),
     ({"client_cidrs": ["0.0.0.0/0"]}, 'workload.client_cidrs[0]: "0.0.0.0/0" opens the NodePort on every node to '
                                       "the whole internet; list the client ranges"),
-    ({"namespace": "My_App"}, 'workload.namespace: "My_App" is not a Kubernetes name (lowercase letters, digits and '
+    ({"namespace": "My_App"}, 'workload.namespace: "My_App" is not a Kubernetes namespace name (lowercase letters, digits and '
                               "-, at most 63)"),
     ({"replicas": 0}, "workload.replicas: 0 is not a positive integer"),
     ({"build_args": {"BAD-NAME": "x"}}, 'workload.build_args.BAD-NAME: "BAD-NAME" is not a build argument name'),
@@ -320,7 +320,7 @@ def test_pod_security_reads_workloads_and_bare_pods(shape):
 def test_the_outputs_say_how_to_reach_the_service(plans):
     dev = plans("dev").outputs["service"]
     assert dev["reach"] == ("kubectl -n myapp port-forward svc/myapp 8080:80, then curl http://127.0.0.1:8080/ "
-                            "(or http://NODE_IP:32410/ from 203.0.113.0/24)")
+                            "(from inside the VPC, also http://NODE_PRIVATE_IP:32410/ for 203.0.113.0/24)")
     assert "NODE_IP" not in plans("prod").outputs["service"]["reach"]
     assert dev["image"].startswith("111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp@sha256:")
     assert dev["node_port"] == 32410 and dev["namespace"] == "myapp"

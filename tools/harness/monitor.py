@@ -93,6 +93,8 @@ class PlannedResource:
     and the resources its inputs come from; a component stands for its children)."""
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     """Per input: the resources its value comes from."""
+    ignore_changes: list[str] = field(default_factory=list)
+    """The ``ignore_changes`` option, as the engine receives it."""
     resource_id: str = ""
     """The ID the mock answered with (what another resource's input sees as ``.id``)."""
     _outputs: Any = None  # the mock's answer, converted on first use (most plans never read it)
@@ -164,6 +166,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=bool(request.custom), provider=provider, protect=bool(request.protect),
             inputs=_plain(wire_inputs), retain_on_delete=bool(request.retainOnDelete),
             delete_before_replace=bool(request.deleteBeforeReplace), remote=bool(request.remote),
+            ignore_changes=list(request.ignoreChanges),
             dependencies=sorted(set(request.dependencies)),
             property_dependencies={key: sorted(set(deps.urns))
                                    for key, deps in request.propertyDependencies.items() if deps.urns},

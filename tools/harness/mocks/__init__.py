@@ -23,9 +23,12 @@ __all__ = ["CHILD_REF", "EngineError", "PlatformMocks", "Where"]
 class PlatformMocks(pulumi.runtime.Mocks):
     """Answers as AWS would for the stack's account and region."""
 
-    def __init__(self, account: str, region: str) -> None:
+    def __init__(self, account: str, region: str, images: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.account = account
         self.region = region if region in ALL_REGIONS else "us-east-1"
+        # What ECR already holds: repository name -> {tag: digest} (ListImages answers from it; by
+        # default every repository is empty, as on a first deploy).
+        self.images = {repo: dict(tags) for repo, tags in (images or {}).items()}
         # Explicit providers by ID (a reference is "URN::ID"): (account, region) they manage.
         self._providers: dict[str, tuple[str, str]] = {}
 
@@ -54,6 +57,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
         return answer(args.typ, args.name, inputs, where)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        if args.token == t.GET_IMAGES:
+            repo = str(args.args.get("repositoryName"))
+            where = self._where(args.args, args.provider)
+            return {"id": repo, "repositoryName": repo, "registryId": where.account, "region": where.region,
+                    "imageIds": [{"imageTag": tag, "imageDigest": digest}
+                                 for tag, digest in self.images.get(repo, {}).items()]}, []
         answer = CALLS.get(args.token)
         if answer is None:
             raise NotImplementedError(f"the offline preview has no mock answer for {args.token}")

@@ -66,6 +66,7 @@ def cluster(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
     endpoint = f"https://{hashlib.sha1(cluster_name.encode()).hexdigest()[:32].upper()}.gr7.{region}.eks.{dns}"
     issuer = f"https://oidc.eks.{region}.{dns}/id/{hashlib.sha1(name.encode()).hexdigest()[:32].upper()}"
     sg = f"sg-{hashlib.sha1(f'{cluster_name}/cluster'.encode()).hexdigest()[:17]}"
+    own_sg = f"sg-{hashlib.sha1(f'{name}/eksClusterSecurityGroup'.encode()).hexdigest()[:17]}"
     kubeconfig = {
         "apiVersion": "v1", "kind": "Config", "current-context": "aws",
         "clusters": [{"name": "kubernetes", "cluster": {"server": endpoint, "certificate-authority-data": "LS0t"}}],
@@ -78,7 +79,10 @@ def cluster(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
         "kubeconfig": kubeconfig, "kubeconfigJson": json.dumps(kubeconfig),
         "oidcIssuer": issuer.removeprefix("https://"),
         "oidcProviderArn": f"arn:{partition}:iam::{acct}:oidc-provider/{issuer.removeprefix('https://')}",
-        "oidcProviderUrl": issuer, "clusterSecurityGroupId": sg, "nodeSecurityGroupId": sg.replace("sg-", "sg-0"),
+        # The component's clusterSecurityGroupId is pulumi-eks's own group (pulumi-eks cluster.ts);
+        # the group EKS creates, which managed nodes and the API's interfaces carry, is the
+        # eksCluster child's vpcConfig.clusterSecurityGroupId.
+        "oidcProviderUrl": issuer, "clusterSecurityGroupId": own_sg, "nodeSecurityGroupId": sg.replace("sg-", "sg-0"),
         "eksCluster": {CHILD_REF: {"type": t.AWS_CLUSTER, "name": f"{name}-eksCluster", "state": {
             "name": cluster_name, "arn": f"arn:{partition}:eks:{region}:{acct}:cluster/{cluster_name}",
             "endpoint": endpoint, "version": inputs.get("version"), "status": "ACTIVE",
