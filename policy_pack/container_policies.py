@@ -13,7 +13,9 @@ from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy  # noq
 
 import ecr_policies
 import eks_policies
+import iam_policies
 import kubernetes_policies
+import network_policies
 from ecr_policies import (  # noqa: F401 (the pack's API, used by tests and tools)
     _filter_covers,
     ecr_immutable_tags,
@@ -31,7 +33,9 @@ from eks_policies import (  # noqa: F401
     eks_node_role_can_pull,
     eks_secrets_encryption,
 )
+from iam_policies import iam_no_administrator_access, iam_no_full_admin, iam_passrole_scoped  # noqa: F401
 from kubernetes_policies import k8s_image_from_ecr, k8s_no_latest_tag, k8s_pod_security  # noqa: F401
+from network_policies import network_no_internet_ingress, network_public_web_ingress  # noqa: F401
 from support import (  # noqa: F401
     AWS_CLUSTER,
     AWS_NODE_GROUP,
@@ -53,5 +57,5 @@ from support import (  # noqa: F401
 )
 
 # The order the pack lists its policies in: by family, each in declaration order.
-FAMILIES = (ecr_policies, kubernetes_policies, eks_policies)
+FAMILIES = (ecr_policies, kubernetes_policies, eks_policies, iam_policies, network_policies)
 POLICIES = policies([family.__name__ for family in FAMILIES])

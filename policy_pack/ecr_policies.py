@@ -246,12 +246,27 @@ def _principal_is_public(principal: Any) -> bool:
     return False
 
 
+# Condition keys that name who the caller is (an organization or an account), and the positive
+# operators that narrow a wildcard principal to exact values of them.
+NARROWING_KEYS = ("aws:principalorgid", "aws:principalaccount", "aws:sourceaccount", "aws:sourceorgid")
+NARROWING_OPERATORS = ("stringequals", "forallvalues:stringequals", "foranyvalue:stringequals", "arnequals")
+
+
+def _exact(values: Any) -> bool:
+    values = values if isinstance(values, list) else [values]
+    return bool(values) and all(isinstance(v, str) and v and not any(c in v for c in "*?$") for v in values)
+
+
 def _restricted_to_org(condition: Any) -> bool:
+    """A condition narrows a wildcard principal only with a positive operator on an organization or
+    account key, naming exact values: StringNotEquals (everyone outside), Null or StringLike with
+    ``*`` (anyone) narrow nothing."""
     if not isinstance(condition, Mapping):
         return False
-    for operator_values in condition.values():
-        if isinstance(operator_values, Mapping) and any(
-                key.lower() == "aws:principalorgid" for key in operator_values):
+    for operator, keys in condition.items():
+        if not isinstance(keys, Mapping) or operator.lower() not in NARROWING_OPERATORS:
+            continue
+        if any(key.lower() in NARROWING_KEYS and _exact(value) for key, value in keys.items()):
             return True
     return False
 
@@ -276,7 +291,7 @@ def public_statements(document: Any) -> list[str]:
     description="ECR repository and registry policies grant no wildcard principal.",
     level=EnforcementLevel.MANDATORY,
     types=(REPOSITORY_POLICY, REGISTRY_POLICY, TEMPLATE),
-    checks="Repository policies, the registry policy and templates' repository policies have no `Allow` statement for `*` (or `NotPrincipal`) unless restricted by an `aws:PrincipalOrgID` condition.",
+    checks="Repository policies, the registry policy and templates' repository policies have no `Allow` statement for `*` (or `NotPrincipal`) unless a condition really narrows it: a positive operator (`StringEquals`, `ArnEquals`, `ForAnyValue:`/`ForAllValues:StringEquals`) on `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceAccount` or `aws:SourceOrgID` naming exact values. Negated operators, `Null` and wildcard values are violations.",
     why='Least privilege: name the accounts and roles.',
 )
 def ecr_no_public_principal(args: ResourceValidationArgs, report_violation: Report) -> None:
@@ -294,7 +309,8 @@ def ecr_no_public_principal(args: ResourceValidationArgs, report_violation: Repo
     if found:
         report_violation(
             f"{what} allows any principal (\"*\" or NotPrincipal) in {', '.join(found)}; name the "
-            "accounts or roles, or restrict the statement with an aws:PrincipalOrgID condition.")
+            "accounts or roles, or restrict the statement with a StringEquals condition on aws:PrincipalOrgID "
+            "(or aws:PrincipalAccount) naming exact values.")
 
 
 # --------------------------------------------------------------------------------------------

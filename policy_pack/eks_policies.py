@@ -30,13 +30,13 @@ from support import (
     ROLE,
     ROLE_POLICY_ATTACHMENT,
     Report,
+    covers_internet,
     get,
     known,
     resource_policy,
     stack_policy,
 )
 
-OPEN = ("0.0.0.0/0", "::/0")
 REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
 PULL_POLICIES = ("AmazonEC2ContainerRegistryReadOnly", "AmazonEC2ContainerRegistryPullOnly")
 _MANAGED_POLICY_RE = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::aws:policy/(?P<name>[\w+=,.@-]+)$")
@@ -142,7 +142,7 @@ def _cluster_settings(args: ResourceValidationArgs) -> dict[str, Any]:
     description="An EKS cluster's public API endpoint is off, or open only to listed CIDRs (never 0.0.0.0/0).",
     level=EnforcementLevel.MANDATORY,
     types=(EKS_CLUSTER, AWS_CLUSTER),
-    checks="An EKS cluster's public API endpoint is off, or limited to listed CIDRs: none listed (EKS's default is `0.0.0.0/0`), `0.0.0.0/0` or `::/0` is a violation. Reads both the `eks:index:Cluster` component's inputs (the offline gate) and the `aws:eks/cluster:Cluster` it creates (a real run).",
+    checks="An EKS cluster's public API endpoint is off, or limited to listed CIDRs: none listed (EKS's default is `0.0.0.0/0`), or ranges whose union covers `0.0.0.0/0` or `::/0` (two halves, four quarters), is a violation. Reads both the `eks:index:Cluster` component's inputs (the offline gate) and the `aws:eks/cluster:Cluster` it creates (a real run).",
     why="The Kubernetes API is the cluster's front door.",
 )
 def eks_no_open_public_endpoint(args: ResourceValidationArgs, report_violation: Report) -> None:
@@ -150,8 +150,9 @@ def eks_no_open_public_endpoint(args: ResourceValidationArgs, report_violation: 
     if settings["public"] is False:
         return
     cidrs = [c for c in settings["cidrs"] or [] if isinstance(c, str)]
-    # Both pulumi-eks and EKS default to a public endpoint open to 0.0.0.0/0.
-    if not cidrs or any(c in OPEN for c in cidrs):
+    # Both pulumi-eks and EKS default to a public endpoint open to 0.0.0.0/0; ranges that together
+    # cover the internet (two halves, four quarters) are as open.
+    if not cidrs or covers_internet(cidrs):
         shown = ", ".join(cidrs) if cidrs else "no CIDRs (EKS's default: 0.0.0.0/0)"
         report_violation(
             f"EKS cluster {args.name} has a public API endpoint open to {shown}. List the ranges that "

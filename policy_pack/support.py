@@ -48,6 +48,11 @@ REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
 EKS_CLUSTER = "eks:index:Cluster"
 AWS_CLUSTER = "aws:eks/cluster:Cluster"
@@ -105,6 +110,20 @@ def _register(entry: Registered) -> None:
 def policies(families: Sequence[str]) -> list[Policy]:
     """The registered policies of ``families`` (module names), by family, each in declaration order."""
     return [entry.policy for family in families for entry in REGISTRY.values() if entry.family == family]
+
+
+def covers_internet(cidrs: Iterable[str]) -> bool:
+    """Whether the union of ``cidrs`` is all of IPv4 or all of IPv6 (unparsable entries ignored)."""
+    import ipaddress
+
+    networks: dict[int, list[Any]] = {4: [], 6: []}
+    for cidr in cidrs:
+        try:
+            network = ipaddress.ip_network(cidr, strict=False)
+        except (TypeError, ValueError):
+            continue
+        networks[network.version].append(network)
+    return any(net.prefixlen == 0 for nets in networks.values() for net in ipaddress.collapse_addresses(nets))
 
 
 def known(value: Any) -> bool:

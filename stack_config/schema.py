@@ -175,13 +175,13 @@ KEYS: tuple[Key, ...] = (
 
     # cluster.node_groups[]
     Key('cluster.node_groups[].name', 'cluster.node_groups[]', 'string', '`nodes`', 'The group\'s name: its Pulumi name and its node role\'s suffix (`CLUSTER-NAME`, at most 64 characters); lowercase letters, digits and `-`; unique. Renaming a group replaces it.'),
-    Key('cluster.node_groups[].instance_types', 'cluster.node_groups[]', 'list of strings', '`[t3.large]`', 'EC2 instance types, one architecture (Graviton families such as `m7g`, `c6gn`, `t4g` are arm64). Changing them replaces the node group.'),
+    Key('cluster.node_groups[].instance_types', 'cluster.node_groups[]', 'list of strings', '`[t3.large]`', 'EC2 instance types, one architecture (Graviton families such as `m7g`, `c6gn`, `t4g`, and `a1`, are arm64). Changing them replaces the node group (a new group is created before the old one goes).'),
     Key('cluster.node_groups[].ami_type', 'cluster.node_groups[]', '', '`AL2023_x86_64_STANDARD`', 'Must match the instance types\' architecture (a mismatch is a config error, not nodes that never become ready). Changing it replaces the node group.', choices=tuple(AMI_TYPES)),
     Key('cluster.node_groups[].capacity_type', 'cluster.node_groups[]', '', '`ON_DEMAND`', 'SPOT nodes can be reclaimed with two minutes\' notice.', choices=CAPACITY_TYPES),
     Key('cluster.node_groups[].min_size', 'cluster.node_groups[]', 'integer', '`2`', 'min ≤ desired ≤ max (at most 450).'),
     Key('cluster.node_groups[].desired_size', 'cluster.node_groups[]', 'integer', '`2`', 'Nodes to start with.'),
     Key('cluster.node_groups[].max_size', 'cluster.node_groups[]', 'integer', '`3`', 'Upper bound for scaling.'),
-    Key('cluster.node_groups[].disk_size', 'cluster.node_groups[]', 'integer (GiB)', '`20`', 'Root volume (Bottlerocket: data volume), 8-16384 GiB; set in the node group\'s launch template (changing it replaces the node group).'),
+    Key('cluster.node_groups[].disk_size', 'cluster.node_groups[]', 'integer (GiB)', '`20`', 'Root volume (Bottlerocket: data volume), gp3 and encrypted, at least the AMI\'s own 20 GiB; set in the group\'s launch template (with IMDSv2 and a hop limit of 1), so a change is a new template version that EKS rolls out node by node (the group stays). What replaces the group instead: `name`, `instance_types`, `ami_type`, `capacity_type`; sizes, labels and taints change in place.'),
     Key('cluster.node_groups[].labels', 'cluster.node_groups[]', 'map of string → string', '`{}`', 'Kubernetes labels on every node.'),
     Key('cluster.node_groups[].taints', 'cluster.node_groups[]', 'list of objects', '`[]`', 'Taints on every node: `key`, optional `value`, `effect`.'),
     Key('cluster.node_groups[].taints[].key', 'cluster.node_groups[]', 'string', '— (required)', 'A Kubernetes taint key.'),

@@ -205,9 +205,21 @@ def _node_group(resources: list[PlannedResource], c: _Context) -> None:
                     else "on-demand")
             c.price.add(res.urn, f"EKS nodes {res.name}: {types[0]} {kind}", desired * HOURS, "instance-hour",
                         hourly, where)
-        disk = float(res.inputs.get("diskSize") or 20)
-        c.price.add(res.urn, f"EKS node volumes {res.name} (gp3)", desired * disk, "GB-month",
-                    c.price.regional(where, "ebs_gp3_gb_month", f"node group {res.name}"), where)
+        disk, volume_type = _node_volume(res, c.plan)
+        c.price.add(res.urn, f"EKS node volumes {res.name} ({volume_type})", desired * disk, "GB-month",
+                    c.price.regional(where, f"ebs_{volume_type}_gb_month", f"node group {res.name}"), where)
+
+
+def _node_volume(res: PlannedResource, plan: Plan) -> tuple[float, str]:
+    """(GiB, EBS type) of each node's volume: from the group's launch template when it has one
+    (the program's always does), else the group's diskSize on the AMI's default type (gp2)."""
+    for urn in res.property_dependencies.get("launchTemplate", []):
+        template = next((r for r in plan.resources if r.urn == urn and r.type == t.LAUNCH_TEMPLATE), None)
+        if template is not None:
+            (mapping, *_) = template.inputs.get("blockDeviceMappings") or [{}]
+            ebs = mapping.get("ebs") or {}
+            return float(ebs.get("volumeSize") or 20), str(ebs.get("volumeType") or "gp2")
+    return float(res.inputs.get("diskSize") or 20), "gp2"
 
 
 def _nat(resources: list[PlannedResource], c: _Context) -> None:

@@ -51,6 +51,7 @@ TF_TYPES: dict[str, str] = {
     t.FLOW_LOG: "aws_flow_log",
     t.LOG_GROUP: "aws_cloudwatch_log_group",
     t.POLICY: "aws_iam_policy",
+    t.LAUNCH_TEMPLATE: "aws_launch_template",
     t.ACCESS_ENTRY: "aws_eks_access_entry",
     t.ACCESS_POLICY_ASSOCIATION: "aws_eks_access_policy_association",
     t.CODEBUILD_PROJECT: "aws_codebuild_project",
@@ -132,6 +133,8 @@ def _project_node_group(inputs: dict) -> dict:
         "scaling_config": [{"min_size": scaling.get("minSize"), "desired_size": scaling.get("desiredSize"),
                             "max_size": scaling.get("maxSize")}],
         "labels": inputs.get("labels") or {}, "tags": inputs.get("tags") or {},
+        "launch_template": [{"id": lt.get("id"), "version": lt.get("version")}] if (lt := inputs.get("launchTemplate"))
+        else [],
         # No remote_access block: pulumi-eks opens no SSH to managed nodes unless asked.
     }
 

@@ -49,6 +49,7 @@ DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 # EKS: pulumi-eks's remote components and the children its plugin creates.
 CLUSTER = "eks:index:Cluster"

@@ -22,6 +22,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..shared.boundary import PASSED_TO
+
 # The services the program manages, and which of them take a region (IAM is global).
 SERVICES = ("ecr", "kms", "ec2", "eks", "logs", "secretsmanager", "codebuild", "codeconnections",
             "codestar-connections", "inspector2", "iam", "sts")
@@ -186,8 +188,6 @@ PROGRAM_READS = ("sts:GetCallerIdentity", "ecr:GetAuthorizationToken", "ec2:Desc
 IMAGE_PUSH = ("ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
               "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImages")
 # Services that take the program's roles (iam:PassRole), and the service-linked roles it may create.
-PASSED_TO = ("eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "ecr.amazonaws.com",
-             "codebuild.amazonaws.com")
 SERVICE_LINKED = ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com",
                   "inspector2.amazonaws.com", "replication.ecr.amazonaws.com", "ecr.amazonaws.com")
 # Reads that return data rather than metadata: the preview role never gets them.

@@ -24,7 +24,7 @@ import pulumi_kubernetes as k8s
 
 from .. import token
 from ..shared.arns import ROLE_ARN_RE, check_kms_key_arn
-from ..shared.cidrs import client_cidr
+from ..shared.cidrs import client_cidr, client_cidrs
 from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
@@ -189,6 +189,10 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
             raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
                                "is a private range; the public endpoint sees public addresses only (the "
                                "private endpoint already serves the VPC)")
+    if args.public_access_cidrs:
+        client_cidrs("public_access_cidrs", list(args.public_access_cidrs),
+                     "opens the Kubernetes API to the whole internet; list your office or VPN ranges, or leave "
+                     "public_access_cidrs empty and reach the private endpoint through the VPC")
     if args.secrets_key_arn is not None:
         check_kms_key_arn("secrets_key_arn", args.secrets_key_arn, region=args.placement.region,
                           account=args.placement.account)

@@ -44,6 +44,8 @@ NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy")
 # The size of the EKS-optimized AMI's own volume (AL2023's root, Bottlerocket's data volume): a
 # launch template may not make it smaller (EKS user guide, AMI specifications).
 MIN_DISK_GIB = {"AL2023": 20, "BOTTLEROCKET": 20}
+# The volume the disk size is for: AL2023's root, Bottlerocket's data volume.
+ROOT_DEVICES = {"AL2023": "/dev/xvda", "BOTTLEROCKET": "/dev/xvdb"}
 # family, generation, processor, extra capabilities, size: m7g.large, c6gn.xlarge, t3.medium
 _INSTANCE_RE = re.compile(r"^(?P<family>[a-z]+)(?P<generation>[0-9]+)(?P<processor>[a-z])?(?P<extra>[a-z-]*)"
                           r"\.(?P<size>[a-z0-9-]+)\Z")
@@ -193,6 +195,8 @@ class EksNodeGroup(pulumi.ComponentResource):
     """A managed node group in the cluster's private subnets, with a role that can pull."""
 
     role: aws.iam.Role
+    launch_template: aws.ec2.LaunchTemplate
+    """The group's launch template (IMDSv2 hop limit 1, encrypted gp3 volume)."""
     node_group: eks.ManagedNodeGroup
     architecture: str
     """``amd64`` or ``arm64``: the platform images must be built for."""
@@ -228,6 +232,25 @@ class EksNodeGroup(pulumi.ComponentResource):
             ready.append(aws.iam.RolePolicy(
                 f"{name}-pull-through-cache", role=self.role.id, policy=args.pull_through_cache_policy,
                 opts=pulumi.ResourceOptions(parent=self.role)))
+        # The group's own launch template: IMDSv2 only with a hop limit of 1, so pods (other than the
+        # host-network agents) cannot reach the node role's credentials (pulumi-eks's enable_imd_sv2
+        # hard-codes a limit of 2); the root volume (Bottlerocket: the data volume) gp3 and
+        # encrypted, at the stack's size. No security group here: EKS then adds its cluster group.
+        self.launch_template = aws.ec2.LaunchTemplate(
+            f"{name}-launch-template",
+            description=f"EKS managed node group {name}: IMDSv2 hop limit 1, encrypted gp3 volume",
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
+                instance_metadata_tags="disabled"),
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name=ROOT_DEVICES[spec.ami_type.split("_", 1)[0]],
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=spec.disk_size, volume_type="gp3", encrypted="true",
+                    delete_on_termination="true"))],
+            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags)
+                                for kind in ("instance", "volume")] if tags else None,
+            update_default_version=True,
+            tags=tags, opts=pulumi.ResourceOptions(parent=self))
         self.node_group = eks.ManagedNodeGroup(
             f"{name}-nodes",
             cluster=cluster.eks,
@@ -238,12 +261,12 @@ class EksNodeGroup(pulumi.ComponentResource):
             instance_types=list(spec.instance_types),
             ami_type=spec.ami_type,
             capacity_type=spec.capacity_type,
-            disk_size=spec.disk_size,
             labels=dict(spec.labels) or None,
             taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=t.effect)
                     for t in spec.taints] or None,
-            # IMDSv2 only (pulumi-eks then makes a launch template carrying it and the disk size).
-            enable_imd_sv2=True,
+            # A new template version rolls the group's nodes (EKS's rolling update).
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=self.launch_template.id, version=self.launch_template.latest_version.apply(str)),
             tags=tags,
             # A node group whose role cannot pull yet never becomes ready.
             opts=pulumi.ResourceOptions(parent=self, depends_on=ready),

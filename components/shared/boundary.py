@@ -34,6 +34,9 @@ BOUNDED_ROLE_WRITES = ("iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:
 # lists their actions per resource type), EKS Pod Identity for the nodes, and STS.
 SERVICES = ("ecr", "kms", "ec2", "eks", "eks-auth", "logs", "secretsmanager", "codebuild", "codeconnections",
             "codestar-connections", "inspector2", "iam", "sts")
+# The services that take the program's roles (iam:PassRole): no bounded role passes one elsewhere.
+PASSED_TO = ("eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "ecr.amazonaws.com",
+             "codebuild.amazonaws.com")
 # Managed policies no role the program creates may get.
 FORBIDDEN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 
@@ -58,6 +61,8 @@ def boundary_document(partition: str, policy_name: str, protected_roles: Sequenc
         {"Sid": "ThePlatformsServices", "Effect": "Allow", "Action": [f"{s}:*" for s in SERVICES], "Resource": "*"},
         {"Sid": "RolesOnlyWithThisBoundary", "Effect": "Deny", "Action": list(BOUNDED_ROLE_WRITES),
          "Resource": "*", "Condition": {"StringNotLike": {"iam:PermissionsBoundary": boundary}}},
+        {"Sid": "PassRolesOnlyToThePlatformsServices", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
+         "Condition": {"StringNotEquals": {"iam:PassedToService": list(PASSED_TO)}}},
         {"Sid": "NeverRemoveABoundary", "Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary",
          "Resource": "*"},
         {"Sid": "NeverEditTheBoundary", "Effect": "Deny",

@@ -23,7 +23,7 @@ import pulumi_kubernetes as k8s
 
 from .. import token
 from ..eks.node_group import KUBERNETES_EFFECTS, EksNodeGroup
-from ..shared.cidrs import client_cidr
+from ..shared.cidrs import client_cidrs
 from ..shared.errors import InvalidValue
 
 NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
@@ -136,9 +136,9 @@ def check_workload_spec(args: WorkloadSpec) -> None:
                            f"is below memory_request ({args.memory_request}); Kubernetes refuses the pod")
     if not isinstance(args.run_as_user, int) or args.run_as_user <= 0:
         raise InvalidValue("run_as_user", args.run_as_user, "must be the image's non-root numeric UID")
-    for i, cidr in enumerate(args.client_cidrs):
-        client_cidr(f"client_cidrs[{i}]", cidr,
-                    "opens the NodePort on every node to the whole internet; list the client ranges")
+    if args.client_cidrs:
+        client_cidrs("client_cidrs", list(args.client_cidrs),
+                     "opens the NodePort on every node to the whole internet; list the client ranges")
 
 
 class ServiceWorkload(pulumi.ComponentResource):

@@ -206,7 +206,8 @@ def test_an_existing_vpc_creates_nothing():
     ids = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
     plan = run_config(stack(network={"availability_zones": [], "vpc_id": "vpc-0123456789abcdef0",
                                      "private_subnet_ids": ids}))
-    assert not [r for r in plan.resources if r.type.startswith("aws:ec2/")]
+    # Nothing of the network: the node group's own launch template is the only EC2 resource.
+    assert [r.type for r in plan.resources if r.type.startswith("aws:ec2/")] == ["aws:ec2/launchTemplate:LaunchTemplate"]
     assert plan.one(CLUSTER, "cluster-eks").inputs["privateSubnetIds"] == ids
 
 
@@ -311,7 +312,15 @@ def test_the_node_role_can_pull_from_the_registry_and_its_caches(plans):
     assert "arn:aws:ecr:eu-central-1:444455556666:repository/docker-hub/*" in statement["Resource"]
     group = plan.one(NODE_GROUP, "nodes-nodes")
     assert group.remote and group.inputs["nodeRole"] == role.urn and "nodeRoleArn" not in group.inputs
-    assert group.inputs["enableIMDSv2"] is True
+    assert "enableIMDSv2" not in group.inputs and "diskSize" not in group.inputs  # the launch template's
+    template = plan.one("aws:ec2/launchTemplate:LaunchTemplate", "nodes-launch-template")
+    assert group.inputs["launchTemplate"] == {"id": template.resource_id, "version": "1"}
+    assert template.inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required",
+                                                  "httpPutResponseHopLimit": 1, "instanceMetadataTags": "disabled"}
+    (device,) = template.inputs["blockDeviceMappings"]
+    assert device["deviceName"] == "/dev/xvda" and device["ebs"] == {
+        "volumeSize": 50, "volumeType": "gp3", "encrypted": "true", "deleteOnTermination": "true"}
+    assert "vpcSecurityGroupIds" not in template.inputs  # EKS then adds its cluster security group
     assert group.inputs["amiType"] == "AL2023_ARM_64_STANDARD"
     assert len(group.inputs["subnetIds"]) == 3
     assert group.inputs["subnetIds"] == plan.one(CLUSTER, "cluster-eks").inputs["privateSubnetIds"]

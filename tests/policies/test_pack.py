@@ -224,7 +224,7 @@ def test_named_principals_pass():
 def test_wildcard_principals_are_violations(principal):
     assert public(statement(principal)) == [
         'RepositoryPolicy "myapp" allows any principal ("*" or NotPrincipal) in S; name the accounts or '
-        "roles, or restrict the statement with an aws:PrincipalOrgID condition."]
+        "roles, or restrict the statement with a StringEquals condition on aws:PrincipalOrgID (or aws:PrincipalAccount) naming exact values."]
 
 
 def test_org_condition_restricts_a_wildcard():
@@ -239,7 +239,7 @@ def test_deny_statements_and_not_principal():
                                     "Action": "ecr:*"}]}
     assert public(not_principal) == [
         'RepositoryPolicy "myapp" allows any principal ("*" or NotPrincipal) in Statement[0]; name the '
-        "accounts or roles, or restrict the statement with an aws:PrincipalOrgID condition."]
+        "accounts or roles, or restrict the statement with a StringEquals condition on aws:PrincipalOrgID (or aws:PrincipalAccount) naming exact values."]
 
 
 def test_registry_policy_and_template_policy_are_checked():

@@ -15,6 +15,7 @@ _EC2_ID_PREFIXES = {
     t.VPC: "vpc", t.SUBNET: "subnet", t.SECURITY_GROUP: "sg", t.ROUTE_TABLE: "rtb", t.INTERNET_GATEWAY: "igw",
     t.NAT: "nat", t.EIP: "eipalloc", t.ENDPOINT: "vpce", t.FLOW_LOG: "fl", t.ROUTE: "r",
     t.ROUTE_TABLE_ASSOCIATION: "rtbassoc", t.DEFAULT_SECURITY_GROUP: "sg", t.INGRESS_RULE: "sgr",
+    t.EGRESS_RULE: "sgr", t.LAUNCH_TEMPLATE: "lt",
 }
 
 
@@ -70,9 +71,11 @@ def ec2(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
     prefix = _EC2_ID_PREFIXES[typ]
     hexid = hashlib.sha1(f"{w.account}/{w.region}/{typ}/{name}".encode()).hexdigest()[:17]
     id_ = f"{prefix}-{hexid}"
-    extra = {"arn": f"arn:{w.partition}:ec2:{w.region}:{w.account}:{prefix}/{id_}"}
+    extra: dict[str, Any] = {"arn": f"arn:{w.partition}:ec2:{w.region}:{w.account}:{prefix}/{id_}"}
     if typ == t.VPC:
         extra["defaultSecurityGroupId"] = f"sg-{hexid}"
+    if typ == t.LAUNCH_TEMPLATE:
+        extra.update(latestVersion=1, defaultVersion=1)
     return id_, {**inputs, **extra, "region": w.region}
 
 

@@ -1,0 +1,137 @@
+"""Gaps found by trying to get around the pack: a wildcard principal under a condition that does
+not narrow it, CIDRs that together cover the internet, and the IAM and network families."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import container_policies as cp
+from stack_config import ConfigError, parse
+from tests.conftest import PROJECT, raw_config
+from tests.policy_support import resource_violations
+
+REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+GROUP = "aws:ec2/securityGroup:SecurityGroup"
+RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+
+
+def repo_policy(condition: dict | None) -> dict:
+    statement = {"Sid": "Pull", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"repository": "myapp", "policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
+
+
+@pytest.mark.parametrize("condition, open_", [
+    (None, True),
+    ({"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}, False),
+    ({"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": ["o-abc123", "o-def456"]}}, False),
+    ({"StringEquals": {"aws:PrincipalAccount": "111122223333"}}, False),
+    # Conditions that name an organisation but narrow nothing:
+    ({"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}, True),   # everyone outside it
+    ({"Null": {"aws:PrincipalOrgID": "false"}}, True),                 # any organisation
+    ({"StringLike": {"aws:PrincipalOrgID": "*"}}, True),               # a wildcard
+    ({"StringEquals": {"aws:PrincipalOrgID": "o-*"}}, True),           # a wildcard value
+    ({"StringEquals": {"aws:SourceIp": "203.0.113.0/24"}}, True),      # not who the caller is
+])
+def test_a_wildcard_principal_needs_a_condition_that_really_narrows_it(condition, open_):
+    found = resource_violations(cp.ecr_no_public_principal, REPOSITORY_POLICY, repo_policy(condition))
+    assert bool(found) == open_, found
+
+
+@pytest.mark.parametrize("cidrs", [["0.0.0.0/1", "128.0.0.0/1"], ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"],
+                                   ["::/1", "8000::/1"], ["0.0.0.0/0"]])
+def test_ranges_that_together_cover_the_internet_are_an_open_endpoint(cidrs):
+    props = {"name": "c", "endpointPublicAccess": True, "publicAccessCidrs": cidrs}
+    assert resource_violations(cp.eks_no_open_public_endpoint, "eks:index:Cluster", props)
+    props["publicAccessCidrs"] = ["0.0.0.0/1"]
+    assert not resource_violations(cp.eks_no_open_public_endpoint, "eks:index:Cluster", props)
+
+
+def test_the_config_reader_judges_the_union_too():
+    config = {"repositories": [{"name": "myapp"}], "network": {"availability_zones": ["eu-central-1a", "eu-central-1b"]},
+              "cluster": {"public_access_cidrs": ["0.0.0.0/1", "128.0.0.0/1"]}}
+    with pytest.raises(ConfigError) as caught:
+        parse(raw_config(config), project=PROJECT, stack="t")
+    assert str(caught.value) == (
+        'cluster.public_access_cidrs: ["0.0.0.0/1", "128.0.0.0/1"] together cover the whole internet; list your '
+        "office or VPN ranges, or leave public_access_cidrs empty and reach the private endpoint through the VPC")
+    config["cluster"] = {}
+    config["workload"] = {"repository": "myapp", "client_cidrs": ["0.0.0.0/1", "128.0.0.0/1"]}
+    with pytest.raises(ConfigError) as caught:
+        parse(raw_config(config), project=PROJECT, stack="t")
+    assert str(caught.value).startswith('workload.client_cidrs: ["0.0.0.0/1", "128.0.0.0/1"] together cover the '
+                                        "whole internet")
+
+
+# ------------------------------------------------------------------------------ IAM
+
+def policy(*statements: dict) -> dict:
+    return {"role": "r", "policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+
+
+def test_no_statement_allows_everything():
+    admin = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    assert resource_violations(cp.iam_no_full_admin, ROLE_POLICY, policy(admin))
+    assert resource_violations(cp.iam_no_full_admin, ROLE_POLICY, policy({"Effect": "Allow", "NotAction": "s3:*",
+                                                                          "Resource": "*"}))
+    assert not resource_violations(cp.iam_no_full_admin, ROLE_POLICY, policy({"Effect": "Allow", "Action": "ecr:*",
+                                                                              "Resource": "*"}))
+    assert not resource_violations(cp.iam_no_full_admin, ROLE_POLICY, policy({**admin, "Effect": "Deny"}))
+    role = {"name": "r", "inlinePolicies": [{"name": "all", "policy": policy(admin)["policy"]}]}
+    assert resource_violations(cp.iam_no_full_admin, "aws:iam/role:Role", role)
+
+
+def test_no_administrator_access_attachment():
+    assert resource_violations(cp.iam_no_administrator_access, ATTACHMENT,
+                               {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})
+    assert not resource_violations(cp.iam_no_administrator_access, ATTACHMENT,
+                                   {"role": "r", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})
+    assert resource_violations(cp.iam_no_administrator_access, "aws:iam/role:Role",
+                               {"name": "r", "managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]})
+
+
+def test_a_wildcard_passrole_is_flagged():
+    wild = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+    assert resource_violations(cp.iam_passrole_scoped, ROLE_POLICY, policy(wild))
+    assert not resource_violations(cp.iam_passrole_scoped, ROLE_POLICY, policy(
+        {**wild, "Condition": {"StringEquals": {"iam:PassedToService": "eks.amazonaws.com"}}}))
+    assert not resource_violations(cp.iam_passrole_scoped, ROLE_POLICY, policy(
+        {**wild, "Resource": "arn:aws:iam::111122223333:role/nodes"}))
+    assert cp.iam_passrole_scoped.enforcement_level.value == "advisory"
+
+
+def test_the_shipped_stacks_pass_the_iam_and_network_families(plans):
+    from tools.policy_gate import DEFAULT_PACK, PackProcess, analyze
+
+    for stack in ("dev", "prod"):
+        with PackProcess(DEFAULT_PACK, PROJECT, stack) as pack:
+            report = analyze(plans(stack), pack, {}, "eu-central-1")
+        assert not [v for v in report.violations if v.policy.startswith(("iam-", "network-"))], stack
+
+
+# ------------------------------------------------------------------------------ network
+
+@pytest.mark.parametrize("typ, props, mandatory, advisory", [
+    (INGRESS, {"securityGroupId": "sg-1", "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22},
+     True, False),
+    (INGRESS, {"securityGroupId": "sg-1", "cidrIpv6": "::/0", "ipProtocol": "-1"}, True, False),
+    (INGRESS, {"securityGroupId": "sg-1", "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443},
+     False, True),
+    (INGRESS, {"securityGroupId": "sg-1", "cidrIpv4": "203.0.113.0/24", "ipProtocol": "tcp", "fromPort": 22,
+               "toPort": 22}, False, False),
+    (GROUP, {"ingress": [{"cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"], "protocol": "tcp", "fromPort": 5432,
+                          "toPort": 5432}]}, True, False),
+    (GROUP, {"ingress": [{"cidrBlocks": ["0.0.0.0/0"], "protocol": "tcp", "fromPort": 80, "toPort": 80}]}, False, True),
+    (RULE, {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"], "protocol": "tcp", "fromPort": 0, "toPort": 65535},
+     True, False),
+    (RULE, {"type": "egress", "cidrBlocks": ["0.0.0.0/0"], "protocol": "-1", "fromPort": 0, "toPort": 0}, False, False),
+])
+def test_ingress_open_to_the_internet(typ, props, mandatory, advisory):
+    assert bool(resource_violations(cp.network_no_internet_ingress, typ, props)) == mandatory
+    assert bool(resource_violations(cp.network_public_web_ingress, typ, props)) == advisory
