@@ -232,7 +232,9 @@ class EcrReplication(pulumi.ComponentResource):
         self.configuration = aws.ecr.ReplicationConfiguration(
             f"{name}-configuration",
             replication_configuration={"rules": [self._rule(rule, account) for rule in spec.rules]},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
+            # The registry's one replication configuration: the provider's delete empties every rule
+            # of the registry, other stacks' too. Kept on destroy like the other registry-wide settings.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=ready, retain_on_delete=True),
         )
         self.register_outputs({"destination_steps": self.destination_steps})
 

@@ -256,7 +256,10 @@ class EksCluster(pulumi.ComponentResource):
             key_arn = ecr_key(f"{name}-key", description=f"Secrets and control-plane logs of EKS cluster {spec.name}",
                               account=account, partition=placement.partition, region=placement.region,
                               declare_region=None, tags=tags, protect=spec.protect,
-                              opts=pulumi.ResourceOptions(parent=self), policy=eks_key_policy).arn
+                              # Kept when it leaves the program (a switch to secrets_key_arn, a
+                              # destroy): EKS encrypts the cluster's secrets with it for good.
+                              opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+                              policy=eks_key_policy).arn
         # EKS writes to /aws/eks/NAME/cluster and creates it, without retention or key, if missing.
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/aws/eks/{spec.name}/cluster", retention_in_days=spec.log_retention_days,
@@ -299,7 +302,11 @@ class EksCluster(pulumi.ComponentResource):
             create_oidc_provider=True,
             deletion_protection=spec.deletion_protection,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect, depends_on=[log_group, service_policy]),
+            # EKS cannot change a cluster's secrets key, and pulumi-eks ignores a new one: ignoring it
+            # here too keeps every later preview from showing a change that never happens
+            # (docs/deploying.md: what a key change really takes).
+            opts=pulumi.ResourceOptions(parent=self, protect=spec.protect, depends_on=[log_group, service_policy],
+                                        ignore_changes=["encryptionConfigKeyArn"]),
         )
         # Any: mypy cannot infer Output.secret's type variable from an Output (pulumi's Input union).
         kubeconfig_json: Any = self.eks.kubeconfig_json

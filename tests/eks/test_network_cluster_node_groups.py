@@ -506,3 +506,17 @@ def test_the_kubernetes_provider_signs_in_with_the_stacks_aws_profile():
     config["aws:profile"] = "platform-admin"
     inputs = run_config(config).one(CLUSTER, "cluster-eks").inputs
     assert inputs["providerCredentialOpts"] == {"profileName": "platform-admin"}
+
+
+def test_a_secrets_key_change_leaves_no_perpetual_diff_and_never_deletes_the_key_in_use(plans):
+    for stack in ("dev", "prod"):
+        plan = plans(stack)
+        cluster = plan.one(CLUSTER, "cluster-eks")
+        assert cluster.ignore_changes == ["encryptionConfigKeyArn"], stack
+        key = plan.one("aws:kms/key:Key", "cluster-key")
+        assert key.retain_on_delete, stack  # kept when it leaves the program: EKS still encrypts with it
+
+
+def test_the_replication_configuration_is_kept_on_destroy(plans):
+    config = plans("prod").one("aws:ecr/replicationConfiguration:ReplicationConfiguration", "replication-configuration")
+    assert config.retain_on_delete  # the provider's delete would empty every rule of the registry
