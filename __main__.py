@@ -78,6 +78,7 @@ if (k := settings.kubernetes) is not None:
     groups = {group.name: EksNodeGroup(group.name, EksNodeGroupArgs(
         group, cluster=cluster, pull_through_cache_policy=cache.puller_policy if cache is not None else None))
         for group in k.node_groups}
+    cluster.core_dns("cluster", list(groups.values()))
 
     pulumi.export("vpc_id", network.vpc_id)
     pulumi.export("cluster", {

@@ -52,6 +52,7 @@ TF_TYPES: dict[str, str] = {
     t.LOG_GROUP: "aws_cloudwatch_log_group",
     t.POLICY: "aws_iam_policy",
     t.LAUNCH_TEMPLATE: "aws_launch_template",
+    t.ADDON: "aws_eks_addon",
     t.ACCESS_ENTRY: "aws_eks_access_entry",
     t.ACCESS_POLICY_ASSOCIATION: "aws_eks_access_policy_association",
     t.CODEBUILD_PROJECT: "aws_codebuild_project",

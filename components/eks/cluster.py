@@ -63,6 +63,8 @@ class ClusterAdmin:
 
 UpgradePolicy = Literal["STANDARD", "EXTENDED"]
 UPGRADE_POLICIES: tuple[str, ...] = get_args(UpgradePolicy)
+# The add-ons every cluster runs as EKS add-ons (CoreDNS: ``EksCluster.core_dns``, once nodes exist).
+CORE_ADDONS = ("vpc-cni", "kube-proxy", "coredns")
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ class EksCluster(pulumi.ComponentResource):
     eks: eks.Cluster
     provider: k8s.Provider | None
     """The Kubernetes provider for this cluster (None in a bootstrap run)."""
+    addon_versions: dict[str, pulumi.Output[str]]
+    """vpc-cni, kube-proxy and coredns: EKS's default version for the cluster's Kubernetes version."""
     key_arn: pulumi.Output[str]
     """The key of Kubernetes secrets and the control-plane logs (other log groups may use it)."""
     creator_arn: str | None
@@ -278,9 +282,17 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-service-role-policy", role=service_role.name,
             policy_arn=f"arn:{placement.partition}:iam::aws:policy/AmazonEKSClusterPolicy",
             opts=pulumi.ResourceOptions(parent=service_role))
+        # The core add-ons at the version EKS gives this Kubernetes version by default, rather than
+        # pulumi-eks's "most recent" (which floats: every new build would roll the node DaemonSets on
+        # an unrelated up, and the drift check would flag it). A version upgrade upgrades them too.
+        self.addon_versions = {addon: aws.eks.get_addon_version_output(
+            addon_name=addon, kubernetes_version=spec.version, most_recent=False,
+            opts=pulumi.InvokeOutputOptions(parent=self)).version for addon in CORE_ADDONS}
         self.eks = eks.Cluster(
             f"{name}-eks",
             service_role=service_role,
+            vpc_cni_options=eks.VpcCniOptionsArgs(addon_version=self.addon_versions["vpc-cni"]),
+            kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(version=self.addon_versions["kube-proxy"]),
             provider_credential_opts=eks.KubeconfigOptionsArgs(profile_name=spec.aws_profile)
             if spec.aws_profile else None,
             # The name comes through the log group's output, so pulumi-eks's aws.eks.Cluster (a child
@@ -327,6 +339,16 @@ class EksCluster(pulumi.ComponentResource):
             lambda cluster: f"aws eks update-kubeconfig --region {spec.placement.region} --name {cluster}")
         self.register_outputs({"cluster_name": self.cluster_name, "endpoint": self.endpoint,
                                "oidc_issuer": self.oidc_issuer, "kubeconfig": self.kubeconfig})
+
+    def core_dns(self, name: str, node_groups: Sequence[pulumi.Resource]) -> aws.eks.Addon:
+        """CoreDNS as an EKS add-on at the pinned version, taking over EKS's self-managed bootstrap copy
+        (pulumi-eks makes the add-on only with a default node group). After the node groups: its
+        pods need nodes to become ACTIVE."""
+        return aws.eks.Addon(
+            f"{name}-coredns", cluster_name=self.cluster_name, addon_name="coredns",
+            addon_version=self.addon_versions["coredns"], resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE", tags=dict(self.spec.placement.tags) or None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(node_groups)))
 
     def _access_entries(self, name: str, spec: EksClusterSpec, grants: Mapping[str, AccessGrant]) -> None:
         """One access entry and one policy association per principal, keyed by the principal (a

@@ -520,3 +520,24 @@ def test_a_secrets_key_change_leaves_no_perpetual_diff_and_never_deletes_the_key
 def test_the_replication_configuration_is_kept_on_destroy(plans):
     config = plans("prod").one("aws:ecr/replicationConfiguration:ReplicationConfiguration", "replication-configuration")
     assert config.retain_on_delete  # the provider's delete would empty every rule of the registry
+
+
+def test_the_core_add_ons_are_pinned_to_the_kubernetes_versions_default(plans):
+    plan = plans("prod")
+    cluster = plan.one(CLUSTER, "cluster-eks").inputs
+    pinned = "v1.35-default-eksbuild.offline"  # the mock's answer for getAddonVersion(mostRecent=false)
+    assert cluster["vpcCniOptions"]["addonVersion"] == pinned
+    assert cluster["kubeProxyAddonOptions"]["version"] == pinned
+    coredns = plan.one("aws:eks/addon:Addon", "cluster-coredns")
+    assert coredns.inputs["addonName"] == "coredns" and coredns.inputs["addonVersion"] == pinned
+    assert coredns.inputs["resolveConflictsOnCreate"] == "OVERWRITE"  # takes over the bootstrap copy
+    groups = [g.urn for g in plan.by_type(NODE_GROUP)]
+    assert set(groups) <= set(coredns.dependencies)  # its pods need nodes
+
+
+def test_a_version_upgrade_upgrades_the_add_ons():
+    versions = {}
+    for version in ("1.34", "1.35"):
+        inputs = run_config(stack(cluster={"version": version})).one(CLUSTER, "cluster-eks").inputs
+        versions[version] = inputs["vpcCniOptions"]["addonVersion"]
+    assert versions["1.34"] != versions["1.35"]

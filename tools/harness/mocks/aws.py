@@ -138,3 +138,12 @@ def managed_policy(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, di
     policy = inputs.get("name") or f"{name}-{w.suffix(name)}"
     arn = f"arn:{w.partition}:iam::{w.account}:policy{inputs.get('path', '/')}{policy}"
     return arn, {**inputs, "name": policy, "arn": arn, "policyId": f"ANPA{w.suffix(name).upper()}"}
+
+
+@answers_call(t.GET_ADDON_VERSION)
+def addon_version(args: Mapping[str, Any], w: Where) -> dict:
+    """EKS's default version of an add-on for a Kubernetes version (a stand-in value: offline,
+    what matters is that it is fixed per Kubernetes version, not which build it names)."""
+    addon, kubernetes = args.get("addonName"), args.get("kubernetesVersion")
+    return {"id": f"{addon}-{kubernetes}", "addonName": addon, "kubernetesVersion": kubernetes,
+            "version": f"v{kubernetes}-default-eksbuild.offline", "mostRecent": bool(args.get("mostRecent"))}
