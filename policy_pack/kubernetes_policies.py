@@ -4,7 +4,7 @@ pinned by digest, pods that meet the ``restricted`` Pod Security Standard."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationArgs
@@ -105,16 +105,56 @@ def _pod_spec(resource_type: str, props: Any) -> Any:
     return get(props, "spec") if resource_type == POD else get(props, "spec", "template", "spec")
 
 
+# The restricted profile (kubernetes.io/docs/concepts/security/pod-security-standards), field by field.
+RESTRICTED_VOLUMES = frozenset({"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+                                "projected", "secret"})
+SAFE_SYSCTLS = frozenset({"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+                          "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+                          "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+                          "net.ipv4.tcp_keepalive_probes"})
+SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"})
+APPARMOR_TYPES = frozenset({"RuntimeDefault", "Localhost"})
+
+
+def _selinux_findings(where: str, options: Any) -> list[str]:
+    if not options:
+        return []
+    found = []
+    if (get(options, "type") or "") not in SELINUX_TYPES:
+        found.append(f"{where} sets SELinux type {get(options, 'type')}")
+    for key in ("user", "role"):
+        if get(options, key):
+            found.append(f"{where} sets an SELinux {key}")
+    return found
+
+
+def _apparmor_findings(where: str, ctx: Any) -> list[str]:
+    kind = get(ctx, "appArmorProfile", "type")
+    return [f"{where} sets AppArmor profile {kind}"] if kind is not None and kind not in APPARMOR_TYPES else []
+
+
 def restricted_findings(pod: Any) -> list[str]:
-    """What keeps a pod spec from the restricted Pod Security Standard (each a short phrase)."""
+    """What keeps a pod spec from the restricted Pod Security Standard (each a short phrase):
+    every control of the baseline and restricted levels."""
     findings = []
     pod_ctx = get(pod, "securityContext") or {}
     for key in ("hostNetwork", "hostPID", "hostIPC"):
         if get(pod, key) is True:
             findings.append(f"{key} is true")
     for volume in get(pod, "volumes") or []:
+        kinds = [k for k in volume if k != "name"] if isinstance(volume, Mapping) else []
         if get(volume, "hostPath") is not None:
             findings.append(f"volume {get(volume, 'name')} is a hostPath")
+        elif kinds and not set(kinds) <= RESTRICTED_VOLUMES:
+            findings.append(f"volume {get(volume, 'name')} is of a type restricted pods may not use "
+                            f"({', '.join(sorted(set(kinds) - RESTRICTED_VOLUMES))})")
+    for sysctl in get(pod_ctx, "sysctls") or []:
+        if get(sysctl, "name") not in SAFE_SYSCTLS:
+            findings.append(f"the pod sets the unsafe sysctl {get(sysctl, 'name')}")
+    findings += _selinux_findings("the pod", get(pod_ctx, "seLinuxOptions"))
+    findings += _apparmor_findings("the pod", pod_ctx)
+    if get(pod_ctx, "windowsOptions", "hostProcess") is True:
+        findings.append("the pod is a Windows HostProcess pod")
     pod_non_root = get(pod_ctx, "runAsNonRoot")
     pod_seccomp = get(pod_ctx, "seccompProfile", "type")
     if get(pod_ctx, "runAsUser") == 0:
@@ -141,6 +181,15 @@ def restricted_findings(pod: Any) -> list[str]:
             seccomp = get(ctx, "seccompProfile", "type") or pod_seccomp
             if seccomp not in ("RuntimeDefault", "Localhost"):
                 findings.append(f"{name} has no RuntimeDefault (or Localhost) seccomp profile")
+            for port in get(container, "ports") or []:
+                if get(port, "hostPort") not in (None, 0):
+                    findings.append(f"{name} uses hostPort {get(port, 'hostPort')}")
+            if get(ctx, "procMount") not in (None, "Default"):
+                findings.append(f"{name} sets procMount {get(ctx, 'procMount')}")
+            findings += _selinux_findings(name, get(ctx, "seLinuxOptions"))
+            findings += _apparmor_findings(name, ctx)
+            if get(ctx, "windowsOptions", "hostProcess") is True:
+                findings.append(f"{name} is a Windows HostProcess container")
     return findings
 
 
@@ -149,7 +198,7 @@ def restricted_findings(pod: Any) -> list[str]:
     description="Pods (and workloads' pod templates) meet the restricted Pod Security Standard.",
     level=EnforcementLevel.ADVISORY,
     types=(*WORKLOADS, POD),
-    checks='Deployments, StatefulSets, DaemonSets (their pod template) and bare Pods meet the `restricted` Pod Security Standard: no host namespaces or hostPath, `allowPrivilegeEscalation: false`, capabilities drop `ALL` (only `NET_BIND_SERVICE` may be added), not privileged, `runAsNonRoot`, not UID 0, seccomp `RuntimeDefault` or `Localhost`.',
+    checks='Deployments, StatefulSets, DaemonSets (their pod template) and bare Pods meet every control of the `restricted` Pod Security Standard: no host namespaces, hostPath, host ports, or volume types other than configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret; not privileged, no Windows HostProcess, `allowPrivilegeEscalation: false`, capabilities drop `ALL` (only `NET_BIND_SERVICE` may be added), `runAsNonRoot`, not UID 0, seccomp `RuntimeDefault` or `Localhost`, AppArmor `RuntimeDefault`/`Localhost` only, SELinux only the container types (no user or role), default `procMount`, only the safe sysctls.',
     why='A namespace enforcing `restricted` refuses such pods at `up`; the warning comes at preview.',
 )
 def k8s_pod_security(args: ResourceValidationArgs, report_violation: Report) -> None:

@@ -135,3 +135,40 @@ def test_the_shipped_stacks_pass_the_iam_and_network_families(plans):
 def test_ingress_open_to_the_internet(typ, props, mandatory, advisory):
     assert bool(resource_violations(cp.network_no_internet_ingress, typ, props)) == mandatory
     assert bool(resource_violations(cp.network_public_web_ingress, typ, props)) == advisory
+
+
+# ------------------------------------------------------------------------------ the restricted profile
+
+GOOD_CONTAINER = {"name": "app", "image": "x", "securityContext": {
+    "allowPrivilegeEscalation": False, "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"}}}
+
+
+def deployment(pod_extra: dict | None = None, container_extra: dict | None = None) -> dict:
+    container = {**GOOD_CONTAINER, **(container_extra or {})}
+    if container_extra and "securityContext" in container_extra:
+        container["securityContext"] = {**GOOD_CONTAINER["securityContext"], **container_extra["securityContext"]}
+    return {"spec": {"template": {"spec": {"containers": [container], **(pod_extra or {})}}}}
+
+
+@pytest.mark.parametrize("pod_extra, container_extra, finding", [
+    ({}, {}, None),
+    ({"volumes": [{"name": "v", "emptyDir": {}}, {"name": "c", "configMap": {"name": "x"}}]}, {}, None),
+    ({"volumes": [{"name": "nfs", "nfs": {"server": "s", "path": "/"}}]}, {}, "volume nfs is of a type"),
+    ({}, {"ports": [{"containerPort": 80, "hostPort": 80}]}, "uses hostPort 80"),
+    ({}, {"securityContext": {"procMount": "Unmasked"}}, "sets procMount Unmasked"),
+    ({"securityContext": {"sysctls": [{"name": "kernel.msgmax", "value": "1"}]}}, {}, "unsafe sysctl kernel.msgmax"),
+    ({"securityContext": {"sysctls": [{"name": "net.ipv4.tcp_syncookies", "value": "1"}]}}, {}, None),
+    ({}, {"securityContext": {"seLinuxOptions": {"type": "spc_t"}}}, "SELinux type spc_t"),
+    ({}, {"securityContext": {"seLinuxOptions": {"user": "root"}}}, "sets an SELinux user"),
+    ({}, {"securityContext": {"appArmorProfile": {"type": "Unconfined"}}}, "AppArmor profile Unconfined"),
+    ({}, {"securityContext": {"windowsOptions": {"hostProcess": True}}}, "Windows HostProcess"),
+    ({"hostPID": True}, {}, "hostPID is true"),
+])
+def test_every_control_of_the_restricted_profile(pod_extra, container_extra, finding):
+    found = resource_violations(cp.k8s_pod_security, "kubernetes:apps/v1:Deployment",
+                                deployment(pod_extra, container_extra))
+    if finding is None:
+        assert found == []
+    else:
+        assert found and finding in found[0], found
