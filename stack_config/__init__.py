@@ -38,7 +38,6 @@ from components.ecr.pull_through_cache import PullThroughCacheSpec, check_cache_
 from components.ecr.registry import EcrRegistrySpec, RegistryEncryption, check_registry_spec
 from components.ecr.replication import EcrReplicationSpec, check_replication_spec, destinations
 from components.ecr.scanning import RegistryScanningSpec, check_scanning_spec
-from components.shared.arns import ACCOUNT_RE
 from components.shared.boundary import BoundarySpec
 from components.shared.placement import Placement
 from components.shared.regions import ALL_REGIONS
@@ -93,15 +92,21 @@ class PlatformConfig:
 
 
 def _home_account(raw: Mapping[str, Any]) -> str | None:
-    """The account the stack is pinned to by aws:allowedAccountIds, when it names exactly one."""
+    """The account the stack is pinned to by aws:allowedAccountIds, when it names exactly one.
+    The AWS provider reads a list of 12-digit IDs: anything else is refused here, by key."""
+    text = raw.get("aws:allowedAccountIds")
+    if text is None or text == "":
+        return None
     try:
-        ids = json.loads(raw.get("aws:allowedAccountIds") or "[]")
-    except (TypeError, json.JSONDecodeError):
-        return None
-    if not (isinstance(ids, list) and len(ids) == 1):
-        return None
-    account = str(ids[0])
-    return account if ACCOUNT_RE.match(account) else None
+        ids = json.loads(text) if isinstance(text, str) else text
+    except json.JSONDecodeError:
+        ids = text
+    if not isinstance(ids, list):
+        raise ConfigError("aws:allowedAccountIds", text, 'is not a list of account IDs; write it as a YAML list: '
+                                                         '["111122223333"]')
+    for i, value in enumerate(ids):
+        Value(value, f"aws:allowedAccountIds[{i}]").account()
+    return str(ids[0]).zfill(12) if len(ids) == 1 else None
 
 
 def _check_namespaces(raw: Mapping[str, Any], project: str, secret_keys: set[str]) -> None:

@@ -83,8 +83,9 @@ class Value:
     def boolean(self) -> bool:
         if isinstance(self.value, bool):
             return self.value
-        if self.value in ("true", "false"):
-            return self.value == "true"
+        # As the Pulumi SDK's get_bool reads a value: "true"/"True" and "false"/"False".
+        if self.value in ("true", "false", "True", "False"):
+            return self.value.lower() == "true"
         raise self.fail("is not a boolean (true or false)")
 
     def positive_int(self) -> int:

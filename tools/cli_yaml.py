@@ -145,7 +145,13 @@ def compose(text: str, source: str = "<stack file>") -> yaml.Node | None:
     try:
         return yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as err:
-        raise CliYamlError(f"{source}: not valid YAML: {err}") from None
+        # One line: what is wrong, and where (PyYAML's own message quotes the text over several).
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        context = getattr(err, "context", None)
+        raise CliYamlError(f"{source}: not valid YAML: {problem}{where}" + (f", {context}" if context else "")) \
+            from None
 
 
 def to_json(value: Any) -> str:
@@ -211,6 +217,10 @@ def config_values(text: str, source: str, shown_secret: str) -> tuple[dict[str, 
     for key_node, value_node in document.value:
         if isinstance(key_node, yaml.ScalarNode) and key_node.value == "config":
             config_node = value_node
+    others = [k.value for k, _ in document.value if isinstance(k, yaml.ScalarNode) and k.value != "config"]
+    if config_node is None and any(":" in key for key in others):
+        raise CliYamlError(f"{source}: has no 'config:' line: its keys ({', '.join(others[:3])}…) must be indented "
+                           "under config:, or the Pulumi CLI ignores them")
     if config_node is None or (isinstance(config_node, yaml.ScalarNode) and config_node.tag == _PLAIN
                                and config_node.value in _NULLS):
         return {}, set()

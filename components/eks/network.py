@@ -27,6 +27,7 @@ from .. import token
 from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
+from ..shared.regions import ZONE_LETTERS, ZONES_AS_OF
 
 NatMode = Literal["none", "single", "per_az"]
 NAT_MODES: tuple[str, ...] = get_args(NatMode)
@@ -115,10 +116,12 @@ def check_network_spec(spec: EksNetworkSpec) -> None:
     zones = list(spec.availability_zones)
     if not 2 <= len(zones) <= 3:
         raise InvalidValue("availability_zones", zones, "must list 2 or 3 availability zones (EKS needs two)")
+    letters = ZONE_LETTERS.get(region, "abcdef")
     for i, zone in enumerate(zones):
-        if not isinstance(zone, str) or not re.match(rf"^{re.escape(region)}[a-z]\Z", zone):
+        if not isinstance(zone, str) or not re.match(rf"^{re.escape(region)}[{letters}]\Z", zone):
             raise InvalidValue(f"availability_zones[{i}]", zone,
-                               f"is not an availability zone of {region} ({region}a, {region}b, ...)")
+                               f"is not an availability zone of {region} (its zones: "
+                               f"{', '.join(region + c for c in letters)}; AWS's list as of {ZONES_AS_OF})")
     if len(set(zones)) != len(zones):
         raise InvalidValue("availability_zones", zones, "names a zone twice")
     try:

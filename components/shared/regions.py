@@ -22,6 +22,19 @@ REGIONS: dict[str, tuple[str, ...]] = {
 
 ALL_REGIONS: frozenset[str] = frozenset(r for regions in REGIONS.values() for r in regions)
 
+# The availability-zone letters an account usually has in a region, as AWS's "Regions and Zones"
+# documentation lists them (compiled 2026-11; zone letters map to physical zones per account, and
+# an older account may have one more or one fewer). A region not listed here accepts a-f.
+ZONES_AS_OF = "2026-11"
+ZONE_LETTERS: dict[str, str] = {
+    "us-east-1": "abcdef", "us-east-2": "abc", "us-west-1": "abc", "us-west-2": "abcd",
+    "ca-central-1": "abd", "sa-east-1": "abc",
+    "eu-central-1": "abc", "eu-central-2": "abc", "eu-west-1": "abc", "eu-west-2": "abc", "eu-west-3": "abc",
+    "eu-north-1": "abc", "eu-south-1": "abc", "eu-south-2": "abc",
+    "ap-northeast-1": "acd", "ap-northeast-2": "abcd", "ap-northeast-3": "abc", "ap-south-1": "abc",
+    "ap-southeast-1": "abc", "ap-southeast-2": "abc", "ap-east-1": "abc", "af-south-1": "abc", "me-south-1": "abc",
+}
+
 
 def partition_of(region: str) -> str:
     """The ARN partition (``aws``, ``aws-cn``, ``aws-us-gov``) a known region belongs to."""

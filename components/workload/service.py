@@ -30,14 +30,22 @@ NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1123 label (a namespace)
 _SERVICE_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1035 label (a Service)
 _CPU_RE = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)\Z")
-_MEMORY_RE = re.compile(r"^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?\Z")
-_MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "Ki": 2**10, "Mi": 2**20,
-                 "Gi": 2**30, "Ti": 2**40}
+# Kubernetes quantities as the API server reads them: a decimal with a binary or decimal suffix
+# (0.5Gi, 1.5G, 512Mi), or an exponent (129e6).
+_MEMORY_RE = re.compile(r"^([0-9]+(\.[0-9]+)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|[eE][0-9]+)?\Z")
+_MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
+                 "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 
 
-def memory_bytes(quantity: str) -> int:
-    number, unit = re.match(r"^([0-9]+)([A-Za-z]*)$", quantity).groups()  # type: ignore[union-attr]
-    return int(number) * _MEMORY_UNITS[unit]
+def memory_bytes(quantity: str) -> float:
+    """The bytes a memory quantity stands for (``0.5Gi`` is 536870912)."""
+    match = re.match(r"^([0-9.]+)([eE][0-9]+|[A-Za-z]*)$", quantity)
+    if match is None:
+        raise ValueError(quantity)
+    number, unit = match.groups()
+    if unit[:1] in ("e", "E"):
+        return float(number) * 10 ** int(unit[1:])
+    return float(number) * _MEMORY_UNITS[unit]
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,7 @@ def check_workload_spec(args: WorkloadSpec) -> None:
         raise InvalidValue("cpu_request", args.cpu_request, "is not a CPU quantity (250m, 0.5, 1)")
     for key in ("memory_request", "memory_limit"):
         if not _MEMORY_RE.match(getattr(args, key)):
-            raise InvalidValue(key, getattr(args, key), "is not a memory quantity (128Mi, 1Gi)")
+            raise InvalidValue(key, getattr(args, key), "is not a memory quantity (128Mi, 0.5Gi, 1G)")
     if memory_bytes(args.memory_limit) < memory_bytes(args.memory_request):
         raise InvalidValue("memory_limit", args.memory_limit,
                            f"is below memory_request ({args.memory_request}); Kubernetes refuses the pod")

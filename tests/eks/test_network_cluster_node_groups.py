@@ -43,8 +43,11 @@ def error(config: dict) -> str:
     ({"availability_zones": ["eu-central-1a"]},
      'network.availability_zones: ["eu-central-1a"] must list 2 or 3 availability zones (EKS needs two)'),
     ({"availability_zones": ["eu-central-1a", "us-east-1b"]},
-     'network.availability_zones[1]: "us-east-1b" is not an availability zone of eu-central-1 (eu-central-1a, '
-     "eu-central-1b, ...)"),
+     'network.availability_zones[1]: "us-east-1b" is not an availability zone of eu-central-1 (its zones: '
+     "eu-central-1a, eu-central-1b, eu-central-1c; AWS's list as of 2026-11)"),
+    ({"availability_zones": ["eu-central-1a", "eu-central-1z"]},
+     'network.availability_zones[1]: "eu-central-1z" is not an availability zone of eu-central-1 (its zones: '
+     "eu-central-1a, eu-central-1b, eu-central-1c; AWS's list as of 2026-11)"),
     ({"availability_zones": ["eu-central-1a", "eu-central-1a"]},
      'network.availability_zones: ["eu-central-1a", "eu-central-1a"] names a zone twice'),
     ({"cidr": "8.8.0.0/16"}, 'network.cidr: "8.8.0.0/16" must be a private IPv4 range from /16 to /24 (e.g. 10.0.0.0/16)'),

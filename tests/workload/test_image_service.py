@@ -133,7 +133,7 @@ def test_the_pods_run_as_the_dockerfiles_user():
     ({"node_port": 32768}, "workload.node_port: 32768 is outside the NodePort range 30000-32767"),
     ({"memory_request": "512Mi", "memory_limit": "256Mi"},
      'workload.memory_limit: "256Mi" is below memory_request (512Mi); Kubernetes refuses the pod'),
-    ({"memory_limit": "lots"}, 'workload.memory_limit: "lots" is not a memory quantity (128Mi, 1Gi)'),
+    ({"memory_limit": "lots"}, 'workload.memory_limit: "lots" is not a memory quantity (128Mi, 0.5Gi, 1G)'),
     ({"cpu_request": "fast"}, 'workload.cpu_request: "fast" is not a CPU quantity (250m, 0.5, 1)'),
     ({"client_cidrs": ["0.0.0.0/0"]}, 'workload.client_cidrs[0]: "0.0.0.0/0" opens the NodePort on every node to '
                                       "the whole internet; list the client ranges"),

@@ -40,7 +40,8 @@ class StackSettings:
             ids = json.loads(self.config.get("aws:allowedAccountIds", "[]"))
         except json.JSONDecodeError:
             ids = []
-        return str(ids[0]) if ids else DEFAULT_ACCOUNT
+        # A scalar is the program's to refuse (with the key named); the mocks only need an account.
+        return str(ids[0]) if isinstance(ids, list) and ids else DEFAULT_ACCOUNT
 
 
 def read_project(root: Path = ROOT) -> dict:
