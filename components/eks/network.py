@@ -78,13 +78,23 @@ class EksNetworkSpec:
         return self.creates_vpc and (self.endpoints if self.endpoints is not None else self.nat == "none")
 
 
-def subnet_cidrs(cidr: str, zones: int) -> tuple[list[str], list[str]]:
-    """(private, public) subnet ranges: a quarter of the VPC per private subnet, the last quarter
-    split in four for the public ones."""
+ZONE_SLOTS = 3  # a quarter of the VPC each; the fourth quarter holds the public subnets
+
+
+def zone_slot(region: str, zone: str) -> int:
+    """A zone's fixed slot in the layout: its letter's position among the region's zone letters
+    (``eu-central-1b`` is 1), so reordering or removing a zone never moves another's subnets."""
+    letters = ZONE_LETTERS.get(region, "abcdef")
+    return letters.index(zone[len(region):])
+
+
+def subnet_cidrs(cidr: str, slots: Sequence[int]) -> tuple[list[str], list[str]]:
+    """(private, public) subnet ranges per zone slot: a quarter of the VPC per private subnet, the
+    last quarter split in four for the public ones."""
     network = ipaddress.IPv4Network(cidr)
     quarters = list(network.subnets(prefixlen_diff=2))
     public = list(quarters[3].subnets(prefixlen_diff=2))
-    return [str(q) for q in quarters[:zones]], [str(p) for p in public[:zones]]
+    return [str(quarters[s]) for s in slots], [str(public[s]) for s in slots]
 
 
 def endpoint_service(region: str, partition: str, service: str) -> str:
@@ -124,6 +134,13 @@ def check_network_spec(spec: EksNetworkSpec) -> None:
                                f"{', '.join(region + c for c in letters)}; AWS's list as of {ZONES_AS_OF})")
     if len(set(zones)) != len(zones):
         raise InvalidValue("availability_zones", zones, "names a zone twice")
+    for i, zone in enumerate(zones):
+        if zone_slot(region, zone) >= ZONE_SLOTS:
+            first = ", ".join(region + c for c in letters[:ZONE_SLOTS])
+            raise InvalidValue(f"availability_zones[{i}]", zone,
+                               f"has no slot in this network's layout, which gives each zone a fixed quarter of the "
+                               f"VPC by its letter (so reordering or removing zones never moves a subnet): for "
+                               f"{region} those are {first}; use them, or an existing VPC (vpc_id)")
     try:
         network = ipaddress.ip_network(spec.cidr)
     except (TypeError, ValueError):
@@ -179,7 +196,8 @@ class EksNetwork(pulumi.ComponentResource):
         # The default security group admits all traffic between its members: close it.
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[],
                                      tags={**tags, "Name": f"{name}-default-closed"}, opts=child)
-        private_cidrs, public_cidrs = subnet_cidrs(spec.cidr, len(spec.availability_zones))
+        slots = [zone_slot(spec.placement.region, zone) for zone in spec.availability_zones]
+        private_cidrs, public_cidrs = subnet_cidrs(spec.cidr, slots)
 
         public_subnets: list[aws.ec2.Subnet] = []
         nat_gateways: list[aws.ec2.NatGateway] = []

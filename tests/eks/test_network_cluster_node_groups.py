@@ -544,3 +544,23 @@ def test_a_version_upgrade_upgrades_the_add_ons():
         inputs = run_config(stack(cluster={"version": version})).one(CLUSTER, "cluster-eks").inputs
         versions[version] = inputs["vpcCniOptions"]["addonVersion"]
     assert versions["1.34"] != versions["1.35"]
+
+
+def test_subnet_ranges_are_fixed_per_zone_name():
+    def cidrs(zones):
+        plan = run_config(stack(network={"availability_zones": zones}))
+        return {r.inputs["availabilityZone"]: r.inputs["cidrBlock"] for r in plan.by_type("aws:ec2/subnet:Subnet")
+                if "private" in r.name}
+
+    three = cidrs(["eu-central-1a", "eu-central-1b", "eu-central-1c"])
+    assert cidrs(["eu-central-1c", "eu-central-1a", "eu-central-1b"]) == three  # reordered
+    assert cidrs(["eu-central-1a", "eu-central-1c"]) == {z: three[z] for z in ("eu-central-1a", "eu-central-1c")}
+
+
+def test_a_zone_without_a_slot_is_refused():
+    config = stack(network={"availability_zones": ["us-east-1a", "us-east-1d"]})
+    config["aws:region"] = "us-east-1"
+    assert error(config) == (
+        'network.availability_zones[1]: "us-east-1d" has no slot in this network\'s layout, which gives each zone a '
+        "fixed quarter of the VPC by its letter (so reordering or removing zones never moves a subnet): for "
+        "us-east-1 those are us-east-1a, us-east-1b, us-east-1c; use them, or an existing VPC (vpc_id)")
