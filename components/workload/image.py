@@ -235,13 +235,12 @@ def check_image_spec(args: ImageSpec, root: Path | None = None) -> None:
 
 def existing_digest(repository: str, tag: str, parent: pulumi.Resource) -> str | None:
     """The digest ``tag`` has in ``repository`` already, or None (also when the repository does not
-    exist yet: a first run). ECR's ListImages, through the provider."""
-    try:
-        result = aws.ecr.get_images(repository_name=repository, opts=pulumi.InvokeOptions(parent=parent))
-    except Exception as err:  # the invoke fails when the repository does not exist yet
-        if "RepositoryNotFoundException" in str(err) or "does not exist" in str(err):
-            return None
-        raise
+    exist yet: a first run). ECR's ListImages, through the provider — asked only once the
+    repository is in the registry's list: a failed invoke fails the whole run, even when caught."""
+    options = pulumi.InvokeOptions(parent=parent)
+    if repository not in (aws.ecr.get_repositories(opts=options).names or []):
+        return None
+    result = aws.ecr.get_images(repository_name=repository, opts=options)
     for image in result.image_ids or []:
         if image.image_tag == tag:
             return image.image_digest

@@ -57,8 +57,14 @@ class PlatformMocks(pulumi.runtime.Mocks):
         return answer(args.typ, args.name, inputs, where)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        if args.token == t.GET_REPOSITORIES:
+            # The repositories ECR already holds: those with images listed (a first deploy: none).
+            where = self._where(args.args, args.provider)
+            return {"id": where.region, "region": where.region, "names": sorted(self.images)}, []
         if args.token == t.GET_IMAGES:
             repo = str(args.args.get("repositoryName"))
+            if repo not in self.images:  # as ListImages answers for a repository that does not exist
+                raise Exception(f"reading ECR Images ({repo}): RepositoryNotFoundException")
             where = self._where(args.args, args.provider)
             return {"id": repo, "repositoryName": repo, "registryId": where.account, "region": where.region,
                     "imageIds": [{"imageTag": tag, "imageDigest": digest}
