@@ -225,6 +225,8 @@ class EksCluster(pulumi.ComponentResource):
     eks: eks.Cluster
     provider: k8s.Provider | None
     """The Kubernetes provider for this cluster (None in a bootstrap run)."""
+    vpc_cni: aws.eks.Addon
+    """The VPC CNI add-on (its own IRSA role); node groups wait for it."""
     addon_versions: dict[str, pulumi.Output[str]]
     """vpc-cni, kube-proxy and coredns: EKS's default version for the cluster's Kubernetes version."""
     key_arn: pulumi.Output[str]
@@ -291,7 +293,8 @@ class EksCluster(pulumi.ComponentResource):
         self.eks = eks.Cluster(
             f"{name}-eks",
             service_role=service_role,
-            vpc_cni_options=eks.VpcCniOptionsArgs(addon_version=self.addon_versions["vpc-cni"]),
+            # The VPC CNI is the component's own add-on (below), with its own IAM role: not pulumi-eks's.
+            use_default_vpc_cni=True,
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(version=self.addon_versions["kube-proxy"]),
             provider_credential_opts=eks.KubeconfigOptionsArgs(profile_name=spec.aws_profile)
             if spec.aws_profile else None,
@@ -337,8 +340,34 @@ class EksCluster(pulumi.ComponentResource):
         self.creator_arn = spec.creator_arn
         self.update_kubeconfig = self.cluster_name.apply(
             lambda cluster: f"aws eks update-kubeconfig --region {spec.placement.region} --name {cluster}")
+        self.vpc_cni = self._vpc_cni(name, spec)
         self.register_outputs({"cluster_name": self.cluster_name, "endpoint": self.endpoint,
                                "oidc_issuer": self.oidc_issuer, "kubeconfig": self.kubeconfig})
+
+    def _vpc_cni(self, name: str, spec: EksClusterSpec) -> aws.eks.Addon:
+        """The VPC CNI as an EKS add-on at the pinned version, with its IAM through IRSA: a role only
+        the aws-node service account may assume, instead of the node role (which pods could reach).
+        Node groups wait for it, so aws-node has its own role before the first node joins."""
+        issuer = self.eks.oidc_issuer
+        role = aws.iam.Role(
+            f"{name}-vpc-cni-role",
+            description=f"VPC CNI (kube-system/aws-node) of EKS cluster {spec.name}, through IRSA",
+            assume_role_policy=pulumi.Output.all(self.eks.oidc_provider_arn, issuer).apply(
+                lambda v: json.dumps({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Federated": v[0]}, "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {"StringEquals": {f"{v[1]}:sub": "system:serviceaccount:kube-system:aws-node",
+                                                   f"{v[1]}:aud": "sts.amazonaws.com"}}}]})),
+            tags=dict(spec.placement.tags) or None, opts=pulumi.ResourceOptions(parent=self))
+        policy = aws.iam.RolePolicyAttachment(
+            f"{name}-vpc-cni-role-policy", role=role.name,
+            policy_arn=f"arn:{spec.placement.partition}:iam::aws:policy/AmazonEKS_CNI_Policy",
+            opts=pulumi.ResourceOptions(parent=role))
+        return aws.eks.Addon(
+            f"{name}-vpc-cni", cluster_name=self.cluster_name, addon_name="vpc-cni",
+            addon_version=self.addon_versions["vpc-cni"], service_account_role_arn=role.arn,
+            # Takes over the aws-node EKS installs at creation.
+            resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+            tags=dict(spec.placement.tags) or None, opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
 
     def core_dns(self, name: str, node_groups: Sequence[pulumi.Resource]) -> aws.eks.Addon:
         """CoreDNS as an EKS add-on at the pinned version, taking over EKS's self-managed bootstrap copy

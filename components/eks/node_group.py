@@ -40,7 +40,8 @@ TaintEffect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
 TAINT_EFFECTS: tuple[str, ...] = get_args(TaintEffect)
 # The Kubernetes spelling of each effect (a toleration names it so).
 KUBERNETES_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
-NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy")
+# The VPC CNI's policy is not here: aws-node has its own role through IRSA (EksCluster.vpc_cni).
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy",)
 # The size of the EKS-optimized AMI's own volume (AL2023's root, Bottlerocket's data volume): a
 # launch template may not make it smaller (EKS user guide, AMI specifications).
 MIN_DISK_GIB = {"AL2023": 20, "BOTTLEROCKET": 20}
@@ -222,7 +223,8 @@ class EksNodeGroup(pulumi.ComponentResource):
             tags=tags,
             # An explicit name must be free before a replacement can take it.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
-        ready: list[pulumi.Resource] = []
+        # Nodes join only once aws-node has its own role (the node role no longer has the CNI's).
+        ready: list[pulumi.Resource] = [cluster.vpc_cni]
         for policy in (*NODE_POLICIES, spec.ecr_policy):
             ready.append(aws.iam.RolePolicyAttachment(
                 f"{name}-{policy}", role=self.role.name, policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",

@@ -308,7 +308,8 @@ def test_the_node_role_can_pull_from_the_registry_and_its_caches(plans):
     role = plan.one("aws:iam/role:Role", "nodes-role")
     attached = {r.inputs["policyArn"].rsplit("/", 1)[-1] for r in plan.by_type(ATTACHMENT)
                 if r.parent == role.urn}
-    assert attached == {"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"}
+    # The CNI's policy is aws-node's own (IRSA), not the node role's: pods could reach the node role.
+    assert attached == {"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"}
     puller = plan.one("aws:iam/rolePolicy:RolePolicy", "nodes-pull-through-cache")
     statement = json.loads(puller.inputs["policy"])["Statement"][0]
     assert statement["Action"] == ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:TagResource"]
@@ -529,7 +530,8 @@ def test_the_core_add_ons_are_pinned_to_the_kubernetes_versions_default(plans):
     plan = plans("prod")
     cluster = plan.one(CLUSTER, "cluster-eks").inputs
     pinned = "v1.35-default-eksbuild.offline"  # the mock's answer for getAddonVersion(mostRecent=false)
-    assert cluster["vpcCniOptions"]["addonVersion"] == pinned
+    assert cluster["useDefaultVpcCni"] is True and "vpcCniOptions" not in cluster
+    assert plan.one("aws:eks/addon:Addon", "cluster-vpc-cni").inputs["addonVersion"] == pinned
     assert cluster["kubeProxyAddonOptions"]["version"] == pinned
     coredns = plan.one("aws:eks/addon:Addon", "cluster-coredns")
     assert coredns.inputs["addonName"] == "coredns" and coredns.inputs["addonVersion"] == pinned
@@ -541,8 +543,8 @@ def test_the_core_add_ons_are_pinned_to_the_kubernetes_versions_default(plans):
 def test_a_version_upgrade_upgrades_the_add_ons():
     versions = {}
     for version in ("1.34", "1.35"):
-        inputs = run_config(stack(cluster={"version": version})).one(CLUSTER, "cluster-eks").inputs
-        versions[version] = inputs["vpcCniOptions"]["addonVersion"]
+        plan = run_config(stack(cluster={"version": version}))
+        versions[version] = plan.one("aws:eks/addon:Addon", "cluster-vpc-cni").inputs["addonVersion"]
     assert versions["1.34"] != versions["1.35"]
 
 
@@ -564,3 +566,19 @@ def test_a_zone_without_a_slot_is_refused():
         'network.availability_zones[1]: "us-east-1d" has no slot in this network\'s layout, which gives each zone a '
         "fixed quarter of the VPC by its letter (so reordering or removing zones never moves a subnet): for "
         "us-east-1 those are us-east-1a, us-east-1b, us-east-1c; use them, or an existing VPC (vpc_id)")
+
+
+def test_the_vpc_cni_gets_its_iam_through_irsa_before_any_node_joins(plans):
+    plan = plans("prod")
+    addon = plan.one("aws:eks/addon:Addon", "cluster-vpc-cni")
+    role = plan.one("aws:iam/role:Role", "cluster-vpc-cni-role")
+    assert addon.inputs["serviceAccountRoleArn"] == role.outputs["arn"]
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    cluster = plan.one(CLUSTER, "cluster-eks")
+    assert statement["Principal"] == {"Federated": cluster.outputs["oidcProviderArn"]}
+    (sub_key,) = [k for k in statement["Condition"]["StringEquals"] if k.endswith(":sub")]
+    assert statement["Condition"]["StringEquals"][sub_key] == "system:serviceaccount:kube-system:aws-node"
+    attached = [r.inputs["policyArn"] for r in plan.by_type(ATTACHMENT) if r.parent == role.urn]
+    assert attached == ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]
+    for group in plan.by_type(NODE_GROUP):
+        assert addon.urn in group.dependencies
