@@ -10,6 +10,7 @@ cluster's kubeconfig is ready for workloads.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import json
 import re
@@ -29,7 +30,7 @@ from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
 from .network import LOG_RETENTION_DAYS, EksNetwork
-from .versions import DEFAULT_VERSION, EXTENDED, STANDARD, VERSIONS
+from .versions import DEFAULT_VERSION, EXTENDED, STANDARD, VERSIONS, support_warning
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
@@ -210,6 +211,11 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
                            f"is not a CloudWatch Logs retention ({', '.join(map(str, LOG_RETENTION_DAYS))})")
 
 
+def today() -> datetime.date:
+    """The day the support calendar is read on (a function, so tests can fix it)."""
+    return datetime.date.today()
+
+
 def principal_key(role_arn: str) -> str:
     """A stable resource-name key for a role: its name, lowercased (``role/team/Admin`` → ``admin``)."""
     return re.sub(r"[^a-z0-9-]+", "-", role_arn.rsplit("/", 1)[-1].lower()).strip("-")
@@ -251,6 +257,9 @@ class EksCluster(pulumi.ComponentResource):
         spec, network = args.spec, args.network
         check_cluster_spec(spec)
         self.spec = spec
+        notice = support_warning(spec.version, spec.upgrade_policy, today())
+        if notice is not None:
+            pulumi.log.warn(notice, resource=self)
         placement, tags = spec.placement, dict(spec.placement.tags)
         kept = pulumi.ResourceOptions(parent=self, protect=spec.protect, retain_on_delete=spec.protect or None)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id

@@ -8,6 +8,8 @@ release calendar"); the default is the newest version in standard support.
 
 from __future__ import annotations
 
+from datetime import date
+
 CHECKED = "2026-11-28"
 # version -> (support phase on CHECKED, end of standard support)
 VERSIONS: dict[str, tuple[str, str]] = {
@@ -22,3 +24,53 @@ DEFAULT_VERSION = "1.35"
 manifest validator knows (kubernetes-validate ships schemas up to 1.37)."""
 STANDARD = tuple(v for v, (phase, _) in VERSIONS.items() if phase == "standard")
 EXTENDED = tuple(v for v, (phase, _) in VERSIONS.items() if phase == "extended")
+
+
+EXTENDED_MONTHS = 12
+WARN_DAYS = 60
+"""How long before a version leaves standard support the preview warns."""
+
+
+def standard_support_end(version: str) -> date:
+    return date.fromisoformat(VERSIONS[version][1])
+
+
+def _plus_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    # The last day of the target month when the day does not exist there (31 Jan + 1 month).
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, last)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def phase_on(version: str, day: date) -> str:
+    """``standard``, ``extended`` or ``ended`` for ``version`` on ``day``, from the calendar above:
+    standard support until its end date, then 12 months of extended support."""
+    end = standard_support_end(version)
+    if day < end:
+        return "standard"
+    return "extended" if day < _plus_months(end, EXTENDED_MONTHS) else "ended"
+
+
+def support_warning(version: str, upgrade_policy: str, day: date) -> str | None:
+    """What a preview on ``day`` should say about ``version``'s support, or None: it leaves standard
+    support within ``WARN_DAYS`` days, or already has."""
+    if version not in VERSIONS:
+        return None
+    end = standard_support_end(version)
+    left = (end - day).days
+    after = ("the control plane is then billed at the extended-support rate (about six times the standard "
+             "rate)" if upgrade_policy == "EXTENDED" else
+             "with upgrade_policy STANDARD, EKS then upgrades the control plane to the next version itself")
+    if 0 <= left <= WARN_DAYS:
+        return (f"cluster.version {version} leaves EKS standard support on {end.isoformat()} ({left} days from "
+                f"{day.isoformat()}): {after}; plan the upgrade (versions in standard support: "
+                f"{', '.join(v for v in VERSIONS if phase_on(v, day) == 'standard')})")
+    if left < 0:
+        return (f"cluster.version {version} left EKS standard support on {end.isoformat()} "
+                f"({phase_on(version, day)} support on {day.isoformat()}): {after}")
+    return None

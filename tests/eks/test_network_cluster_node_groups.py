@@ -582,3 +582,40 @@ def test_the_vpc_cni_gets_its_iam_through_irsa_before_any_node_joins(plans):
     assert attached == ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]
     for group in plan.by_type(NODE_GROUP):
         assert addon.urn in group.dependencies
+
+
+# ------------------------------------------------------------------------------ support calendar
+
+
+def test_the_support_calendar_is_read_on_a_day():
+    from datetime import date
+
+    from components.eks.versions import phase_on
+    assert [phase_on("1.34", date.fromisoformat(d)) for d in ("2026-12-01", "2026-12-02", "2027-12-01",
+                                                              "2027-12-02")] == \
+        ["standard", "extended", "extended", "ended"]
+
+
+@pytest.mark.parametrize("day, policy, expected", [
+    ("2026-09-01", "STANDARD", None),  # 92 days before the end: quiet
+    ("2026-10-03", "STANDARD", "cluster.version 1.34 leaves EKS standard support on 2026-12-02 (60 days from "
+                               "2026-10-03): with upgrade_policy STANDARD, EKS then upgrades the control plane to "
+                               "the next version itself; plan the upgrade (versions in standard support: 1.34, "
+                               "1.35, 1.36)"),
+    ("2026-11-29", "EXTENDED", "cluster.version 1.34 leaves EKS standard support on 2026-12-02 (3 days from "
+                               "2026-11-29): the control plane is then billed at the extended-support rate (about "
+                               "six times the standard rate); plan the upgrade (versions in standard support: "
+                               "1.34, 1.35, 1.36)"),
+    ("2026-12-10", "EXTENDED", "cluster.version 1.34 left EKS standard support on 2026-12-02 (extended support on "
+                               "2026-12-10): the control plane is then billed at the extended-support rate (about "
+                               "six times the standard rate)"),
+])
+def test_a_preview_warns_when_the_version_leaves_standard_support_within_60_days(monkeypatch, day, policy,
+                                                                                  expected):
+    from datetime import date
+
+    from components.eks import cluster
+    monkeypatch.setattr(cluster, "today", lambda: date.fromisoformat(day))
+    plan = run_config(stack(cluster={"version": "1.34", "upgrade_policy": policy}))
+    support = [w for w in plan.warnings if "standard support" in w]
+    assert support == ([expected] if expected else [])
