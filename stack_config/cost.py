@@ -20,6 +20,8 @@ class CostAssumptions:
     control_plane_log_gb_per_month: float = 5.0
     flow_log_gb_per_month: float = 5.0
     spot_discount: float = 0.6
+    rescans_per_image_month: float = 4.0
+    key_age_days: float = 730.0
 
     def to_json(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}

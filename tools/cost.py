@@ -7,20 +7,29 @@ the stack's ``cost`` config section (``stack_config/cost.py``), with documented 
 is 730 hours. What has no price for its region is listed in ``missing`` and warned about — never
 priced at zero.
 
+Dated: the EKS control plane is priced by the support calendar (``components/eks/versions.py``) on
+the day the estimate is made (``on``, injectable), for the 730 hours from that day — a version that
+leaves standard support within them is billed at the extended rate for the rest when its upgrade
+policy is EXTENDED. KMS keys are priced with the rotations they have had by ``cost.key_age_days``.
+Enhanced scanning (Amazon Inspector) is priced per image pushed into, and per rescan of an image
+held in, each registry whose scanning configuration covers the repository.
+
 Not included: data transfer to the internet, cross-AZ traffic, requests (KMS, Secrets Manager,
-ECR API), load balancers the workload may add, taxes, free tiers, Savings Plans, Reserved
-Instances and negotiated discounts.
+ECR API), load balancers the workload may add, Inspector scans of pull-through cache repositories,
+taxes, free tiers, Savings Plans, Reserved Instances and negotiated discounts.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from components.eks.versions import EXTENDED
+from components.eks.versions import VERSIONS, standard_support_end
 from stack_config.cost import CostAssumptions
 from tools import tokens as t
 from tools.harness import Plan, PlannedResource
@@ -57,8 +66,10 @@ class LineItem:
 @dataclass
 class CostReport:
     prices_checked: str
+    priced_on: str = ""
     items: list[LineItem] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    assumed_prices: list[str] = field(default_factory=list)
     assumptions: dict = field(default_factory=dict)
 
     @property
@@ -67,8 +78,8 @@ class CostReport:
 
     def to_json(self) -> dict:
         return {"currency": "USD", "monthly": self.monthly, "prices_checked": self.prices_checked,
-                "items": [i.to_json() for i in self.items], "missing": self.missing,
-                "assumptions": self.assumptions}
+                "priced_on": self.priced_on, "items": [i.to_json() for i in self.items], "missing": self.missing,
+                "assumed_prices": self.assumed_prices, "assumptions": self.assumptions}
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,6 +129,8 @@ class _Pricer:
         if figures is None or key not in figures:
             self.report.missing.append(f"{what}: no {key} price for {region}")
             return None
+        if key in figures.get("assumed", ()):
+            self.report.assumed_prices.append(f"{key} in {region}: {self.prices['assumed'][key]}")
         return figures[key]
 
     def ec2(self, region: str, instance_type: str, what: str) -> float | None:
@@ -164,6 +177,10 @@ class _Context:
     account: str
     a: CostAssumptions
     price: _Pricer
+    on: date
+    holdings: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    """(region, account) → repository name → images it holds: each registry's contents, source
+    repositories and replicas, for the scanning that registry does."""
 
     @property
     def g(self) -> Mapping[str, Any]:
@@ -177,14 +194,27 @@ Pricer = Callable[[list[PlannedResource], _Context], None]
 """Prices every planned resource of one type (the list may be empty only for plan-wide items)."""
 
 
+def control_plane_hours(version: str, upgrade_policy: str, on: date) -> tuple[float, float]:
+    """(standard, extended) cluster-hours of the 730 from ``on``: extended once the version has left
+    standard support, when the upgrade policy keeps it there (STANDARD upgrades it instead)."""
+    if version not in VERSIONS or upgrade_policy != "EXTENDED":
+        return float(HOURS), 0.0
+    standard = min(max((standard_support_end(version) - on) / timedelta(hours=1), 0.0), float(HOURS))
+    return standard, HOURS - standard
+
+
 def _cluster(resources: list[PlannedResource], c: _Context) -> None:
     for res in resources:
         where = c.where(res)
-        version = res.inputs.get("version")
-        extended = version in EXTENDED
-        c.price.add(res.urn, f"EKS control plane {res.inputs.get('name', res.name)} "
-                             f"({'extended' if extended else 'standard'} support, {version})",
-                    HOURS, "cluster-hour", c.g["eks_extended_hour" if extended else "eks_standard_hour"], where)
+        version = str(res.inputs.get("version"))
+        policy = str((res.inputs.get("upgradePolicy") or {}).get("supportType") or "EXTENDED")
+        standard, extended = control_plane_hours(version, policy, c.on)
+        label = f"EKS control plane {res.inputs.get('name', res.name)}"
+        c.price.add(res.urn, f"{label} (standard support, {version})", standard, "cluster-hour",
+                    c.g["eks_standard_hour"], where)
+        c.price.add(res.urn, f"{label} (extended support, {version}, from "
+                             f"{standard_support_end(version).isoformat() if version in VERSIONS else '?'})",
+                    extended, "cluster-hour", c.g["eks_extended_hour"], where)
         if res.inputs.get("enabledClusterLogTypes"):
             c.price.add(res.urn, "EKS control-plane log ingestion", c.a.control_plane_log_gb_per_month, "GB",
                         c.price.regional(where, "logs_ingest_gb", "control-plane logs"), where)
@@ -254,9 +284,18 @@ def _endpoint(resources: list[PlannedResource], c: _Context) -> None:
                     c.price.regional(where, "endpoint_gb", "interface endpoint data"), where)
 
 
+def key_rotations(age_days: float, enabled: bool, period_days: float | None) -> int:
+    """Rotations a key has had at ``age_days``; KMS bills $1 a month more for each of the first two."""
+    return min(int(age_days // (period_days or 365)), 2) if enabled else 0
+
+
 def _key(resources: list[PlannedResource], c: _Context) -> None:
     for res in resources:
-        c.price.add(res.urn, f"KMS key {res.name}", 1, "key-month", c.g["kms_key_month"], c.where(res))
+        rotations = key_rotations(c.a.key_age_days, bool(res.inputs.get("enableKeyRotation")),
+                                  res.inputs.get("rotationPeriodInDays"))
+        price = c.g["kms_key_month"] + rotations * c.g["kms_rotation_month"]
+        c.price.add(res.urn, f"KMS key {res.name} ({rotations} rotations at {c.a.key_age_days:g} days)", 1,
+                    "key-month", price, c.where(res))
 
 
 def _secret(resources: list[PlannedResource], c: _Context) -> None:
@@ -291,7 +330,34 @@ def _log_group(resources: list[PlannedResource], c: _Context) -> None:
 
 
 def _repositories(resources: list[PlannedResource], c: _Context) -> None:
-    _ecr(c.plan, c.region, c.account, c.a, c.price)
+    _ecr(c)
+
+
+def _covered(name: str, rules: list[dict]) -> str | None:
+    """The scan frequency a registry's rules give repository ``name`` (continuous wins over on push)."""
+    frequencies = {str(rule.get("scanFrequency")) for rule in rules
+                   if any(fnmatch.fnmatchcase(name, str(f.get("filter"))) for f in rule.get("repositoryFilters") or [])}
+    return "CONTINUOUS_SCAN" if "CONTINUOUS_SCAN" in frequencies else next(iter(frequencies), None)
+
+
+def _scanning(resources: list[PlannedResource], c: _Context) -> None:
+    """Enhanced scanning, billed by Amazon Inspector: each image pushed (or replicated) into a
+    covered repository is scanned once; under CONTINUOUS_SCAN each image held is rescanned as CVEs
+    are published (``cost.rescans_per_image_month``). Basic scanning is free."""
+    for res in resources:
+        if res.inputs.get("scanType") != "ENHANCED":
+            continue
+        where, account = c.where(res), _account_of(res, c.plan, c.account)
+        rules = res.inputs.get("rules") or []
+        for name, kept in sorted(c.holdings.get((where, account), {}).items()):
+            frequency = _covered(name, rules)
+            if frequency is None:
+                continue
+            c.price.add(res.urn, f"Inspector scans {name} in {where} ({account}, on push)",
+                        c.a.pushes_per_day * DAYS, "image", c.g["inspector_image_scan"], where)
+            if frequency == "CONTINUOUS_SCAN":
+                c.price.add(res.urn, f"Inspector rescans {name} in {where} ({account}, {kept:.0f} images held)",
+                            kept * c.a.rescans_per_image_month, "rescan", c.g["inspector_rescan"], where)
 
 
 def _cache_rule(resources: list[PlannedResource], c: _Context) -> None:
@@ -312,6 +378,7 @@ PRICERS: dict[str, Pricer] = {
     t.FLOW_LOG: _flow_log,
     t.LOG_GROUP: _log_group,
     t.REPOSITORY: _repositories,  # with their lifecycle policies and replicas
+    t.SCANNING: _scanning,  # after the repositories: it prices what each registry holds
     t.CACHE_RULE: _cache_rule,
 }
 """Resource type → its pricer, in the order the estimate lists them. Every other type is free or
@@ -319,23 +386,29 @@ outside the estimate (see the module docstring)."""
 
 
 def estimate(plan: Plan, region: str, account: str, assumptions: CostAssumptions,
-             prices: Mapping[str, Any] | None = None) -> CostReport:
-    """The monthly estimate of ``plan`` (whose default provider is in ``region`` and ``account``)."""
+             prices: Mapping[str, Any] | None = None, on: date | None = None) -> CostReport:
+    """The monthly estimate of ``plan`` (whose default provider is in ``region`` and ``account``)
+    for the 730 hours from ``on`` (today unless given)."""
     prices = prices or load_prices()
-    report = CostReport(prices_checked=prices["checked"], assumptions=assumptions.to_json())
-    context = _Context(plan, region, account, assumptions, _Pricer(prices, report))
+    on = on or date.today()
+    report = CostReport(prices_checked=prices["checked"], priced_on=on.isoformat(),
+                        assumptions=assumptions.to_json())
+    context = _Context(plan, region, account, assumptions, _Pricer(prices, report), on)
     for typ, pricer in PRICERS.items():
         pricer(plan.by_type(typ), context)
     report.missing = sorted(set(report.missing))
+    report.assumed_prices = sorted(set(report.assumed_prices))
     return report
 
 
-def _ecr(plan: Plan, region: str, account: str, a: CostAssumptions, price: _Pricer) -> None:
+def _ecr(c: _Context) -> None:
+    plan, region, account, a, price = c.plan, c.region, c.account, c.a, c.price
     policies = {r.inputs.get("repository"): r.inputs.get("policy") for r in plan.by_type(t.LIFECYCLE)}
     repositories = {str(r.inputs.get("name")): r for r in plan.by_type(t.REPOSITORY)}
     for name, res in repositories.items():
         where = _region_of(res, plan, region)
         kept = images_kept(policies.get(name), a)
+        c.holdings.setdefault((where, _account_of(res, plan, account)), {})[name] = kept
         price.add(res.urn, f"ECR storage {name} ({kept:.0f} images kept)", _gb(kept, a), "GB-month",
                   price.regional(where, "ecr_storage_gb_month", "ECR storage"), where)
     templates: dict[tuple[str, str], PlannedResource] = {}
@@ -352,6 +425,7 @@ def _ecr(plan: Plan, region: str, account: str, a: CostAssumptions, price: _Pric
                 policy = template.inputs.get("lifecyclePolicy") if template is not None else None
                 for name in matched:
                     kept = images_kept(policy, a)
+                    c.holdings.setdefault((dest_region, dest_account), {})[name] = kept
                     price.add(config.urn, f"ECR replica storage {name} in {dest_region} ({dest_account}, "
                                           f"{kept:.0f} images kept)", _gb(kept, a), "GB-month",
                               price.regional(dest_region, "ecr_storage_gb_month", "ECR replica storage"),
@@ -365,14 +439,16 @@ def _ecr(plan: Plan, region: str, account: str, a: CostAssumptions, price: _Pric
 
 def render(report: CostReport) -> str:
     width = max([len(i.item) for i in report.items] + [20])
-    lines = [f"\nEstimated monthly cost (USD, AWS list prices checked {report.prices_checked}; a month is "
-             f"{HOURS} hours):"]
+    lines = [f"\nEstimated monthly cost (USD, AWS list prices checked {report.prices_checked}; the {HOURS} hours "
+             f"from {report.priced_on}):"]
     for item in sorted(report.items, key=lambda i: -i.monthly):
         lines.append(f"    {item.item:<{width}}  {item.quantity:>10.2f} {item.unit:<14} × ${item.unit_price:<8g}"
                      f" = ${item.monthly:>9.2f}")
     lines.append(f"    {'total':<{width}}  {'':>10} {'':<14}   {'':<8}  = ${report.monthly:>9.2f}")
     assumptions = ", ".join(f"{k}={v:g}" for k, v in report.assumptions.items())
     lines.append(f"    assumptions (stack config `cost`): {assumptions}")
+    for assumed in report.assumed_prices:
+        lines.append(f"    assumed price: {assumed}")
     lines.append("    not included: data transfer to the internet, cross-AZ traffic, requests, load balancers, "
-                 "taxes, free tiers, Savings Plans and discounts")
+                 "Inspector scans of cache repositories, taxes, free tiers, Savings Plans and discounts")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ value, policy config or argument (the message names the key).
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import io
 import json
@@ -115,6 +116,13 @@ def _render_inputs(res: PlannedResource, pad: str, out: TextIO) -> None:
             print(f"{pad}{key}: {_show(value)}", file=out)
 
 
+def _day(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2026-12-02") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.preview",
@@ -128,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also write the plan as JSON to FILE")
     parser.add_argument("--tfplan", type=Path, metavar="FILE",
                         help="also write the plan as a Terraform plan JSON to FILE, for Checkov, Trivy, KICS")
+    parser.add_argument("--on", type=_day, metavar="YYYY-MM-DD",
+                        help="read the EKS support calendar and price the month from this day (default: today)")
     parser.add_argument("--no-cost", action="store_true",
                         help="do not estimate the monthly cost")
     parser.add_argument("--no-policy", action="store_true",
@@ -152,6 +162,20 @@ def render_policy(report: PolicyReport, out: TextIO) -> None:
             print(f"        {line}", file=out)
     mandatory = len(report.mandatory)
     print(f"{len(report.violations)} violations, {mandatory} mandatory.", file=out)
+
+
+def _run_on(settings: Any, day: datetime.date | None) -> Plan:
+    """The program's run, with the cluster's support calendar read on ``day`` when one is given."""
+    if day is None:
+        return run_program(settings)
+    from components.eks import cluster
+
+    real = cluster.today
+    cluster.today = lambda: day
+    try:
+        return run_program(settings)
+    finally:
+        cluster.today = real
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -181,7 +205,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_BAD_INPUT
     report = None
     try:
-        plan = run_program(settings)
+        plan = _run_on(settings, args.on)
         if pack is not None and gate is not None:
             report = gate.analyze(plan, pack, user_config, settings.config.get("aws:region"))
     except InvalidValue as exc:
@@ -205,7 +229,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
 
         parsed = parse(settings.config, project=settings.project, stack=settings.stack,
                        secret_keys=settings.secret_keys)
-        cost = estimate(plan, settings.region, settings.account, parsed.cost)
+        cost = estimate(plan, settings.region, settings.account, parsed.cost, on=args.on)
         print(render_cost(cost), file=out)
         for missing in cost.missing:
             print(f"warning: cost: {missing} (left out of the total; add it to tools/prices.json)", file=err)

@@ -4,13 +4,14 @@ from stack config, regions without prices, and the JSON the preview adds."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
 from stack_config import ConfigError, parse
 from stack_config.cost import CostAssumptions
 from tests.conftest import PROJECT, raw_config, run_config
-from tools.cost import HOURS, estimate, images_kept, load_prices
+from tools.cost import HOURS, estimate, images_kept, key_rotations, load_prices
 from tools.preview import main
 
 PRICES = load_prices()
@@ -18,9 +19,12 @@ EU = PRICES["regions"]["eu-central-1"]
 A = CostAssumptions()
 
 
-def report(config: dict, region: str = "eu-central-1", secret_keys=(), **assumptions):
+ON = date(2026, 11, 29)
+
+
+def report(config: dict, region: str = "eu-central-1", secret_keys=(), on: date = ON, **assumptions):
     plan = run_config({"aws:region": region, **config}, secret_keys=secret_keys)
-    return estimate(plan, region, "123456789012", CostAssumptions(**{**A.to_json(), **assumptions}))
+    return estimate(plan, region, "123456789012", CostAssumptions(**{**A.to_json(), **assumptions}), on=on)
 
 
 def items(rep, prefix: str):
@@ -91,7 +95,8 @@ def test_keys_secrets_and_logs():
     rep = report({**cluster_stack(), "pull_through_cache": {"rules": [
         {"upstream": "docker-hub", "credentials": {"username": "me", "access_token": "x"}}]}},
                  secret_keys=["container-platform:pull_through_cache"])
-    assert {i.item for i in items(rep, "KMS key")} == {"KMS key cluster-key", "KMS key network-flow-logs-key"}
+    assert {i.item for i in items(rep, "KMS key")} == {"KMS key cluster-key (2 rotations at 730 days)",
+                                                       "KMS key network-flow-logs-key (2 rotations at 730 days)"}
     (secret,) = items(rep, "Secrets Manager")
     assert secret.monthly == 0.40
     ingestion = items(rep, "EKS control-plane log ingestion")[0]
@@ -158,11 +163,13 @@ def test_an_instance_type_without_a_price_is_named():
 
 def test_the_preview_prints_the_table_and_adds_cost_to_the_json(tmp_path, capsys):
     out = tmp_path / "plan.json"
-    assert main(["dev", "--no-policy", "--json", str(out)]) == 0
+    assert main(["dev", "--no-policy", "--on", "2026-11-29", "--json", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "Estimated monthly cost (USD, AWS list prices checked 2026-11-28" in text
+    assert "Estimated monthly cost (USD, AWS list prices checked 2026-11-28; the 730 hours from 2026-11-29)" in text
     cost = json.loads(out.read_text())["cost"]
-    assert set(cost) == {"currency", "monthly", "prices_checked", "items", "assumptions", "missing"}
+    assert set(cost) == {"currency", "monthly", "prices_checked", "priced_on", "items", "assumptions", "missing",
+                         "assumed_prices"}
+    assert cost["priced_on"] == "2026-11-29"
     assert cost["currency"] == "USD" and cost["prices_checked"] == "2026-11-28"
     assert cost["monthly"] == round(sum(i["monthly"] for i in cost["items"]), 2)
     for item in cost["items"]:
@@ -185,9 +192,79 @@ def test_assumptions_come_from_stack_config():
     ({"image_size": 100}, 'cost.image_size: 100 is set on an unknown key; did you mean image_size_mb? allowed keys: '
                           "image_size_mb, pushes_per_day, untagged_fraction, days_without_lifecycle, cached_gb, "
                           "nat_gb_per_month, endpoint_gb_per_month, control_plane_log_gb_per_month, "
-                          "flow_log_gb_per_month, spot_discount"),
+                          "flow_log_gb_per_month, spot_discount, rescans_per_image_month, key_age_days"),
 ])
 def test_cost_errors(cost, message):
     with pytest.raises(ConfigError) as caught:
         parse(raw_config({"repositories": [{"name": "ab"}], "cost": cost}), project=PROJECT, stack="t")
     assert str(caught.value) == message
+
+
+# --- issue 22: what the bill adds over time and per scan.
+
+
+def test_the_control_plane_is_priced_by_the_calendar_on_the_day_given():
+    extended_134 = cluster_stack(cluster={"version": "1.34", "upgrade_policy": "EXTENDED"})
+    # 1.34 leaves standard support on 2026-12-02: from 2026-11-29, 3 days standard, the rest extended.
+    plane = items(report(extended_134, on=date(2026, 11, 29)), "EKS control plane")
+    assert [(i.quantity, i.unit_price) for i in plane] == [(72.0, 0.10), (658.0, 0.60)]
+    assert "from 2026-12-02" in plane[1].item
+    assert sum(i.monthly for i in plane) == pytest.approx(7.2 + 394.8)
+    before = items(report(extended_134, on=date(2026, 10, 1)), "EKS control plane")
+    assert [(i.quantity, i.unit_price) for i in before] == [(730.0, 0.10)]
+    after = items(report(extended_134, on=date(2027, 1, 1)), "EKS control plane")
+    assert [(i.quantity, i.unit_price) for i in after] == [(730.0, 0.60)]
+    # STANDARD upgrades the control plane instead: never billed extended.
+    standard = items(report(cluster_stack(cluster={"version": "1.34"}), on=date(2027, 1, 1)), "EKS control plane")
+    assert [(i.quantity, i.unit_price) for i in standard] == [(730.0, 0.10)]
+
+
+def test_key_rotations_add_a_dollar_each_up_to_two():
+    assert [key_rotations(age, True, None) for age in (0, 364, 365, 729, 730, 3000)] == [0, 0, 1, 1, 2, 2]
+    assert key_rotations(3000, False, None) == 0
+    assert key_rotations(200, True, 90) == 2 and key_rotations(100, True, 90) == 1
+    for age, price in ((100, 1.0), (400, 2.0), (800, 3.0)):
+        keys = items(report(cluster_stack(), key_age_days=age), "KMS key")
+        assert keys and all(k.unit_price == price for k in keys), age
+
+
+ENHANCED = {"type": "ENHANCED", "rules": [{"frequency": "CONTINUOUS_SCAN", "filters": ["myapp"]},
+                                          {"frequency": "SCAN_ON_PUSH", "filters": ["*"]}]}
+
+
+def test_enhanced_scanning_prices_each_scan_and_rescan():
+    stack = {"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 10}},
+                              {"name": "tools", "lifecycle": {"keep_last": 20}}], "scanning": ENHANCED}
+    rep = report(stack, pushes_per_day=2, rescans_per_image_month=3)
+    scans = {i.item: (i.quantity, i.unit_price) for i in items(rep, "Inspector")}
+    month = 2 * 730 / 24
+    assert scans == {
+        "Inspector scans myapp in eu-central-1 (123456789012, on push)": (pytest.approx(month), 0.09),
+        "Inspector scans tools in eu-central-1 (123456789012, on push)": (pytest.approx(month), 0.09),
+        # continuous only for myapp: its 10 images, 3 rescans each
+        "Inspector rescans myapp in eu-central-1 (123456789012, 10 images held)": (30, 0.01)}
+    basic = report({**stack, "scanning": {"type": "BASIC", "rules": [{"frequency": "SCAN_ON_PUSH",
+                                                                       "filters": ["*"]}]}})
+    assert not items(basic, "Inspector")
+
+
+def test_replicas_are_scanned_where_they_land():
+    rep = report({"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 10}}], "scanning": ENHANCED,
+                  "replication": {"rules": [{"destinations": [{"region": "eu-west-1"}], "filters": ["myapp"]}]}})
+    where = {i.item.split(" (")[0] for i in items(rep, "Inspector")}
+    assert where == {"Inspector scans myapp in eu-central-1", "Inspector rescans myapp in eu-central-1",
+                     "Inspector scans myapp in eu-west-1", "Inspector rescans myapp in eu-west-1"}
+
+
+def test_prices_without_a_source_are_named_as_assumed():
+    rep = report(cluster_stack())
+    assert rep.assumed_prices == ["vended_logs_gb in eu-central-1: " + PRICES["assumed"]["vended_logs_gb"]]
+    assert report(cluster_stack(region="us-east-1"), region="us-east-1").assumed_prices == []
+    assert EU["ec2"]["m7g.large"] == 0.0978
+
+
+def test_the_preview_takes_the_day_and_rejects_a_bad_one(tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["dev", "--on", "next week"])
+    assert caught.value.code == 2
+    assert "argument --on: 'next week' is not a date; use YYYY-MM-DD, e.g. 2026-12-02" in capsys.readouterr().err
