@@ -62,6 +62,15 @@ def run_config(config: dict, stack: str = "test", secret_keys=()):
     return run_program(settings_for(config, stack, secret_keys))
 
 
+def config_error(config: dict) -> str:
+    """The message the stack-config reader gives for ``config`` (which must be refused)."""
+    from stack_config import ConfigError, parse
+
+    with pytest.raises(ConfigError) as caught:
+        parse(raw_config(config), project=PROJECT, stack="t")
+    return str(caught.value)
+
+
 def raw_config(config: dict) -> dict:
     """The CLI's config map for ``config`` (what ``stack_config.parse`` receives)."""
     return settings_for(config).config

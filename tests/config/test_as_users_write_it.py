@@ -9,15 +9,10 @@ import pytest
 
 from stack_config import ConfigError, parse
 from tests.conftest import PROJECT, raw_config
+from tests.conftest import config_error as error
 from tools.preview import main
 
 OK = {"repositories": [{"name": "myapp"}]}
-
-
-def error(config: dict) -> str:
-    with pytest.raises(ConfigError) as caught:
-        parse(raw_config(config), project=PROJECT, stack="t")
-    return str(caught.value)
 
 
 @pytest.mark.parametrize("text, value", [("True", True), ("False", False), ("true", True), ("false", False)])

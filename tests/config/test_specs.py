@@ -9,8 +9,9 @@ import json
 import pytest
 import yaml
 
-from stack_config import ConfigError, parse, schema
+from stack_config import parse, schema
 from tests.conftest import PROJECT, raw_config
+from tests.conftest import config_error as error
 
 ZONES = ["eu-central-1a", "eu-central-1b"]
 ADMIN = "arn:aws:iam::111122223333:role/platform-admin"
@@ -83,12 +84,6 @@ def stack(cluster=None, workload=None):
     if workload is not None:
         config["workload"] = workload
     return config
-
-
-def error(config: dict) -> str:
-    with pytest.raises(ConfigError) as caught:
-        parse(raw_config(config), project=PROJECT, stack="t")
-    return str(caught.value)
 
 
 def test_the_retired_single_node_group_key_names_its_successor():

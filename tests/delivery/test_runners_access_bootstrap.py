@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from stack_config import ConfigError, parse
+from stack_config import parse
 from tests.conftest import PROJECT, raw_config, run_config
+from tests.conftest import config_error as error
 from tools import plan_check, pr_comment
 from tools.harness import ROOT, load_stack, run_program
 
@@ -30,12 +31,6 @@ def stack(runners=None, network=None, cluster=None, workload=None, **extra):
     if workload is not None:
         config["workload"] = workload
     return config
-
-
-def error(config: dict) -> str:
-    with pytest.raises(ConfigError) as caught:
-        parse(raw_config(config), project=PROJECT, stack="t")
-    return str(caught.value)
 
 
 # ------------------------------------------------------------------------------ the runners

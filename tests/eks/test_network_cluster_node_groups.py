@@ -11,8 +11,8 @@ import pulumi_eks as eks
 import pytest
 
 import container_policies as cp
-from stack_config import ConfigError, parse
-from tests.conftest import PROJECT, raw_config, run_config, settings_for
+from tests.conftest import config_error as error
+from tests.conftest import run_config, settings_for
 from tests.policy_support import UNKNOWN, resource_violations
 from tools.harness import EngineError, run_function
 
@@ -29,12 +29,6 @@ def stack(network=None, cluster=None, **extra):
     return {"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 5}}],
             "network": {"availability_zones": ZONES, **(network or {})},
             "cluster": {"admins": [{"role_arn": ADMIN}], **(cluster or {})}, **extra}
-
-
-def error(config: dict) -> str:
-    with pytest.raises(ConfigError) as caught:
-        parse(raw_config(config), project=PROJECT, stack="t")
-    return str(caught.value)
 
 
 # ------------------------------------------------------------------------------ config rules

@@ -19,8 +19,8 @@ from components.workload.image import (
     is_ignored,
     read_dockerignore,
 )
-from stack_config import ConfigError, parse
-from tests.conftest import PROJECT, raw_config, run_config
+from tests.conftest import config_error as error
+from tests.conftest import run_config
 from tests.policy_support import resource_violations
 from tools.harness import ROOT, stack_names
 
@@ -33,12 +33,6 @@ def stack(workload=None, node_group=None, **extra):
             "network": {"availability_zones": ZONES},
             "cluster": {"node_groups": [node_group or {}]},
             "workload": {"repository": "myapp", **(workload or {})}, **extra}
-
-
-def error(config: dict) -> str:
-    with pytest.raises(ConfigError) as caught:
-        parse(raw_config(config), project=PROJECT, stack="t")
-    return str(caught.value)
 
 
 # ------------------------------------------------------------------------------ the tag
