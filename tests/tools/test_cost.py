@@ -189,6 +189,8 @@ def test_assumptions_come_from_stack_config():
     ({"image_size_mb": -1}, "cost.image_size_mb: -1 is not a number (0 or more)"),
     ({"spot_discount": 1.5}, "cost.spot_discount: 1.5 is not a fraction (0 to 1)"),
     ({"pushes_per_day": "many"}, 'cost.pushes_per_day: "many" is not a number (0 or more)'),
+    ({"key_age_days": -30}, "cost.key_age_days: -30 is not a number (0 or more)"),
+    ({"rescans_per_image_month": "weekly"}, 'cost.rescans_per_image_month: "weekly" is not a number (0 or more)'),
     ({"image_size": 100}, 'cost.image_size: 100 is set on an unknown key; did you mean image_size_mb? allowed keys: '
                           "image_size_mb, pushes_per_day, untagged_fraction, days_without_lifecycle, cached_gb, "
                           "nat_gb_per_month, endpoint_gb_per_month, control_plane_log_gb_per_month, "
