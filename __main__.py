@@ -1,7 +1,7 @@
 """The container platform: reads the stack's configuration once, composes the components, exports
 what a user needs. Reads top-down like the architecture diagram in the README:
 registry → scanning → replication → caches → delivery roles → network → cluster (with the roles'
-access entries) → node groups → runners → image → workload. Each component gets its spec (from the stack file) plus its wiring (other
+access entries) → node groups → runners → image → workload → front door. Each component gets its spec (from the stack file) plus its wiring (other
 components and their outputs); nothing here reads or reshapes config.
 """
 
@@ -24,7 +24,14 @@ from components.ecr import (
 )
 from components.eks import AccessGrant, EksCluster, EksClusterArgs, EksNetwork, EksNodeGroup, EksNodeGroupArgs
 from components.shared.boundary import PermissionsBoundary, every_role_carries
-from components.workload import ServiceImage, ServiceImageArgs, ServiceWorkload, ServiceWorkloadArgs
+from components.workload import (
+    ServiceFrontDoor,
+    ServiceFrontDoorArgs,
+    ServiceImage,
+    ServiceImageArgs,
+    ServiceWorkload,
+    ServiceWorkloadArgs,
+)
 
 settings = stack_config.load()
 
@@ -106,12 +113,21 @@ if (k := settings.kubernetes) is not None:
         # Nodes that can pull must exist before the Deployment waits for its pods.
         service = ServiceWorkload("service", ServiceWorkloadArgs(
             w.service, provider=cluster.provider, image=image.repo_digest, node_group=groups[w.node_group],
-            depends_on=list(groups.values()), cluster_security_group_id=cluster.cluster_security_group_id))
+            depends_on=list(groups.values())))
 
         pulumi.export("service", {
             "image": image.repo_digest, "tag": image.tag, "namespace": service.namespace,
-            "node_port": service.node_port, "reach": service.how_to_reach,
+            "node_port": service.node_port, "port_forward": service.how_to_reach,
         })
+
+    if (w := k.workload) is not None and k.front_door is not None:
+        # The way in: a load balancer whose targets are the NodePort on the service's nodes. AWS's
+        # resources only, so a bootstrap run (from outside the VPC) creates it too.
+        front_door = ServiceFrontDoor("front-door", ServiceFrontDoorArgs(
+            k.front_door, network=network, workload=w.service, node_groups=[groups[w.node_group]],
+            node_security_group_id=cluster.cluster_security_group_id))
+        pulumi.export("url", front_door.url)
+        pulumi.export("front_door", {"dns_name": front_door.dns_name, "reach": front_door.how_to_reach})
 
 if roles is not None:
     pulumi.export("delivery", {

@@ -9,6 +9,8 @@ lists each with its kind and level, generated from the same entries.
 
 from __future__ import annotations
 
+import lb_policies
+from lb_policies import lb_drop_invalid_headers, lb_https_listeners, lb_tls_listeners, lb_tls_policy  # noqa: F401
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy  # noqa: F401
 
 import ecr_policies
@@ -57,5 +59,5 @@ from support import (  # noqa: F401
 )
 
 # The order the pack lists its policies in: by family, each in declaration order.
-FAMILIES = (ecr_policies, kubernetes_policies, eks_policies, iam_policies, network_policies)
+FAMILIES = (ecr_policies, kubernetes_policies, eks_policies, iam_policies, network_policies, lb_policies)
 POLICIES = policies([family.__name__ for family in FAMILIES])

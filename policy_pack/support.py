@@ -57,6 +57,8 @@ MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
 EKS_CLUSTER = "eks:index:Cluster"
 AWS_CLUSTER = "aws:eks/cluster:Cluster"
 AWS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
 POD = "kubernetes:core/v1:Pod"
 WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
              "kubernetes:apps/v1:DaemonSet")
@@ -211,3 +213,9 @@ def per_resource(args: StackValidationArgs, types: Iterable[str],
 
 def of_type(args: StackValidationArgs, *types: str) -> list[PolicyResource]:
     return [r for r in args.resources if r.resource_type in types]
+
+
+def linked(res: PolicyResource, prop: str, *types: str) -> list[PolicyResource]:
+    """The resources of ``types`` that ``res``'s property ``prop`` comes from (the engine's property
+    dependencies: known during preview even when the value itself is not)."""
+    return [d for d in (res.property_dependencies or {}).get(prop, []) if d.resource_type in types]

@@ -4,9 +4,9 @@ one typed :class:`KubernetesConfig`: a stack has all of it or none of it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from components.ecr.repository import EcrRepositorySpec
 from components.eks.cluster import ClusterAdmin, EksClusterSpec, check_cluster_spec
@@ -17,6 +17,9 @@ from components.shared.placement import Placement
 from . import schema
 from .values import ConfigError, Value, domain, given, required
 from .workload import WorkloadConfig, workload_section
+
+if TYPE_CHECKING:
+    from components.workload.front_door import FrontDoorSpec
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class KubernetesConfig:
     """At least one group; the first keeps the name ``nodes`` (and its URNs) by default."""
     workload: WorkloadConfig | None = None
     """The service built from ``app/`` and run on one of the groups."""
+    front_door: FrontDoorSpec | None = None
+    """The load balancer in front of the service (``front_door``)."""
 
     @property
     def bootstrap(self) -> bool:
@@ -52,7 +57,7 @@ def network_section(node: Value, placement: Placement, protect: bool) -> EksNetw
         "availability_zones": Value.strings, "cidr": Value.string,
         "nat": lambda v: v.enum(schema.choices("network.nat")), "endpoints": Value.boolean,
         "extra_endpoints": Value.strings, "flow_log_retention_days": Value.positive_int,
-        "vpc_id": Value.string, "private_subnet_ids": Value.strings}))
+        "vpc_id": Value.string, "private_subnet_ids": Value.strings, "public_subnet_ids": Value.strings}))
     domain(lambda: check_network_spec(spec), "network")
     return spec
 
@@ -132,13 +137,19 @@ def kubernetes_section(fields: dict[str, Value], placement: Placement, *, projec
         raise ConfigError(missing, None, f"is required with {have}: the cluster's nodes run in the network "
                                          "(set both, or neither for a registry-only stack)")
     if "cluster" not in fields:
-        if "workload" in fields:
-            raise ConfigError("workload", fields["workload"].value,
-                              "needs cluster (and network): the service runs on the stack's cluster")
+        for key in ("workload", "front_door"):
+            if key in fields:
+                raise ConfigError(key, fields[key].value,
+                                  "needs cluster (and network): the service runs on the stack's cluster")
         return None
     network = network_section(fields["network"], placement, protect)
     cluster, groups = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect,
                                       bootstrap=bootstrap, aws_profile=aws_profile)
     workload = (workload_section(fields["workload"], repositories, groups, root)
                 if "workload" in fields else None)
-    return KubernetesConfig(network=network, cluster=cluster, node_groups=groups, workload=workload)
+    config = KubernetesConfig(network=network, cluster=cluster, node_groups=groups, workload=workload)
+    if "front_door" in fields:
+        from .front_door import front_door_section  # it reads this config
+
+        config = replace(config, front_door=front_door_section(fields["front_door"], placement, config, protect))
+    return config

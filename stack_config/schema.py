@@ -31,6 +31,7 @@ from components.eks.node_group import (
     NodeGroupSpec,
     Taint,
 )
+from components.workload.front_door import SCHEMES, TLS_POLICIES, FrontDoorSpec
 from components.workload.image import PLATFORMS, ImageSpec
 from components.workload.service import WorkloadSpec
 
@@ -85,6 +86,7 @@ KEYS: tuple[Key, ...] = (
     Key('cost', 'Top level', 'object', 'the defaults below', "Usage assumptions of the offline preview's monthly cost estimate, below. The program itself ignores them."),
     Key('delivery', 'Top level', 'object', 'none', 'The GitHub OIDC provider and the roles the delivery workflows assume, below.'),
     Key('workload', 'Top level', 'object', 'none', 'The service in `app/`, built, pushed and run on the cluster, below. Requires `cluster`.'),
+    Key('front_door', 'Top level', 'object', 'none (kubectl port-forward only)', "The service's way in: an Application Load Balancer in front of its NodePort, below. Requires `workload`."),
 
     # encryption
     Key('encryption.type', 'encryption', '`KMS` | `AES256`', '`KMS`', '`KMS` alone uses the AWS-managed key `aws/ecr` (no key to manage). `AES256` only when asked.', choices=ENCRYPTION_TYPES),
@@ -156,6 +158,7 @@ KEYS: tuple[Key, ...] = (
     Key('network.flow_log_retention_days', 'network', 'integer (a CloudWatch retention)', '`365`', 'How long VPC flow logs are kept (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).'),
     Key('network.vpc_id', 'network', '`vpc-…`', '— (a new VPC)', 'An existing VPC instead: nothing is created, and its NAT or endpoints are its owner\'s (the program cannot check them).'),
     Key('network.private_subnet_ids', 'network', 'list of `subnet-…`', '—', 'With `vpc_id`: 2-16 private subnets in at least two zones for the cluster and nodes.'),
+    Key('network.public_subnet_ids', 'network', 'list of `subnet-…`', '—', "With `vpc_id`: its public subnets (two zones or more), where an internet-facing `front_door` goes."),
 
     # cluster
     Key('cluster.name', 'cluster', 'string', 'PROJECT-STACK (the project and stack names)', 'The EKS cluster name (1-100 letters, digits, `-`, `_`); also names its log group `/aws/eks/NAME/cluster`.'),
@@ -207,7 +210,20 @@ KEYS: tuple[Key, ...] = (
     Key('workload.memory_request', 'workload', 'memory quantity', '`128Mi`', 'Requested memory.'),
     Key('workload.memory_limit', 'workload', 'memory quantity', '`256Mi`', 'Memory limit, at least the request.'),
     Key('workload.node_port', 'workload', 'integer', '`32410`', "The chapter's NodePort; 30000-32767. A fixed port in the upper band can collide with one Kubernetes allocated dynamically (`provided port is already allocated`): pick another if so."),
-    Key('workload.client_cidrs', 'workload', 'list of CIDRs', '`[]`', 'Ranges allowed to reach the NodePort on the nodes (ingress rules on the cluster security group). None: reach the service with `kubectl port-forward`.'),
+    # front_door
+    Key('front_door.scheme', 'front_door', '', '— (required)', '`internet-facing`: the load balancer in the public subnets, with public addresses. `internal`: in the private subnets, reached from the VPC and networks routed to it (VPN, peering).', choices=SCHEMES),
+    Key('front_door.certificate', 'front_door', '`create` | `none` | ACM certificate ARN', '— (required)', "`create`: an ACM certificate for `hostname`, DNS-validated in `zone` (the listener waits for it to be issued). An ARN: a certificate of the stack's region and account. `none`: HTTP only, for an internal load balancer (an internet-facing one without TLS is refused); the pack's advisory `lb-tls-listeners` names it. Never a silent default: a stack says which."),
+    Key('front_door.client_cidrs', 'front_door', 'list of CIDRs', '— (required unless `public`)', 'Who may connect: ingress on 443 (and 80, which only redirects) of the load balancer\'s security group. Ranges that together cover the internet need `public: true`.'),
+    Key('front_door.public', 'front_door', 'boolean', '`false`', 'The service is for everyone: the load balancer admits `0.0.0.0/0` (internet-facing only). The pack accepts internet ingress on a load balancer\'s 80/443 and nowhere else.'),
+    Key('front_door.hostname', 'front_door', 'DNS name', '—', "The service's name: the certificate's (with `certificate: create`) and an alias record's (with `zone`). Without it the URL is the load balancer's DNS name."),
+    Key('front_door.zone', 'front_door', 'hosted zone name', '—', 'A Route 53 hosted zone of the stack\'s account (`example.com`): `hostname` gets an alias record to the load balancer in it, and the certificate\'s validation record. `hostname` must be in it.'),
+    Key('front_door.private_zone', 'front_door', 'boolean', '`false`', '`zone` is a private hosted zone. An internal load balancer needs one: a public zone would publish its private addresses.'),
+    Key('front_door.tls_policy', 'front_door', '', '`ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09`', "The HTTPS listener's security policy: TLS 1.3 policies only (the API's own default is 2016-08).", choices=TLS_POLICIES),
+    Key('front_door.deletion_protection', 'front_door', 'boolean', 'top-level `protect`', 'The load balancer refuses deletion (turn it off before `pulumi destroy`).'),
+    Key('front_door.access_logs', 'front_door', 'boolean', 'top-level `protect`', 'Access logs to an SSE-S3 bucket (ALB logs support no KMS key): private, owner-enforced, TLS-only, versioned, with a lifecycle. Kept on `pulumi destroy` with its settings, like the registry\'s images.'),
+    Key('front_door.access_log_retention_days', 'front_door', 'integer', '`90`', 'Days the bucket keeps access logs (1, 7, 14, 30, 60, 90, 180, 365, 400, 731, 1827, 3653).'),
+    Key('front_door.waf', 'front_door', 'boolean', 'top-level `protect`', 'A WAF web ACL on the load balancer with AWS managed rule groups (core rule set, known bad inputs, IP reputation).'),
+    Key('front_door.deregistration_delay', 'front_door', 'integer', '`30`', 'Seconds a node leaving the target group keeps its open requests (0-3600).'),
     # delivery
     Key('delivery.github_repository', 'delivery', '`OWNER/REPO`', '— (required)', 'The repository whose workflows may assume the roles.'),
     Key('delivery.environment', 'delivery', 'string', 'the stack name', "The GitHub environment this stack's deploy job runs in: the deploy role trusts the deploy workflow on the default branch in this environment only (give it required reviewers and the default branch as its only deployment branch). One name, no wildcard."),
@@ -246,7 +262,7 @@ SPEC_OF: dict[str, type] = {
     "encryption": RegistryEncryption, "repositories[]": EcrRepositorySpec, "scanning": RegistryScanningSpec,
     "network": EksNetworkSpec, "cluster": EksClusterSpec, "cluster.admins[]": ClusterAdmin,
     "cluster.node_groups[]": NodeGroupSpec, "cluster.node_groups[].taints[]": Taint,
-    "delivery": GithubActionsRolesSpec, "delivery.runners": RunnerSpec,
+    "delivery": GithubActionsRolesSpec, "delivery.runners": RunnerSpec, "front_door": FrontDoorSpec,
 }
 IMAGE_KEYS = ("context", "dockerfile", "platform", "build_args", "target")
 FIELD_OF: dict[str, str] = {

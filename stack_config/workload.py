@@ -33,6 +33,11 @@ class WorkloadConfig:
 
 def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], groups: Sequence[NodeGroupSpec],
                      root: Path) -> WorkloadConfig:
+    if isinstance(node.value, dict) and "client_cidrs" in node.value:  # the retired NodePort key
+        raise ConfigError(f"{node.path}.client_cidrs", node.value["client_cidrs"],
+                          "was replaced by front_door.client_cidrs: the nodes have private addresses only, so "
+                          "clients reach the service through the front door's load balancer (front_door), "
+                          "which admits these ranges; move the list there")
     fields = node.object(schema.keys_of("workload"))
     repository = required(fields, node, "repository", " (a repository of `repositories`)").string()
     names = [r.name for r in repositories]
@@ -68,7 +73,7 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
         "namespace": Value.string, "replicas": Value.positive_int, "container_port": Value.positive_int,
         "service_port": Value.positive_int, "readiness_path": Value.string, "liveness_path": Value.string,
         "cpu_request": Value.tag_value, "memory_request": Value.string, "memory_limit": Value.string,
-        "node_port": Value.positive_int, "client_cidrs": Value.strings})
+        "node_port": Value.positive_int})
     image_port = command_port or exposed
     if image_port is not None:
         stated = service_keys.setdefault("container_port", image_port)

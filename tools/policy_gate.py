@@ -265,8 +265,13 @@ def _analyze_stack(stub: analyzer_pb2_grpc.AnalyzerStub, plan: Plan, resources: 
     stack_resources = []
     for res in resources:
         props = (res.outputs or res.inputs) if outputs else res.inputs
-        item = analyzer_pb2.AnalyzerResource(type=res.type, properties=_struct(props), urn=res.urn,
-                                             name=res.name, options=_options(res), parent=res.parent or "")
+        # As the engine sends them: each resource's dependencies and, per property, the resources
+        # its value comes from (how a stack policy ties a listener to its load balancer in preview).
+        item = analyzer_pb2.AnalyzerResource(
+            type=res.type, properties=_struct(props), urn=res.urn, name=res.name, options=_options(res),
+            parent=res.parent or "", dependencies=res.dependencies,
+            propertyDependencies={key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                                  for key, urns in res.property_dependencies.items()})
         provider = _provider(plan, res, region)
         if provider is not None:
             item.provider.CopyFrom(provider)

@@ -58,6 +58,22 @@ TF_TYPES: dict[str, str] = {
     t.CODEBUILD_PROJECT: "aws_codebuild_project",
     t.CODEBUILD_WEBHOOK: "aws_codebuild_webhook",
     t.CONNECTION: "aws_codeconnections_connection",
+    t.LOAD_BALANCER: "aws_lb",
+    t.LISTENER: "aws_lb_listener",
+    t.TARGET_GROUP: "aws_lb_target_group",
+    t.ASG_ATTACHMENT: "aws_autoscaling_attachment",
+    t.CERTIFICATE: "aws_acm_certificate",
+    t.CERTIFICATE_VALIDATION: "aws_acm_certificate_validation",
+    t.DNS_RECORD: "aws_route53_record",
+    t.BUCKET: "aws_s3_bucket",
+    t.BUCKET_POLICY: "aws_s3_bucket_policy",
+    t.BUCKET_PUBLIC_ACCESS_BLOCK: "aws_s3_bucket_public_access_block",
+    t.BUCKET_OWNERSHIP: "aws_s3_bucket_ownership_controls",
+    t.BUCKET_ENCRYPTION: "aws_s3_bucket_server_side_encryption_configuration",
+    t.BUCKET_VERSIONING: "aws_s3_bucket_versioning",
+    t.BUCKET_LIFECYCLE: "aws_s3_bucket_lifecycle_configuration",
+    t.WEB_ACL: "aws_wafv2_web_acl",
+    t.WEB_ACL_ASSOCIATION: "aws_wafv2_web_acl_association",
 }
 # pulumi-eks's components are remote: their children (the aws.eks.Cluster and aws.eks.NodeGroup
 # that scanners check) are created by the eks plugin and never planned offline. The export projects
@@ -74,6 +90,8 @@ RENAMES: dict[str, str] = {
     "destinations": "destination",
     "filterGroups": "filter_group",
     "filters": "filter",
+    "defaultActions": "default_action",
+    "aliases": "alias",
 }
 # Object-valued inputs that are Terraform maps, not blocks.
 MAPS = frozenset({"tags", "tagsAll", "resourceTags"})
@@ -95,12 +113,14 @@ def _values(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _value(key: str, value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the engine carries numbers as doubles; Terraform writes a port as 80, not 80.0
     if isinstance(value, dict):
         if key in MAPS:
             return dict(value)
         return [_values(value)]  # a nested block: a list of one object
     if isinstance(value, list):
-        return [_values(v) if isinstance(v, dict) else v for v in value]
+        return [_values(v) if isinstance(v, dict) else _value(key, v) for v in value]
     return value
 
 
@@ -195,7 +215,8 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
             targets = [addresses[u] for u in urns if u in addresses]
             if targets:
                 # As `terraform show -json` writes a reference: the attribute, then the resource.
-                refs[snake(key)] = {"references": [r for t in targets for r in (f"{t}.id", t)]}
+                attribute = "arn" if key.endswith(("Arn", "Arns")) else "id"
+                refs[snake(key)] = {"references": [r for t in targets for r in (f"{t}.{attribute}", t)]}
         expressions[addresses[res.urn]] = refs
     document: dict[str, Any] = {
         "format_version": "1.2",

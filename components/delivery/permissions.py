@@ -26,8 +26,11 @@ from ..shared.boundary import PASSED_TO
 
 # The services the program manages, and which of them take a region (IAM is global).
 SERVICES = ("ecr", "kms", "ec2", "eks", "logs", "secretsmanager", "codebuild", "codeconnections",
-            "codestar-connections", "inspector2", "iam", "sts")
-REGIONAL = tuple(s for s in SERVICES if s not in ("iam", "sts"))
+            "codestar-connections", "inspector2", "elasticloadbalancing", "autoscaling", "acm", "s3", "wafv2",
+            "route53", "iam", "sts")
+# Route 53 is global (its requests name us-east-1), like IAM and STS: not limited by region.
+GLOBAL = ("route53", "iam", "sts")
+REGIONAL = tuple(s for s in SERVICES if s not in GLOBAL)
 
 
 @dataclass(frozen=True)
@@ -177,19 +180,80 @@ MANAGED: Mapping[str, Actions] = {
         ("codeconnections:CreateConnection", "codeconnections:TagResource"),
         ("codeconnections:GetConnection", "codeconnections:ListTagsForResource"), ("codeconnections:TagResource",),
         ("codeconnections:DeleteConnection",)),
+    # The front door: load balancing, certificates, DNS, the access-log bucket, WAF.
+    "aws:lb/loadBalancer:LoadBalancer": Actions(
+        ("elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:AddTags",
+         "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetSecurityGroups",
+         "elasticloadbalancing:SetSubnets"),
+        ("elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
+         "elasticloadbalancing:DescribeTags"),
+        ("elasticloadbalancing:RemoveTags", "elasticloadbalancing:SetIpAddressType"),
+        ("elasticloadbalancing:DeleteLoadBalancer",)),
+    "aws:lb/targetGroup:TargetGroup": Actions(
+        ("elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:AddTags",
+         "elasticloadbalancing:ModifyTargetGroupAttributes"),
+        ("elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
+         "elasticloadbalancing:DescribeTags"),
+        ("elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:RemoveTags"),
+        ("elasticloadbalancing:DeleteTargetGroup",)),
+    "aws:lb/listener:Listener": Actions(
+        ("elasticloadbalancing:CreateListener", "elasticloadbalancing:AddTags"),
+        ("elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeListenerAttributes",
+         "elasticloadbalancing:DescribeTags"),
+        ("elasticloadbalancing:ModifyListener", "elasticloadbalancing:RemoveTags"),
+        ("elasticloadbalancing:DeleteListener",)),
+    "aws:autoscaling/attachment:Attachment": Actions(
+        ("autoscaling:AttachLoadBalancerTargetGroups",), ("autoscaling:DescribeAutoScalingGroups",), (),
+        ("autoscaling:DetachLoadBalancerTargetGroups",)),
+    "aws:acm/certificate:Certificate": Actions(
+        ("acm:RequestCertificate", "acm:AddTagsToCertificate"),
+        ("acm:DescribeCertificate", "acm:ListTagsForCertificate"), ("acm:RemoveTagsFromCertificate",),
+        ("acm:DeleteCertificate",)),
+    "aws:acm/certificateValidation:CertificateValidation": Actions((), ("acm:DescribeCertificate",)),
+    "aws:route53/record:Record": Actions(
+        ("route53:ChangeResourceRecordSets", "route53:GetChange"),
+        ("route53:ListResourceRecordSets", "route53:GetHostedZone", "route53:ListHostedZones",
+         "route53:ListHostedZonesByName"), (), ("route53:ChangeResourceRecordSets",)),
+    "aws:s3/bucket:Bucket": Actions(
+        ("s3:CreateBucket", "s3:PutBucketTagging"),
+        ("s3:ListBucket", "s3:GetBucketTagging", "s3:GetBucketLocation", "s3:GetBucketAcl", "s3:GetBucketCORS",
+         "s3:GetBucketWebsite", "s3:GetBucketVersioning", "s3:GetAccelerateConfiguration",
+         "s3:GetBucketRequestPayment", "s3:GetBucketLogging", "s3:GetLifecycleConfiguration",
+         "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration", "s3:GetBucketObjectLockConfiguration",
+         "s3:GetBucketPolicy"), (), ("s3:DeleteBucket",)),
+    "aws:s3/bucketPolicy:BucketPolicy": Actions(("s3:PutBucketPolicy",), ("s3:GetBucketPolicy",), (),
+                                                ("s3:DeleteBucketPolicy",)),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": Actions(
+        ("s3:PutBucketPublicAccessBlock",), ("s3:GetBucketPublicAccessBlock",), (), ("s3:PutBucketPublicAccessBlock",)),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": Actions(
+        ("s3:PutBucketOwnershipControls",), ("s3:GetBucketOwnershipControls",), (),
+        ("s3:PutBucketOwnershipControls",)),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": Actions(
+        ("s3:PutEncryptionConfiguration",), ("s3:GetEncryptionConfiguration",), (), ("s3:PutEncryptionConfiguration",)),
+    "aws:s3/bucketVersioning:BucketVersioning": Actions(
+        ("s3:PutBucketVersioning",), ("s3:GetBucketVersioning",), (), ("s3:PutBucketVersioning",)),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": Actions(
+        ("s3:PutLifecycleConfiguration",), ("s3:GetLifecycleConfiguration",), (), ("s3:PutLifecycleConfiguration",)),
+    "aws:wafv2/webAcl:WebAcl": Actions(
+        ("wafv2:CreateWebACL", "wafv2:TagResource"), ("wafv2:GetWebACL", "wafv2:ListTagsForResource"),
+        ("wafv2:UpdateWebACL", "wafv2:UntagResource"), ("wafv2:DeleteWebACL",)),
+    "aws:wafv2/webAclAssociation:WebAclAssociation": Actions(
+        ("wafv2:AssociateWebACL", "elasticloadbalancing:SetWebACL"), ("wafv2:GetWebACLForResource",), (),
+        ("wafv2:DisassociateWebACL",)),
 }
 # Types whose resources are only the program's components, providers or Kubernetes/Docker objects:
 # no AWS IAM action (the image push is ECR's, below; Kubernetes is the access entries').
 NOT_AWS = ("containerplatform:", "pulumi:", "kubernetes:", "eks:index:", "docker:")
 # What the program's reads and invokes need besides the types' own reads.
 PROGRAM_READS = ("sts:GetCallerIdentity", "ecr:GetAuthorizationToken", "ec2:DescribeAvailabilityZones",
-                 "eks:DescribeAddonVersions")
+                 "eks:DescribeAddonVersions", "route53:ListHostedZonesByName", "route53:GetHostedZone")
 # Pushing the service's image (pulumi-docker through the ECR token).
 IMAGE_PUSH = ("ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
               "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImages")
 # Services that take the program's roles (iam:PassRole), and the service-linked roles it may create.
 SERVICE_LINKED = ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com",
-                  "inspector2.amazonaws.com", "replication.ecr.amazonaws.com", "ecr.amazonaws.com")
+                  "inspector2.amazonaws.com", "replication.ecr.amazonaws.com", "ecr.amazonaws.com",
+                  "elasticloadbalancing.amazonaws.com")
 # Reads that return data rather than metadata: the preview role never gets them.
 DATA_READS = ("s3:GetObject", "s3:GetObjectVersion", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
               "secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
@@ -235,6 +299,15 @@ def deploy_policy_document(*, partition: str, regions: Sequence[str], boundary_a
          "Action": ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"], "Resource": "*"},
         {"Sid": "TheClustersOidcProvider", "Effect": "Allow",
          "Action": grouped_oidc(), "Resource": f"arn:{partition}:iam::*:oidc-provider/oidc.eks.*"},
+        # Route 53 is global: the front door's records, in the account's hosted zones; finding a zone
+        # by name lists them (no resource scope).
+        {"Sid": "DnsRecordsInTheAccountsZones", "Effect": "Allow",
+         "Action": ["route53:ChangeResourceRecordSets", "route53:GetHostedZone", "route53:ListResourceRecordSets"],
+         "Resource": f"arn:{partition}:route53:::hostedzone/*"},
+        {"Sid": "DnsChanges", "Effect": "Allow", "Action": "route53:GetChange",
+         "Resource": f"arn:{partition}:route53:::change/*"},
+        {"Sid": "FindZonesByName", "Effect": "Allow",
+         "Action": ["route53:ListHostedZones", "route53:ListHostedZonesByName"], "Resource": "*"},
     ]
     if cross_account_roles:
         statements.append({"Sid": "TheReplicationDestinationsRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
@@ -255,8 +328,8 @@ def preview_policy_document(*, regions: Sequence[str], cross_account_roles: Sequ
         {"Sid": "MetadataOfTheManagedTypes", "Effect": "Allow", "Action": regional, "Resource": "*",
          "Condition": {"StringEquals": {"aws:RequestedRegion": sorted(set(regions))}}},
         {"Sid": "GlobalMetadata", "Effect": "Allow",
-         "Action": sorted({*grouped.get("iam", []), *grouped.get("sts", []), "iam:GetPolicy",
-                           "iam:GetPolicyVersion"}),
+         "Action": sorted({*grouped.get("iam", []), *grouped.get("sts", []), *grouped.get("route53", []),
+                           "iam:GetPolicy", "iam:GetPolicyVersion"}),
          "Resource": "*"},
         {"Sid": "NoDataReads", "Effect": "Deny", "Action": list(DATA_READS), "Resource": "*"},
     ]

@@ -66,6 +66,8 @@ class EksNetworkSpec:
     """An existing VPC instead of a new one (with ``private_subnet_ids``)."""
     private_subnet_ids: Sequence[str] = field(default_factory=tuple)
     """With ``vpc_id``: 2-16 private subnets of it, in at least two zones."""
+    public_subnet_ids: Sequence[str] = field(default_factory=tuple)
+    """With ``vpc_id``: its public subnets (at least two zones), for an internet-facing load balancer."""
     protect: bool = False
     """Protect the flow logs' key."""
 
@@ -116,13 +118,22 @@ def check_network_spec(spec: EksNetworkSpec) -> None:
             if not isinstance(subnet, str) or not _SUBNET_ID_RE.match(subnet):
                 raise InvalidValue(f"private_subnet_ids[{i}]", subnet,
                                    "is not a subnet ID (subnet- and 8 or 17 hex digits)")
+        if spec.public_subnet_ids and not 2 <= len(spec.public_subnet_ids) <= 16:
+            raise InvalidValue("public_subnet_ids", list(spec.public_subnet_ids),
+                               "must list 2-16 public subnets of the VPC, in at least two zones (a load balancer "
+                               "needs two)")
+        for i, subnet in enumerate(spec.public_subnet_ids):
+            if not isinstance(subnet, str) or not _SUBNET_ID_RE.match(subnet):
+                raise InvalidValue(f"public_subnet_ids[{i}]", subnet,
+                                   "is not a subnet ID (subnet- and 8 or 17 hex digits)")
         for key, value in (("availability_zones", list(spec.availability_zones)), ("nat", spec.nat),
                            ("endpoints", spec.endpoints)):
             if value not in ([], "none", None):
                 raise InvalidValue(key, value, "is for a new VPC; an existing VPC (vpc_id) keeps its own")
         return
-    if spec.private_subnet_ids:
-        raise InvalidValue("private_subnet_ids", list(spec.private_subnet_ids), "needs vpc_id (an existing VPC)")
+    for key in ("private_subnet_ids", "public_subnet_ids"):
+        if getattr(spec, key):
+            raise InvalidValue(key, list(getattr(spec, key)), "needs vpc_id (an existing VPC)")
     zones = list(spec.availability_zones)
     if not 2 <= len(zones) <= 3:
         raise InvalidValue("availability_zones", zones, "must list 2 or 3 availability zones (EKS needs two)")
@@ -179,7 +190,7 @@ class EksNetwork(pulumi.ComponentResource):
         if spec.vpc_id is not None:  # an existing VPC
             self.vpc_id = pulumi.Output.from_input(spec.vpc_id)
             self.private_subnet_ids = pulumi.Output.from_input(list(spec.private_subnet_ids))
-            self.public_subnet_ids = pulumi.Output.from_input([])
+            self.public_subnet_ids = pulumi.Output.from_input(list(spec.public_subnet_ids))
             self.vpc_cidr = pulumi.Output.from_input("")
             self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids})
             return
@@ -211,7 +222,7 @@ class EksNetwork(pulumi.ComponentResource):
             for zone, cidr in zip(spec.availability_zones, public_cidrs, strict=True):
                 subnet = aws.ec2.Subnet(
                     f"{name}-public-{zone}", vpc_id=vpc.id, cidr_block=cidr, availability_zone=zone,
-                    # Only the NAT gateways live here, with their own Elastic IPs.
+                    # Only the NAT gateways (with their Elastic IPs) and an internet-facing load balancer live here.
                     map_public_ip_on_launch=False,
                     tags={**tags, "Name": f"{name}-public-{zone}", "kubernetes.io/role/elb": "1"}, opts=child)
                 aws.ec2.RouteTableAssociation(f"{name}-public-{zone}", subnet_id=subnet.id,

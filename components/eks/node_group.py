@@ -274,4 +274,10 @@ class EksNodeGroup(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
         )
         self.node_group_name = self.node_group.node_group.apply(lambda group: group.node_group_name)
+        # The Auto Scaling group EKS made for the group (one per managed node group; a replaced group
+        # gets a new one): where a load balancer's target group is attached.
+        resources: pulumi.Output[Sequence[aws.eks.outputs.NodeGroupResource]] = self.node_group.node_group.apply(
+            lambda group: group.resources)
+        self.autoscaling_group_name: pulumi.Output[str] = resources.apply(
+            lambda found: (found[0].autoscaling_groups or [])[0].name or "")
         self.register_outputs({"role_arn": self.role.arn, "architecture": self.architecture})

@@ -33,7 +33,14 @@ BOUNDED_ROLE_WRITES = ("iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:
 # What any role of the platform works with: the managed services (components/delivery/permissions.py
 # lists their actions per resource type), EKS Pod Identity for the nodes, and STS.
 SERVICES = ("ecr", "kms", "ec2", "eks", "eks-auth", "logs", "secretsmanager", "codebuild", "codeconnections",
-            "codestar-connections", "inspector2", "iam", "sts")
+            "codestar-connections", "inspector2", "elasticloadbalancing", "autoscaling", "acm", "route53", "wafv2",
+            "iam", "sts")
+# S3 only as far as a bucket's own settings go (the front door's access-log bucket): no object
+# is read or written by a role of the platform (ELB writes the logs as itself).
+S3_BUCKET_SETTINGS = ("s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:GetBucket*", "s3:PutBucket*",
+                      "s3:DeleteBucketPolicy", "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration",
+                      "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration",
+                      "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration")
 # The services that take the program's roles (iam:PassRole): no bounded role passes one elsewhere.
 PASSED_TO = ("eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "ecr.amazonaws.com",
              "codebuild.amazonaws.com")
@@ -59,6 +66,7 @@ def boundary_document(partition: str, policy_name: str, protected_roles: Sequenc
     statements: list[dict] = [
         # The platform's services only: whatever a role's own policy grants outside them is void.
         {"Sid": "ThePlatformsServices", "Effect": "Allow", "Action": [f"{s}:*" for s in SERVICES], "Resource": "*"},
+        {"Sid": "BucketSettingsOnly", "Effect": "Allow", "Action": list(S3_BUCKET_SETTINGS), "Resource": "*"},
         {"Sid": "RolesOnlyWithThisBoundary", "Effect": "Deny", "Action": list(BOUNDED_ROLE_WRITES),
          "Resource": "*", "Condition": {"StringNotLike": {"iam:PermissionsBoundary": boundary}}},
         {"Sid": "PassRolesOnlyToThePlatformsServices", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",

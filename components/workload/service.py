@@ -6,9 +6,9 @@ the pushed image by digest as the image's own non-root UID, with a read-only roo
 ``emptyDir`` on ``/tmp``), no privilege escalation, every capability dropped and the runtime's
 default seccomp profile; probes on the container's named port; spread across zones; rolling
 updates that never go below the desired replicas. A PodDisruptionBudget (with more than one
-replica) still lets a node drain. A NodePort Service (the chapter's 32410 by default), reachable
-from the listed client CIDRs through ingress rules on the cluster security group, or through
-``kubectl port-forward``.
+replica) still lets a node drain. A NodePort Service (the chapter's 32410 by default): the target of
+the front door's load balancer (``ServiceFrontDoor``), and of ``kubectl port-forward``. The nodes
+have private addresses only, so the NodePort itself is no way in from outside the VPC.
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .. import token
 from ..eks.node_group import KUBERNETES_EFFECTS, EksNodeGroup
-from ..shared.cidrs import client_cidrs
 from ..shared.errors import InvalidValue
 
 NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
@@ -79,8 +77,6 @@ class WorkloadSpec:
     """Memory limit, at least the request."""
     node_port: int = 32410
     """The chapter's NodePort (30000-32767)."""
-    client_cidrs: Sequence[str] = ()
-    """Who may reach the NodePort from outside the cluster; none: ``kubectl port-forward`` only."""
 
     @property
     def namespace_name(self) -> str:
@@ -104,9 +100,6 @@ class ServiceWorkloadArgs:
     """What must exist before the objects are created, e.g. the node groups (a Deployment waits for
     its pods; with no node that can pull, ``up`` would time out). A component's own ``depends_on``
     does not reach its children, so it is passed here."""
-    cluster_security_group_id: pulumi.Input[str] | None = None
-    """The security group of the cluster's managed nodes (``EksCluster.cluster_security_group_id``),
-    for the client CIDRs' ingress rules."""
 
 
 _PATH_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\Z")
@@ -144,9 +137,6 @@ def check_workload_spec(args: WorkloadSpec) -> None:
                            f"is below memory_request ({args.memory_request}); Kubernetes refuses the pod")
     if not isinstance(args.run_as_user, int) or args.run_as_user <= 0:
         raise InvalidValue("run_as_user", args.run_as_user, "must be the image's non-root numeric UID")
-    if args.client_cidrs:
-        client_cidrs("client_cidrs", list(args.client_cidrs),
-                     "opens the NodePort on every node to the whole internet; list the client ranges")
 
 
 class ServiceWorkload(pulumi.ComponentResource):
@@ -155,7 +145,7 @@ class ServiceWorkload(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     node_port: int
     how_to_reach: pulumi.Output[str]
-    """The command that reaches the service (port-forward; the NodePort when clients are listed)."""
+    """The command that reaches the service from a workstation with cluster access (port-forward)."""
 
     def __init__(self, name: str, args: ServiceWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("ServiceWorkload"), name, None, opts)
@@ -255,21 +245,13 @@ class ServiceWorkload(pulumi.ComponentResource):
                 ports=[k8s.core.v1.ServicePortArgs(name="http", port=spec.service_port, target_port="http",
                                                    node_port=spec.node_port, protocol="TCP")]),
             opts=in_namespace)
-        if spec.client_cidrs and args.cluster_security_group_id is not None:
-            for i, cidr in enumerate(spec.client_cidrs):
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-nodeport-{i}", security_group_id=args.cluster_security_group_id,
-                    cidr_ipv4=cidr, ip_protocol="tcp", from_port=spec.node_port, to_port=spec.node_port,
-                    description=f"{spec.name} NodePort {spec.node_port} from {cidr}",
-                    opts=pulumi.ResourceOptions(parent=self))
         self.namespace = namespace.metadata.name
         self.node_port = spec.node_port
-        # The nodes have private addresses only: from outside the VPC the NodePort is no way in.
-        nodes = (f" (from inside the VPC, also http://NODE_PRIVATE_IP:{spec.node_port}/ for "
-                 f"{', '.join(spec.client_cidrs)})" if spec.client_cidrs else "")
+        # The nodes have private addresses only: from outside the VPC the NodePort is no way in; the
+        # front door's load balancer is (its URL is its own output). This is the debugging path.
         self.how_to_reach = self.namespace.apply(
             lambda ns: f"kubectl -n {ns} port-forward svc/{spec.name} 8080:{spec.service_port}, then curl "
-                       f"http://127.0.0.1:8080/{nodes}")
+                       f"http://127.0.0.1:8080/")
         self.register_outputs({"namespace": self.namespace, "node_port": self.node_port,
                                "how_to_reach": self.how_to_reach})
 

@@ -194,7 +194,7 @@ def test_a_repository_may_opt_out_of_stack_protection():
          "(pulumi config set --path 'container-platform:repositories[0].name' myapp)"),
     ({"repositories": [OK_REPO], "repostories": []},
      'repostories: "[]" is set on an unknown key; did you mean repositories? allowed keys: environment, '
-     "bootstrap, protect, tags, encryption, repositories, scanning, replication, pull_through_cache, network, cluster, cost, delivery, workload"),
+     "bootstrap, protect, tags, encryption, repositories, scanning, replication, pull_through_cache, network, cluster, cost, delivery, workload, front_door"),
     ({"repositories": [OK_REPO], "encryption": {"type": "SSE"}},
      'encryption.type: "SSE" is not one of KMS, AES256'),
     ({"repositories": [OK_REPO], "encryption": {"type": "AES256", "create_key": True}},

@@ -161,4 +161,4 @@ def test_the_workload_keys_reach_the_deployment(tmp_path):
     assert container["livenessProbe"]["httpGet"]["path"] == "/live"
     assert container["ports"][0]["containerPort"] == 8080
     service = plan.one("kubernetes:core/v1:Service", "service-service").inputs["spec"]["ports"][0]
-    assert service["port"] == 8081 and json.dumps(plan.outputs["service"]["reach"]).count("8080:8081") == 1
+    assert service["port"] == 8081 and json.dumps(plan.outputs["service"]["port_forward"]).count("8080:8081") == 1

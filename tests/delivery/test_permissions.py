@@ -74,6 +74,10 @@ def test_the_deploy_role_may_create_read_update_and_delete_every_managed_type(pr
                 resource = "arn:aws:iam::444455556666:role/platform-prod-nodes"
             elif action.startswith("iam:") and "OpenIDConnectProvider" in action:
                 resource = f"arn:aws:iam::444455556666:oidc-provider/oidc.eks.{HOME}.amazonaws.com/id/ABC"
+            elif action == "route53:GetChange":
+                resource = "arn:aws:route53:::change/C0123456789ABC"
+            elif action.startswith("route53:") and not action.startswith("route53:ListHostedZones"):
+                resource = "arn:aws:route53:::hostedzone/Z0123456789ABC"
             else:
                 resource = "*"
             context = {"iam:PermissionsBoundary": boundary_arn}
@@ -82,6 +86,13 @@ def test_the_deploy_role_may_create_read_update_and_delete_every_managed_type(pr
             if action.startswith("iam:") and "Polic" in action and "Role" not in action and action != "iam:GetPolicy":
                 continue  # managed policies: the boundary's own (denied, below) is the only one the program makes
             assert deploy_allows(prod, action, resource, **context), (typ, action)
+
+
+def test_the_deploy_role_changes_dns_records_in_hosted_zones_only(prod):
+    assert deploy_allows(prod, "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z0123456789ABC")
+    assert not deploy_allows(prod, "route53:ChangeResourceRecordSets", "*")
+    assert not deploy_allows(prod, "route53:CreateHostedZone", "*")
+    assert not deploy_allows(prod, "route53:DeleteHostedZone", "arn:aws:route53:::hostedzone/Z0123456789ABC")
 
 
 def test_the_deploy_role_can_push_the_image_and_assume_the_destination_role(prod):
@@ -115,7 +126,7 @@ def test_the_deploy_role_can_push_the_image_and_assume_the_destination_role(prod
     ("iam:CreateAccessKey", "arn:aws:iam::444455556666:user/x", {}),
     ("iam:PassRole", "arn:aws:iam::444455556666:role/platform-prod-nodes", {"iam:PassedToService": "lambda.amazonaws.com"}),
     # services outside the platform, and the platform's services in another region
-    ("s3:CreateBucket", "*", {}), ("s3:GetObject", "*", {}), ("rds:CreateDBInstance", "*", {}),
+    ("s3:PutObject", "*", {}), ("s3:GetObject", "*", {}), ("rds:CreateDBInstance", "*", {}),
     ("lambda:CreateFunction", "*", {}), ("dynamodb:Scan", "*", {}), ("organizations:LeaveOrganization", "*", {}),
     ("cloudtrail:StopLogging", "*", {}),
     ("ec2:RunInstances", "*", {}), ("ec2:CreateVpc", "*", {"aws:RequestedRegion": "us-west-2"}),

@@ -10,7 +10,7 @@ import pytest
 import container_policies as cp
 from stack_config import ConfigError, parse
 from tests.conftest import PROJECT, raw_config
-from tests.policy_support import resource_violations
+from tests.policy_support import resource, resource_violations, stack_violations
 
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -18,6 +18,7 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 GROUP = "aws:ec2/securityGroup:SecurityGroup"
 RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+LB = "aws:lb/loadBalancer:LoadBalancer"
 
 
 def repo_policy(condition: dict | None) -> dict:
@@ -62,10 +63,11 @@ def test_the_config_reader_judges_the_union_too():
         'cluster.public_access_cidrs: ["0.0.0.0/1", "128.0.0.0/1"] together cover the whole internet; list your '
         "office or VPN ranges, or leave public_access_cidrs empty and reach the private endpoint through the VPC")
     config["cluster"] = {}
-    config["workload"] = {"repository": "myapp", "client_cidrs": ["0.0.0.0/1", "128.0.0.0/1"]}
+    config["workload"] = {"repository": "myapp"}
+    config["front_door"] = {"scheme": "internal", "certificate": "none", "client_cidrs": ["0.0.0.0/1", "128.0.0.0/1"]}
     with pytest.raises(ConfigError) as caught:
         parse(raw_config(config), project=PROJECT, stack="t")
-    assert str(caught.value).startswith('workload.client_cidrs: ["0.0.0.0/1", "128.0.0.0/1"] together cover the '
+    assert str(caught.value).startswith('front_door.client_cidrs: ["0.0.0.0/1", "128.0.0.0/1"] together cover the '
                                         "whole internet")
 
 
@@ -117,7 +119,7 @@ def test_the_shipped_stacks_pass_the_iam_and_network_families(plans):
 
 # ------------------------------------------------------------------------------ network
 
-@pytest.mark.parametrize("typ, props, mandatory, advisory", [
+@pytest.mark.parametrize("typ, props, mandatory, web", [
     (INGRESS, {"securityGroupId": "sg-1", "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22},
      True, False),
     (INGRESS, {"securityGroupId": "sg-1", "cidrIpv6": "::/0", "ipProtocol": "-1"}, True, False),
@@ -132,9 +134,37 @@ def test_the_shipped_stacks_pass_the_iam_and_network_families(plans):
      True, False),
     (RULE, {"type": "egress", "cidrBlocks": ["0.0.0.0/0"], "protocol": "-1", "fromPort": 0, "toPort": 0}, False, False),
 ])
-def test_ingress_open_to_the_internet(typ, props, mandatory, advisory):
+def test_ingress_open_to_the_internet(typ, props, mandatory, web):
     assert bool(resource_violations(cp.network_no_internet_ingress, typ, props)) == mandatory
-    assert bool(resource_violations(cp.network_public_web_ingress, typ, props)) == advisory
+    # A public web port is refused too, unless its group is a load balancer's (below).
+    assert bool(stack_violations(cp.network_public_web_ingress, [resource(typ, props)])) == web
+    assert cp.network_public_web_ingress.enforcement_level.value == "mandatory"
+
+
+def _with_dependencies(res, **deps):
+    res.property_dependencies = deps
+    return res
+
+
+def test_public_web_ports_only_on_a_load_balancers_security_group():
+    """By reference (the engine's property dependencies: IDs are unknown at preview) or by ID."""
+    group = resource(GROUP, {"vpcId": "vpc-1"}, name="lb-sg")
+    other = resource(GROUP, {"vpcId": "vpc-1"}, name="nodes-sg")
+    lb = _with_dependencies(resource(LB, {"securityGroups": ["unknown"], "internal": False}, name="lb"),
+                            securityGroups=[group])
+    https = {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443}
+    on_lb = _with_dependencies(resource(INGRESS, {**https, "securityGroupId": "x"}, name="on-lb"),
+                               securityGroupId=[group])
+    on_nodes = _with_dependencies(resource(INGRESS, {**https, "securityGroupId": "y"}, name="on-nodes"),
+                                  securityGroupId=[other])
+    found = stack_violations(cp.network_public_web_ingress, [group, other, lb, on_lb, on_nodes])
+    assert [urn.rsplit("::", 1)[-1] for _, urn in found] == ["on-nodes"]
+    assert "no load balancer of the stack uses" in found[0][0] and "TCP 443 " in found[0][0]
+    # An existing group, named by ID in both places.
+    lb_by_id = resource(LB, {"securityGroups": ["sg-0123456789abcdef0"]}, name="lb")
+    rule = resource(INGRESS, {**https, "securityGroupId": "sg-0123456789abcdef0"}, name="rule")
+    assert stack_violations(cp.network_public_web_ingress, [lb_by_id, rule]) == []
+    assert stack_violations(cp.network_public_web_ingress, [rule]) != []
 
 
 # ------------------------------------------------------------------------------ the restricted profile

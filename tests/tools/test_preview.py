@@ -54,8 +54,8 @@ def test_text_plan_shows_protection_and_counts(capsys):
     assert "imageScanningConfiguration.scanOnPush: true" in text
     assert "nothing was sent to AWS" in text
     # two repositories, the registry key and two replica keys; the cluster, its key and log group;
-    # the flow logs' key
-    assert "9 protected." in text
+    # the flow logs' key; the front door's access-log bucket, its five settings and its policy
+    assert "16 protected." in text
 
 
 def test_config_file_option_and_bad_value_exit_2_without_traceback(stack_file):

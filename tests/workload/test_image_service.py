@@ -129,8 +129,10 @@ def test_the_pods_run_as_the_dockerfiles_user():
      'workload.memory_limit: "256Mi" is below memory_request (512Mi); Kubernetes refuses the pod'),
     ({"memory_limit": "lots"}, 'workload.memory_limit: "lots" is not a memory quantity (128Mi, 0.5Gi, 1G)'),
     ({"cpu_request": "fast"}, 'workload.cpu_request: "fast" is not a CPU quantity (250m, 0.5, 1)'),
-    ({"client_cidrs": ["0.0.0.0/0"]}, 'workload.client_cidrs[0]: "0.0.0.0/0" opens the NodePort on every node to '
-                                      "the whole internet; list the client ranges"),
+    ({"client_cidrs": ["0.0.0.0/0"]}, 'workload.client_cidrs: ["0.0.0.0/0"] was replaced by front_door.client_cidrs: '
+                                      "the nodes have private addresses only, so clients reach the service through "
+                                      "the front door's load balancer (front_door), which admits these ranges; move "
+                                      "the list there"),
     ({"namespace": "My_App"}, 'workload.namespace: "My_App" is not a Kubernetes namespace name (lowercase letters, digits and '
                               "-, at most 63)"),
     ({"replicas": 0}, "workload.replicas: 0 is not a positive integer"),
@@ -225,17 +227,6 @@ def test_namespace_service_account_pdb_and_service(plans):
     assert all(r.provider and r.provider.endswith("::cluster-k8s") for r in found.values())
 
 
-def test_client_cidrs_open_the_node_port_on_the_cluster_security_group_only(plans):
-    plan = plans("dev")
-    (rule,) = [r for r in plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-               if r.name.startswith("service-nodeport")]
-    assert rule.inputs["cidrIpv4"] == "203.0.113.0/24"
-    assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (32410, 32410, "tcp")
-    assert rule.inputs["securityGroupId"] == plan.outputs["cluster"]["security_group_id"]
-    assert not [r for r in plans("prod").by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-                if r.name.startswith("service-nodeport")]
-
-
 def test_one_replica_has_no_pdb():
     assert "PodDisruptionBudget" not in objects(run_config(stack(workload={"replicas": 1})))
 
@@ -313,8 +304,8 @@ def test_pod_security_reads_workloads_and_bare_pods(shape):
 
 def test_the_outputs_say_how_to_reach_the_service(plans):
     dev = plans("dev").outputs["service"]
-    assert dev["reach"] == ("kubectl -n myapp port-forward svc/myapp 8080:80, then curl http://127.0.0.1:8080/ "
-                            "(from inside the VPC, also http://NODE_PRIVATE_IP:32410/ for 203.0.113.0/24)")
-    assert "NODE_IP" not in plans("prod").outputs["service"]["reach"]
+    # The debugging path; the way in is the front door's URL (tests/workload/test_front_door.py).
+    assert dev["port_forward"] == "kubectl -n myapp port-forward svc/myapp 8080:80, then curl http://127.0.0.1:8080/"
+    assert "NODE" not in plans("prod").outputs["service"]["port_forward"]
     assert dev["image"].startswith("111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp@sha256:")
     assert dev["node_port"] == 32410 and dev["namespace"] == "myapp"

@@ -147,3 +147,104 @@ def addon_version(args: Mapping[str, Any], w: Where) -> dict:
     addon, kubernetes = args.get("addonName"), args.get("kubernetesVersion")
     return {"id": f"{addon}-{kubernetes}", "addonName": addon, "kubernetesVersion": kubernetes,
             "version": f"v{kubernetes}-default-eksbuild.offline", "mostRecent": bool(args.get("mostRecent"))}
+
+
+# The front door: load balancing, certificates, DNS, the access-log bucket, WAF.
+# Route 53 hosted zone of each region's Application Load Balancers (the alias target's zone;
+# Elastic Load Balancing endpoints and quotas, "Application Load Balancers" column).
+ALB_HOSTED_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5", "eu-central-1": "Z215JYRZR1TBD5",
+                    "eu-west-1": "Z32O12XQLNTSW2", "eu-west-2": "ZHURV8PSTC4K8"}
+# The ELB account that writes access logs in regions opened before August 2022 (ELB user guide,
+# "Enable access logs"); the provider's aws_elb_service_account table has every region.
+ELB_LOG_ACCOUNTS = {"us-east-1": "127311923021", "us-west-2": "797873946194", "eu-central-1": "054676820928",
+                    "eu-west-1": "156460612806", "eu-west-2": "652711504416"}
+
+
+def _hex(*parts: str, n: int = 16) -> str:
+    return hashlib.sha1("/".join(parts).encode()).hexdigest()[:n]
+
+
+def _auto_name(name: str, w: Where, limit: int) -> str:
+    """Pulumi's auto-name (the logical name and seven random characters), within AWS's limit."""
+    return f"{name[:limit - 8]}-{w.suffix(name)[:7]}"
+
+
+@answers(t.LOAD_BALANCER)
+def load_balancer(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    lb = inputs.get("name") or _auto_name(name, w, 32)
+    arn = f"arn:{w.partition}:elasticloadbalancing:{w.region}:{w.account}:loadbalancer/app/{lb}/{_hex(w.account, lb)}"
+    number = int(_hex(w.account, w.region, lb, n=8), 16) % 10**10
+    dns = f"{'internal-' if inputs.get('internal') else ''}{lb}-{number}.{w.region}.elb.{w.dns}"
+    return arn, {**inputs, "name": lb, "arn": arn, "arnSuffix": arn.split(":loadbalancer/", 1)[1], "dnsName": dns,
+                 "zoneId": ALB_HOSTED_ZONES.get(w.region, "Z0000000000000"), "region": w.region}
+
+
+@answers(t.TARGET_GROUP)
+def target_group(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    tg = inputs.get("name") or _auto_name(name, w, 32)
+    arn = f"arn:{w.partition}:elasticloadbalancing:{w.region}:{w.account}:targetgroup/{tg}/{_hex(w.account, tg)}"
+    return arn, {**inputs, "name": tg, "arn": arn, "arnSuffix": arn.split(":", 5)[5], "region": w.region}
+
+
+@answers(t.LISTENER)
+def listener(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    lb_arn = str(inputs.get("loadBalancerArn", ""))
+    arn = lb_arn.replace(":loadbalancer/", ":listener/") + f"/{_hex(lb_arn, str(inputs.get('port')))}"
+    return arn, {**inputs, "arn": arn, "region": w.region}
+
+
+@answers(t.CERTIFICATE)
+def certificate(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    arn = f"arn:{w.partition}:acm:{w.region}:{w.account}:certificate/{_stable_uuid(w.account, w.region, name)}"
+    domain = str(inputs.get("domainName", ""))
+    token = _hex(domain, n=32)
+    return arn, {**inputs, "arn": arn, "status": "PENDING_VALIDATION", "region": w.region,
+                 "domainValidationOptions": [{"domainName": domain, "resourceRecordName": f"_{token}.{domain}.",
+                                              "resourceRecordType": "CNAME",
+                                              "resourceRecordValue": f"_{token[::-1]}.acm-validations.aws."}]}
+
+
+@answers(t.CERTIFICATE_VALIDATION)
+def certificate_validation(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    # Issued: the resource waits (up to 75 minutes by default) until ACM says so.
+    return str(inputs.get("certificateArn", name)), {**inputs, "region": w.region}
+
+
+@answers(t.DNS_RECORD)
+def dns_record(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    record = str(inputs.get("name", name)).rstrip(".")
+    return f"{inputs.get('zoneId')}_{record}_{inputs.get('type')}", {**inputs, "fqdn": record}
+
+
+@answers(t.BUCKET)
+def bucket(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    bucket_name = inputs.get("bucket") or f"{name[:54]}-{w.suffix(name)}"
+    return bucket_name, {**inputs, "bucket": bucket_name, "arn": f"arn:{w.partition}:s3:::{bucket_name}",
+                         "bucketRegionalDomainName": f"{bucket_name}.s3.{w.region}.{w.dns}", "region": w.region}
+
+
+@answers(t.WEB_ACL)
+def web_acl(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
+    acl = inputs.get("name") or _auto_name(name, w, 128)
+    acl_id = _stable_uuid(w.account, w.region, acl)
+    return acl_id, {**inputs, "name": acl, "arn": f"arn:{w.partition}:wafv2:{w.region}:{w.account}:regional/webacl/"
+                                                  f"{acl}/{acl_id}", "capacity": 1200, "region": w.region}
+
+
+@answers_call(t.GET_ZONE)
+def hosted_zone(args: Mapping[str, Any], w: Where) -> dict:
+    """The stack's account holds the zone it names (a missing zone fails the run, as Route 53 would)."""
+    zone = str(args.get("name", "")).rstrip(".")
+    zone_id = "Z" + _hex(w.account, zone, str(bool(args.get("privateZone"))), n=20).upper()
+    return {"id": zone_id, "zoneId": zone_id, "name": f"{zone}.", "privateZone": bool(args.get("privateZone")),
+            "arn": f"arn:{w.partition}:route53:::hostedzone/{zone_id}", "resourceRecordSetCount": 2,
+            "nameServers": [f"ns-1.awsdns-01.{tld}" for tld in ("org", "co.uk", "com", "net")]}
+
+
+@answers_call(t.GET_ELB_SERVICE_ACCOUNT)
+def elb_service_account(args: Mapping[str, Any], w: Where) -> dict:
+    region = str(args.get("region") or w.region)
+    if region not in ELB_LOG_ACCOUNTS:
+        raise Exception(f"reading ELB Service Account: unsupported AWS Region ({region}) in the offline table")
+    account = ELB_LOG_ACCOUNTS[region]
+    return {"id": account, "arn": f"arn:{w.partition}:iam::{account}:root", "region": region}

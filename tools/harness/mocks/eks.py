@@ -51,11 +51,19 @@ def check_eks_node_group(inputs: Mapping[str, Any]) -> None:
         raise EngineError("eks:index:ManagedNodeGroup: scalingConfig needs minSize <= desiredSize <= maxSize")
 
 
+def _group_uuid(w: Where, name: str) -> str:
+    h = hashlib.sha1(f"{w.account}/{w.region}/{name}".encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
 @answers(t.NODE_GROUP)
 def managed_node_group(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
     check_eks_node_group(inputs)
     return "", {"nodeGroup": {CHILD_REF: {"type": t.AWS_NODE_GROUP, "name": f"{name}-nodeGroup",
-                                          "state": {"nodeGroupName": f"{name}", "status": "ACTIVE"}}}}
+                                          "state": {"nodeGroupName": f"{name}", "status": "ACTIVE",
+                                                    # EKS's one Auto Scaling group per managed node group.
+                                                    "resources": [{"autoscalingGroups": [
+                                                        {"name": f"eks-{name}-{_group_uuid(w, name)}"}]}]}}}}
 
 
 @answers(t.CLUSTER)
