@@ -22,6 +22,9 @@ class CostAssumptions:
     spot_discount: float = 0.6
     rescans_per_image_month: float = 4.0
     key_age_days: float = 730.0
+    lb_lcus: float = 1.0
+    requests_millions_per_month: float = 10.0
+    access_log_gb_per_month: float = 5.0
 
     def to_json(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}

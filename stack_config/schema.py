@@ -253,6 +253,9 @@ KEYS: tuple[Key, ...] = (
     Key('cost.spot_discount', 'cost', 'fraction (0-1)', '`0.6`', 'How much below on-demand SPOT nodes are assumed to run (Spot prices move; 60-70 % off is common).'),
     Key('cost.rescans_per_image_month', 'cost', 'number', '`4`', 'Amazon Inspector rescans per image held a month under enhanced CONTINUOUS_SCAN (one each time a CVE affecting a package in it is published; busy base images see several a month).'),
     Key('cost.key_age_days', 'cost', 'number', '`730`', 'Age of the KMS keys the estimate assumes. Each automatic rotation (every 365 days unless the key says otherwise) adds $1 a key-month, for the first two rotations; the default prices the keys as they are billed from their second year on.'),
+    Key('cost.lb_lcus', 'cost', 'number', '`1`', "Average Load Balancer Capacity Units the front door uses each hour (one LCU: 25 new connections/s, 3,000 active connections, 1 GB/h of traffic, or 1,000 rule evaluations/s, whichever is highest)."),
+    Key('cost.requests_millions_per_month', 'cost', 'number', '`10`', 'Millions of requests a month through the front door (what a WAF web ACL bills per request).'),
+    Key('cost.access_log_gb_per_month', 'cost', 'number', '`5`', "GB of load-balancer access logs written a month (stored for `front_door.access_log_retention_days`)."),
 )
 
 # Which spec holds each key's value (and so its one default): the key's parent object → the spec

@@ -367,6 +367,47 @@ def _cache_rule(resources: list[PlannedResource], c: _Context) -> None:
                     c.a.cached_gb, "GB-month", c.price.regional(where, "ecr_storage_gb_month", "ECR storage"), where)
 
 
+def _load_balancer(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        where = c.where(res)
+        c.price.add(res.urn, f"load balancer {res.name}", HOURS, "hour",
+                    c.price.regional(where, "alb_hour", "load balancer"), where)
+        c.price.add(res.urn, f"load balancer capacity {res.name} ({c.a.lb_lcus:g} LCU assumed)",
+                    c.a.lb_lcus * HOURS, "LCU-hour", c.price.regional(where, "alb_lcu_hour", "load balancer LCU"),
+                    where)
+        if res.inputs.get("internal") is not True:
+            # An internet-facing load balancer has a public IPv4 address in each of its zones.
+            zones = len(res.inputs.get("subnets") or []) or 2
+            c.price.add(res.urn, f"public IPv4 addresses {res.name} ({zones} zones)", zones * HOURS, "hour",
+                        c.price.regional(where, "public_ipv4_hour", "public IPv4"), where)
+        logs = res.inputs.get("accessLogs") or {}
+        if logs.get("enabled"):
+            days = _log_bucket_days(c.plan, str(logs.get("bucket")))
+            stored = c.a.access_log_gb_per_month * min(days, DAYS * 12) / DAYS
+            c.price.add(res.urn, f"access-log storage {res.name} (kept {days:g} days)", stored, "GB-month",
+                        c.price.regional(where, "s3_standard_gb_month", "S3 storage"), where)
+
+
+def _log_bucket_days(plan: Plan, bucket: str) -> float:
+    """How long a bucket's lifecycle keeps objects (a year when no rule expires them)."""
+    for res in plan.by_type(t.BUCKET_LIFECYCLE):
+        if res.inputs.get("bucket") == bucket:
+            days = [r.get("expiration", {}).get("days") for r in res.inputs.get("rules") or []]
+            return float(min((d for d in days if d), default=365))
+    return 365.0
+
+
+def _web_acl(resources: list[PlannedResource], c: _Context) -> None:
+    for res in resources:
+        where = c.where(res)
+        rules = len(res.inputs.get("rules") or [])
+        c.price.add(res.urn, f"WAF web ACL {res.name}", 1, "ACL-month", c.g["waf_acl_month"], where)
+        c.price.add(res.urn, f"WAF rules {res.name} ({rules} managed rule groups)", rules, "rule-month",
+                    c.g["waf_rule_month"], where)
+        c.price.add(res.urn, f"WAF requests {res.name} (assumed)", c.a.requests_millions_per_month,
+                    "million requests", c.g["waf_million_requests"], where)
+
+
 PRICERS: dict[str, Pricer] = {
     t.CLUSTER: _cluster,
     t.NODE_GROUP: _node_group,
@@ -380,6 +421,8 @@ PRICERS: dict[str, Pricer] = {
     t.REPOSITORY: _repositories,  # with their lifecycle policies and replicas
     t.SCANNING: _scanning,  # after the repositories: it prices what each registry holds
     t.CACHE_RULE: _cache_rule,
+    t.LOAD_BALANCER: _load_balancer,
+    t.WEB_ACL: _web_acl,
 }
 """Resource type → its pricer, in the order the estimate lists them. Every other type is free or
 outside the estimate (see the module docstring)."""
@@ -449,6 +492,7 @@ def render(report: CostReport) -> str:
     lines.append(f"    assumptions (stack config `cost`): {assumptions}")
     for assumed in report.assumed_prices:
         lines.append(f"    assumed price: {assumed}")
-    lines.append("    not included: data transfer to the internet, cross-AZ traffic, requests, load balancers, "
-                 "Inspector scans of cache repositories, taxes, free tiers, Savings Plans and discounts")
+    lines.append("    not included: data transfer to the internet, cross-AZ traffic, API and S3 requests, ACM "
+                 "(public certificates are free), Route 53 hosted zones and queries, Inspector scans of cache "
+                 "repositories, taxes, free tiers, Savings Plans and discounts")
     return "\n".join(lines)

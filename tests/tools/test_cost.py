@@ -194,7 +194,8 @@ def test_assumptions_come_from_stack_config():
     ({"image_size": 100}, 'cost.image_size: 100 is set on an unknown key; did you mean image_size_mb? allowed keys: '
                           "image_size_mb, pushes_per_day, untagged_fraction, days_without_lifecycle, cached_gb, "
                           "nat_gb_per_month, endpoint_gb_per_month, control_plane_log_gb_per_month, "
-                          "flow_log_gb_per_month, spot_discount, rescans_per_image_month, key_age_days"),
+                          "flow_log_gb_per_month, spot_discount, rescans_per_image_month, key_age_days, "
+                          "lb_lcus, requests_millions_per_month, access_log_gb_per_month"),
 ])
 def test_cost_errors(cost, message):
     with pytest.raises(ConfigError) as caught:
@@ -270,3 +271,36 @@ def test_the_preview_takes_the_day_and_rejects_a_bad_one(tmp_path, capsys):
         main(["dev", "--on", "next week"])
     assert caught.value.code == 2
     assert "argument --on: 'next week' is not a date; use YYYY-MM-DD, e.g. 2026-12-02" in capsys.readouterr().err
+
+
+def front_door_stack(front_door: dict, region: str = "eu-central-1") -> dict:
+    return {**cluster_stack(network={"nat": "single"}, region=region), "workload": {"repository": "myapp"},
+            "front_door": front_door}
+
+
+def test_the_front_door_is_priced_by_hour_capacity_addresses_waf_and_logs():
+    public = front_door_stack({"scheme": "internet-facing", "public": True, "certificate": "create",
+                               "hostname": "app.example.com", "zone": "example.com", "waf": True,
+                               "access_logs": True, "access_log_retention_days": 30})
+    rep = report(public, lb_lcus=2.5, requests_millions_per_month=40, access_log_gb_per_month=9)
+    got = {i.item: (i.quantity, i.unit_price) for i in rep.items if "front-door" in i.item}
+    assert got == {
+        "load balancer front-door-lb": (730, EU["alb_hour"]),
+        "load balancer capacity front-door-lb (2.5 LCU assumed)": (2.5 * 730, EU["alb_lcu_hour"]),
+        # internet-facing: one public IPv4 address per zone (two subnets here)
+        "public IPv4 addresses front-door-lb (2 zones)": (2 * 730, EU["public_ipv4_hour"]),
+        # 9 GB a month kept 30 days: about 8.9 GB stored at any time
+        "access-log storage front-door-lb (kept 30 days)": (pytest.approx(9 * 30 / (730 / 24)),
+                                                            EU["s3_standard_gb_month"]),
+        "WAF web ACL front-door-waf": (1, 5.0),
+        "WAF rules front-door-waf (3 managed rule groups)": (3, 1.0),
+        "WAF requests front-door-waf (assumed)": (40, 0.6),
+    }
+    assert {"alb_hour in eu-central-1", "alb_lcu_hour in eu-central-1"} <= {
+        a.split(":")[0] for a in rep.assumed_prices}
+
+
+def test_an_internal_front_door_has_no_public_addresses_waf_or_logs_unless_asked():
+    rep = report(front_door_stack({"scheme": "internal", "certificate": "none", "client_cidrs": ["10.0.0.0/16"]}))
+    got = [i.item for i in rep.items if "front-door" in i.item]
+    assert got == ["load balancer front-door-lb", "load balancer capacity front-door-lb (1 LCU assumed)"]
