@@ -256,6 +256,8 @@ KEYS: tuple[Key, ...] = (
     Key('cost.lb_lcus', 'cost', 'number', '`1`', "Average Load Balancer Capacity Units the front door uses each hour (one LCU: 25 new connections/s, 3,000 active connections, 1 GB/h of traffic, or 1,000 rule evaluations/s, whichever is highest)."),
     Key('cost.requests_millions_per_month', 'cost', 'number', '`10`', 'Millions of requests a month through the front door (what a WAF web ACL bills per request).'),
     Key('cost.access_log_gb_per_month', 'cost', 'number', '`5`', "GB of load-balancer access logs written a month (stored for `front_door.access_log_retention_days`)."),
+    Key('cost.workload_pushes_per_day', 'cost', 'number', '`2`', "Images `pulumi up` pushes a day to the workload's repository under its content tag (`sha-` and 16 hex digits): a push per code change. The repository's rules must select them, or they are never expired (the estimate says so)."),
+    Key('cost.tag_mix', 'cost', 'map of image tag → share', '`{v1.2.3: 1}`', "Sample tags of a repository's tagged pushes (CI builds, releases) and their shares, adding up to 1: each goes to the first lifecycle rule that selects it, as ECR evaluates rules, and a tag no rule selects is never expired (named in the estimate). For example `{v1.2.3: 0.2, build-42: 0.8}`."),
 )
 
 # Which spec holds each key's value (and so its one default): the key's parent object → the spec

@@ -12,17 +12,21 @@ the day the estimate is made (``on``, injectable), for the 730 hours from that d
 leaves standard support within them is billed at the extended rate for the rest when its upgrade
 policy is EXTENDED. KMS keys are priced with the rotations they have had by ``cost.key_age_days``.
 Enhanced scanning (Amazon Inspector) is priced per image pushed into, and per rescan of an image
-held in, each registry whose scanning configuration covers the repository.
+held in, each registry whose scanning configuration covers the repository. ECR storage follows the
+lifecycle rules' tag filters: each kind of push (untagged, ``cost.tag_mix``'s sample tags, the
+workload's content tags) goes to the first rule that selects it; what no rule selects is never
+expired. The front door: load balancer hours and LCUs, public addresses, WAF, access-log storage.
 
 Not included: data transfer to the internet, cross-AZ traffic, requests (KMS, Secrets Manager,
-ECR API), load balancers the workload may add, Inspector scans of pull-through cache repositories,
-taxes, free tiers, Savings Plans, Reserved Instances and negotiated discounts.
+ECR, S3 API), ACM, Route 53, Inspector scans of pull-through cache repositories, taxes, free tiers,
+Savings Plans, Reserved Instances and negotiated discounts.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -86,29 +90,83 @@ class CostReport:
 # ECR: how much a repository holds, from its lifecycle rules.
 
 
+Stream = tuple[str | None, float]
+"""A kind of push into a repository: a sample tag (None: untagged) and pushes a day."""
+
+
+def push_streams(a: CostAssumptions, workload_tag: str | None = None) -> list[Stream]:
+    """What a repository receives: untagged pushes, tagged pushes split by ``cost.tag_mix``, and,
+    in the workload's repository, the platform's own content tags (``sha-…``, from ``pulumi up``)."""
+    tagged = a.pushes_per_day * (1 - a.untagged_fraction)
+    streams: list[Stream] = [(None, a.pushes_per_day * a.untagged_fraction)]
+    streams += [(tag, tagged * share) for tag, share in a.tag_mix.items()]
+    if workload_tag is not None:
+        streams.append((workload_tag, a.workload_pushes_per_day))
+    return streams
+
+
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """An ECR tagPatternList entry: ``*`` matches any characters, everything else itself."""
+    return re.compile("^" + ".*".join(re.escape(part) for part in pattern.split("*")) + r"\Z")
+
+
+def rule_matches(selection: Mapping[str, Any], tag: str | None) -> bool:
+    """Whether a lifecycle rule's selection takes an image with this one tag (None: untagged).
+    With several prefixes or patterns, ECR selects images whose tags match all of them."""
+    status = selection.get("tagStatus")
+    if status == "any":
+        return True
+    if status == "untagged":
+        return tag is None
+    if tag is None:
+        return False
+    prefixes, patterns = selection.get("tagPrefixList") or [], selection.get("tagPatternList") or []
+    return (all(tag.startswith(p) for p in prefixes)
+            and all(_pattern(p).match(tag) for p in patterns))
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What a repository holds at steady state under its lifecycle rules."""
+
+    images: float
+    never_expire: tuple[str, ...] = ()
+    """Sample tags no rule selects: their images are never expired (counted for
+    ``days_without_lifecycle``); ``untagged`` when no rule takes untagged images."""
+
+
+def retention(policy_text: str | None, a: CostAssumptions, streams: list[Stream] | None = None) -> Retention:
+    """Each kind of push goes to the first rule (lowest ``rulePriority``) whose selection takes it, as
+    ECR evaluates rules; a rule keeps ``countNumber`` images of those it takes, or their pushes of the
+    last ``countNumber`` days. Pushes no rule takes are never expired."""
+    streams = push_streams(a) if streams is None else streams
+    rules = sorted(json.loads(policy_text)["rules"] if policy_text else [], key=lambda r: r.get("rulePriority", 0))
+    taken: dict[int, float] = {}
+    unmatched: list[Stream] = []
+    for tag, daily in streams:
+        index = next((i for i, rule in enumerate(rules) if rule_matches(rule.get("selection", {}), tag)), None)
+        if index is None:
+            unmatched.append((tag, daily))
+        else:
+            taken[index] = taken.get(index, 0.0) + daily
+    images = 0.0
+    for index, daily in taken.items():
+        selection = rules[index].get("selection", {})
+        number = selection.get("countNumber", 0)
+        images += (min(number, daily * a.days_without_lifecycle) if selection.get("countType") == "imageCountMoreThan"
+                   else daily * number)
+    images += sum(daily * a.days_without_lifecycle for _, daily in unmatched)
+    return Retention(images, tuple("untagged" if tag is None else tag for tag, daily in unmatched if daily > 0))
+
+
 def images_kept(policy_text: str | None, a: CostAssumptions) -> float:
     """Images a repository holds at steady state under ``policy_text`` (a lifecycle policy JSON)."""
-    pushes = a.pushes_per_day
-    tagged_daily, untagged_daily = pushes * (1 - a.untagged_fraction), pushes * a.untagged_fraction
-    horizon = a.days_without_lifecycle
-    rules = json.loads(policy_text)["rules"] if policy_text else []
-    untagged = tagged = None
-    any_limits: list[float] = []
-    for rule in rules:
-        selection = rule.get("selection", {})
-        status, count_type, number = selection.get("tagStatus"), selection.get("countType"), selection.get("countNumber", 0)
-        daily = {"untagged": untagged_daily, "tagged": tagged_daily, "any": pushes}.get(status, 0)
-        kept = min(number, daily * horizon) if count_type == "imageCountMoreThan" else daily * number
-        if status == "untagged":
-            untagged = kept if untagged is None else min(untagged, kept)
-        elif status == "tagged":
-            tagged = (tagged or 0) + kept  # each tagged rule holds its own images
-        elif status == "any":
-            any_limits.append(kept)
-    untagged = untagged_daily * horizon if untagged is None else untagged
-    tagged = tagged_daily * horizon if tagged is None else min(tagged, tagged_daily * horizon)
-    total = untagged + tagged
-    return min([total, *any_limits])
+    return retention(policy_text, a).images
+
+
+def _kept_text(kept: Retention) -> str:
+    never = f"; never expired: {', '.join(kept.never_expire)}" if kept.never_expire else ""
+    return f"{kept.images:.0f} images kept{never}"
 
 
 def _gb(images: float, a: CostAssumptions) -> float:
@@ -178,6 +236,8 @@ class _Context:
     a: CostAssumptions
     price: _Pricer
     on: date
+    pushes: dict[str, float] = field(default_factory=dict)
+    """Repository name → images pushed a day (every kind of push, the workload's included)."""
     holdings: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
     """(region, account) → repository name → images it holds: each registry's contents, source
     repositories and replicas, for the scanning that registry does."""
@@ -354,7 +414,7 @@ def _scanning(resources: list[PlannedResource], c: _Context) -> None:
             if frequency is None:
                 continue
             c.price.add(res.urn, f"Inspector scans {name} in {where} ({account}, on push)",
-                        c.a.pushes_per_day * DAYS, "image", c.g["inspector_image_scan"], where)
+                        c.pushes.get(name, c.a.pushes_per_day) * DAYS, "image", c.g["inspector_image_scan"], where)
             if frequency == "CONTINUOUS_SCAN":
                 c.price.add(res.urn, f"Inspector rescans {name} in {where} ({account}, {kept:.0f} images held)",
                             kept * c.a.rescans_per_image_month, "rescan", c.g["inspector_rescan"], where)
@@ -448,11 +508,13 @@ def _ecr(c: _Context) -> None:
     plan, region, account, a, price = c.plan, c.region, c.account, c.a, c.price
     policies = {r.inputs.get("repository"): r.inputs.get("policy") for r in plan.by_type(t.LIFECYCLE)}
     repositories = {str(r.inputs.get("name")): r for r in plan.by_type(t.REPOSITORY)}
+    streams = {name: push_streams(a, _workload_tag(plan, res)) for name, res in repositories.items()}
+    c.pushes.update({name: sum(daily for _, daily in found) for name, found in streams.items()})
     for name, res in repositories.items():
         where = _region_of(res, plan, region)
-        kept = images_kept(policies.get(name), a)
-        c.holdings.setdefault((where, _account_of(res, plan, account)), {})[name] = kept
-        price.add(res.urn, f"ECR storage {name} ({kept:.0f} images kept)", _gb(kept, a), "GB-month",
+        kept = retention(policies.get(name), a, streams[name])
+        c.holdings.setdefault((where, _account_of(res, plan, account)), {})[name] = kept.images
+        price.add(res.urn, f"ECR storage {name} ({_kept_text(kept)})", _gb(kept.images, a), "GB-month",
                   price.regional(where, "ecr_storage_gb_month", "ECR storage"), where)
     templates: dict[tuple[str, str], PlannedResource] = {}
     for tpl in plan.by_type(t.TEMPLATE):
@@ -467,17 +529,27 @@ def _ecr(c: _Context) -> None:
                 template = templates.get((dest_region, dest_account))
                 policy = template.inputs.get("lifecyclePolicy") if template is not None else None
                 for name in matched:
-                    kept = images_kept(policy, a)
-                    c.holdings.setdefault((dest_region, dest_account), {})[name] = kept
+                    kept = retention(policy, a, streams[name])
+                    c.holdings.setdefault((dest_region, dest_account), {})[name] = kept.images
                     price.add(config.urn, f"ECR replica storage {name} in {dest_region} ({dest_account}, "
-                                          f"{kept:.0f} images kept)", _gb(kept, a), "GB-month",
+                                          f"{_kept_text(kept)})", _gb(kept.images, a), "GB-month",
                               price.regional(dest_region, "ecr_storage_gb_month", "ECR replica storage"),
                               dest_region)
                     src = _region_of(repositories[name], plan, region)
                     if dest_region != src:
                         price.add(config.urn, f"ECR replication transfer {name} → {dest_region}",
-                                  _gb(a.pushes_per_day * DAYS, a), "GB",
+                                  _gb(c.pushes[name] * DAYS, a), "GB",
                                   price.regional(src, "inter_region_gb", "inter-region transfer"), src)
+
+
+def _workload_tag(plan: Plan, repository: PlannedResource) -> str | None:
+    """The content tag ``pulumi up`` pushes to this repository (the service's image), if any."""
+    url = repository.outputs.get("repositoryUrl")
+    for image in plan.by_type(t.IMAGE):
+        name = str(image.inputs.get("imageName", ""))
+        if url and name.startswith(f"{url}:"):
+            return name.rsplit(":", 1)[1]
+    return None
 
 
 def render(report: CostReport) -> str:
@@ -488,7 +560,8 @@ def render(report: CostReport) -> str:
         lines.append(f"    {item.item:<{width}}  {item.quantity:>10.2f} {item.unit:<14} × ${item.unit_price:<8g}"
                      f" = ${item.monthly:>9.2f}")
     lines.append(f"    {'total':<{width}}  {'':>10} {'':<14}   {'':<8}  = ${report.monthly:>9.2f}")
-    assumptions = ", ".join(f"{k}={v:g}" for k, v in report.assumptions.items())
+    assumptions = ", ".join(f"{k}={v:g}" if not isinstance(v, dict) else f"{k}={json.dumps(v)}"
+                            for k, v in report.assumptions.items())
     lines.append(f"    assumptions (stack config `cost`): {assumptions}")
     for assumed in report.assumed_prices:
         lines.append(f"    assumed price: {assumed}")

@@ -195,7 +195,8 @@ def test_assumptions_come_from_stack_config():
                           "image_size_mb, pushes_per_day, untagged_fraction, days_without_lifecycle, cached_gb, "
                           "nat_gb_per_month, endpoint_gb_per_month, control_plane_log_gb_per_month, "
                           "flow_log_gb_per_month, spot_discount, rescans_per_image_month, key_age_days, "
-                          "lb_lcus, requests_millions_per_month, access_log_gb_per_month"),
+                          "lb_lcus, requests_millions_per_month, access_log_gb_per_month, workload_pushes_per_day, "
+                          "tag_mix"),
 ])
 def test_cost_errors(cost, message):
     with pytest.raises(ConfigError) as caught:
@@ -304,3 +305,79 @@ def test_an_internal_front_door_has_no_public_addresses_waf_or_logs_unless_asked
     rep = report(front_door_stack({"scheme": "internal", "certificate": "none", "client_cidrs": ["10.0.0.0/16"]}))
     got = [i.item for i in rep.items if "front-door" in i.item]
     assert got == ["load balancer front-door-lb", "load balancer capacity front-door-lb (1 LCU assumed)"]
+
+
+# ------------------------------------------------------------------------------ tag-filtered retention
+
+def _policy(*selections: dict) -> str:
+    return json.dumps({"rules": [{"rulePriority": i + 1, "selection": sel, "action": {"type": "expire"}}
+                                 for i, sel in enumerate(selections)]})
+
+
+def test_each_kind_of_push_goes_to_the_first_rule_that_selects_it():
+    from tools.cost import retention
+
+    a = CostAssumptions(pushes_per_day=5, untagged_fraction=0.2, tag_mix={"v1.2.3": 0.25, "build-7": 0.75})
+    streams = [(None, 1.0), ("v1.2.3", 1.0), ("build-7", 3.0), ("sha-0123456789abcdef", 2.0)]
+    policy = _policy(
+        {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
+        {"tagStatus": "tagged", "tagPatternList": ["v*.*.*"], "countType": "imageCountMoreThan", "countNumber": 100},
+        {"tagStatus": "tagged", "tagPrefixList": ["build-"], "countType": "imageCountMoreThan", "countNumber": 30},
+        # a later catch-all never sees what an earlier rule took
+        {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 5})
+    kept = retention(policy, a, streams)
+    assert kept.images == 14 + 100 + 30 + 5 and kept.never_expire == ()
+    # Without the catch-all the content tags match nothing: a year of them, named.
+    narrow = retention(_policy(
+        {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
+        {"tagStatus": "tagged", "tagPatternList": ["v*"], "countType": "imageCountMoreThan", "countNumber": 100}),
+        a, streams)
+    assert narrow.never_expire == ("build-7", "sha-0123456789abcdef")
+    assert narrow.images == 14 + 100 + (3 + 2) * 365
+
+
+def test_several_prefixes_or_patterns_select_only_tags_matching_all_of_them():
+    from tools.cost import rule_matches
+
+    assert rule_matches({"tagStatus": "tagged", "tagPatternList": ["v*", "*-rc*"]}, "v1.2-rc1")
+    assert not rule_matches({"tagStatus": "tagged", "tagPatternList": ["v*", "*-rc*"]}, "v1.2")
+    assert rule_matches({"tagStatus": "tagged", "tagPrefixList": ["sha-"]}, "sha-0123")
+    assert not rule_matches({"tagStatus": "tagged", "tagPrefixList": ["sha-"]}, None)
+    assert rule_matches({"tagStatus": "untagged"}, None) and not rule_matches({"tagStatus": "untagged"}, "x")
+    assert not rule_matches({"tagStatus": "tagged", "tagPatternList": ["v*.*.*"]}, "v1.2")
+
+
+def test_the_workloads_content_tags_count_in_its_repository():
+    base = {**cluster_stack(network={"nat": "single"}), "workload": {"repository": "myapp"}}
+    only_releases = {**base, "repositories": [{"name": "myapp", "lifecycle": {
+        "untagged_expire_days": 7, "keep_last": 10, "tag_patterns": ["v*"]}}]}
+    (item,) = items(report(only_releases, workload_pushes_per_day=3), "ECR storage myapp")
+    tag = item.item.split("never expired: ")[1].rstrip(")")
+    assert tag.startswith("sha-") and len(tag) == 20
+    assert item.quantity == pytest.approx((7 * 1 + 10 + 3 * 365) * 150 / 1024)
+    with_prefix = {**base, "repositories": [{"name": "myapp", "lifecycle": {"rules": [
+        {"priority": 1, "tag_status": "untagged", "expire_after_days": 7},
+        {"priority": 2, "tag_status": "tagged", "tag_patterns": ["v*"], "keep_last": 10},
+        {"priority": 3, "tag_status": "tagged", "tag_prefixes": ["sha-"], "keep_last": 20}]}}]}
+    (item,) = items(report(with_prefix, workload_pushes_per_day=3), "ECR storage myapp")
+    assert item.item == "ECR storage myapp (37 images kept)"
+
+
+def test_the_shipped_stacks_expire_every_kind_of_push(plans):
+    for stack, account in (("dev", "111122223333"), ("prod", "444455556666")):
+        rep = estimate(plans(stack), "eu-central-1", account, A, on=ON)
+        assert items(rep, "ECR replica storage")
+        assert not [i.item for i in rep.items if "never expired" in i.item], stack
+
+
+@pytest.mark.parametrize("mix, message", [
+    ({"v1.2.3": 0.5}, 'cost.tag_mix: {"v1.2.3": 0.5} shares' " add up to 0.5; they are shares of a repository's tagged "
+                      "pushes and must add up to 1"),
+    ({"v 1": 1}, 'cost.tag_mix.v 1: "v 1" is not an image tag (letters, digits, _ . -; 128 at most)'),
+    ({"v1": 2}, "cost.tag_mix.v1: 2 is not a fraction (0 to 1)"),
+    ([], "cost.tag_mix: [] is not a map of sample image tags to their shares of tagged pushes (v1.2.3: 0.2)"),
+])
+def test_tag_mix_errors(mix, message):
+    with pytest.raises(ConfigError) as caught:
+        parse(raw_config({"repositories": [{"name": "ab"}], "cost": {"tag_mix": mix}}), project=PROJECT, stack="t")
+    assert str(caught.value) == message
