@@ -163,6 +163,49 @@ def _project_node_group(inputs: dict) -> dict:
 _PROJECTORS = {t.CLUSTER: _project_cluster, t.NODE_GROUP: _project_node_group}
 
 
+def _rule(kind: str, description: str, protocol: str, ports: tuple[int, int], group: str, *,
+          cidrs: list[str] | None = None, source: str | None = None, self_: bool = False) -> tuple[str, dict, dict]:
+    values: dict[str, Any] = {"type": kind, "description": description, "protocol": protocol,
+                              "from_port": ports[0], "to_port": ports[1], "self": self_}
+    refs = {"security_group_id": group}
+    if cidrs is not None:
+        values["cidr_blocks"] = cidrs
+    if source is not None:
+        refs["source_security_group_id"] = source
+    return "aws_security_group_rule", values, refs
+
+
+def _cluster_children(name: str, inputs: dict) -> list[tuple[str, str, dict, dict]]:
+    """The security groups and rules pulumi-eks's Cluster creates in its plugin unless
+    ``skipDefaultSecurityGroups`` (pulumi/pulumi-eks nodejs/eks/cluster/cluster.ts createCore, and
+    nodes/securitygroup.ts createNodeGroupSecurityGroup): (type, name, values, references by name)."""
+    if inputs.get("skipDefaultSecurityGroups") or inputs.get("clusterSecurityGroup"):
+        return []
+    tags = inputs.get("tags") or {}
+    cluster_sg, node_sg = f"{name}-eksClusterSecurityGroup", f"{name}-nodeSecurityGroup"
+    # pulumi-aws's default description, as the provider fills it in.
+    group = {"vpc_id": inputs.get("vpcId"), "revoke_rules_on_delete": True, "description": "Managed by Pulumi"}
+    rules = {
+        f"{name}-eksClusterInternetEgressRule": _rule("egress", "Allow internet access.", "-1", (0, 0), cluster_sg,
+                                                      cidrs=["0.0.0.0/0"]),
+        f"{name}-eksNodeIngressRule": _rule("ingress", "Allow nodes to communicate with each other", "-1", (0, 0),
+                                            node_sg, self_=True),
+        f"{name}-eksNodeClusterIngressRule": _rule(
+            "ingress", "Allow worker Kubelets and pods to receive communication from the cluster control plane",
+            "tcp", (1025, 65535), node_sg, source=cluster_sg),
+        f"{name}-eksExtApiServerClusterIngressRule": _rule(
+            "ingress", "Allow pods running extension API servers on port 443 to receive communication from cluster "
+            "control plane", "tcp", (443, 443), node_sg, source=cluster_sg),
+        f"{name}-eksNodeInternetEgressRule": _rule("egress", "Allow internet access.", "-1", (0, 0), node_sg,
+                                                   cidrs=["0.0.0.0/0"]),
+        f"{name}-eksClusterIngressRule": _rule("ingress", "Allow pods to communicate with the cluster API Server",
+                                               "tcp", (443, 443), cluster_sg, source=node_sg),
+    }
+    return [("aws_security_group", cluster_sg, {**group, "tags": {"Name": cluster_sg, **tags}}, {}),
+            ("aws_security_group", node_sg, {**group, "tags": {"Name": node_sg, **tags}}, {}),
+            *((typ, rule_name, values, refs) for rule_name, (typ, values, refs) in rules.items())]
+
+
 def _name(res: PlannedResource) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", res.name)
 
@@ -174,6 +217,7 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
     unmapped: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     projected: list[dict[str, str]] = []
+    child_expressions: dict[str, dict[str, Any]] = {}  # pulumi-eks's own children, projected
     addresses: dict[str, str] = {}  # URN -> Terraform address, for references between resources
     for res in plan.resources:
         tf_type = TF_TYPES.get(res.type) or PROJECTED.get(res.type)
@@ -196,6 +240,23 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
         if res.type in PROJECTED:
             values = _PROJECTORS[res.type](res.inputs)
             projected.append({"urn": res.urn, "address": address})
+            if res.type == t.CLUSTER:
+                for child_type, child_name, child_values, child_refs in _cluster_children(res.name, res.inputs):
+                    child_name = re.sub(r"[^A-Za-z0-9_-]", "_", child_name)
+                    child_address = f"{child_type}.{child_name}"
+                    resources.append({"address": child_address, "mode": "managed", "type": child_type,
+                                      "name": child_name, "provider_name": PROVIDER, "schema_version": 0,
+                                      "values": child_values, "sensitive_values": {}})
+                    changes.append({"address": child_address, "mode": "managed", "type": child_type,
+                                    "name": child_name, "provider_name": PROVIDER,
+                                    "change": {"actions": ["create"], "before": None, "after": child_values,
+                                               "after_unknown": {}, "before_sensitive": False,
+                                               "after_sensitive": {}},
+                                    "pulumi_urn": res.urn})
+                    child_expressions[child_address] = {
+                        key: {"references": [f"aws_security_group.{target}.id", f"aws_security_group.{target}"]}
+                        for key, target in child_refs.items()}
+                    projected.append({"urn": res.urn, "address": child_address})
         else:
             values = _values(res.inputs)
         resources.append({"address": address, "mode": "managed", "type": tf_type, "name": name,
@@ -218,6 +279,7 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
                 attribute = "arn" if key.endswith(("Arn", "Arns")) else "id"
                 refs[snake(key)] = {"references": [r for t in targets for r in (f"{t}.{attribute}", t)]}
         expressions[addresses[res.urn]] = refs
+    expressions.update(child_expressions)
     document: dict[str, Any] = {
         "format_version": "1.2",
         "terraform_version": "1.9.0",

@@ -323,6 +323,11 @@ class EksCluster(pulumi.ComponentResource):
             encryption_config_key_arn=key_arn,
             enabled_cluster_log_types=list(spec.log_types),
             skip_default_node_group=True,
+            # No pulumi-eks security groups: managed nodes carry the cluster security group EKS creates
+            # (their launch template names none), so pulumi-eks's cluster and node groups would only
+            # add unused groups with egress to 0.0.0.0/0 (pulumi-eks cluster.ts, nodes/securitygroup.ts).
+            # EKS changes a cluster's security groups in place (since November 2023).
+            skip_default_security_groups=True,
             create_oidc_provider=True,
             deletion_protection=spec.deletion_protection,
             tags=tags,

@@ -487,12 +487,21 @@ def test_the_flow_log_waits_for_its_roles_policy(plans):
 
 
 def test_the_mock_tells_pulumi_eks_own_group_from_the_one_eks_creates(plans):
-    """pulumi-eks's component output clusterSecurityGroupId is its own group; the group managed
-    nodes and the API's interfaces carry is the EKS cluster's. The program uses the latter."""
+    """pulumi-eks's component output clusterSecurityGroupId is its own group, unless it creates
+    none (skipDefaultSecurityGroups, as here): then it is the EKS cluster's, which managed nodes and
+    the API's interfaces carry. The program reads the EKS cluster's either way."""
     plan = plans("prod")
     cluster = plan.one(CLUSTER, "cluster-eks")
     eks_group = plan.outputs["cluster"]["security_group_id"]
-    assert cluster.outputs["clusterSecurityGroupId"] != eks_group
+    assert cluster.inputs["skipDefaultSecurityGroups"] is True
+    assert cluster.outputs["clusterSecurityGroupId"] == eks_group
+    from tools.harness.mocks.eks import cluster as mock_cluster
+    from tools.harness.mocks.registry import Where
+
+    where = Where("444455556666", "eu-central-1", "aws", "amazonaws.com")
+    _, own = mock_cluster(CLUSTER, "c", {"name": "c"}, where)
+    assert own["clusterSecurityGroupId"] != own["eksCluster"]["__harness_child__"]["state"]["vpcConfig"][
+        "clusterSecurityGroupId"]
     rule = plan.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "runners-cluster-api")
     assert rule.inputs["securityGroupId"] == eks_group
 

@@ -104,3 +104,38 @@ def test_the_export_uses_terraform_names_and_lists_what_has_no_counterpart(plans
     flow_log = next(r for r in document["configuration"]["root_module"]["resources"]
                     if r["address"] == "aws_flow_log.network-flow-log")
     assert "aws_vpc.network-vpc" in flow_log["expressions"]["vpc_id"]["references"]
+
+
+def test_the_export_projects_pulumi_eks_own_security_groups_when_it_creates_them(plans, tmp_path):
+    """pulumi-eks creates two security groups and six rules in its plugin unless
+    skipDefaultSecurityGroups (the stacks set it: managed nodes carry EKS's own group). A plan with
+    them gets them projected, with their references, so Checkov judges what a real stack has."""
+    import copy
+
+    plan = copy.deepcopy(plans("prod"))
+    cluster = next(r for r in plan.resources if r.type == "eks:index:Cluster")
+    document, _ = to_tfplan(plan)
+    assert not [r for r in document["planned_values"]["root_module"]["resources"] if "eksClusterSecurityGroup" in r["name"]]
+    cluster.inputs.pop("skipDefaultSecurityGroups")
+    document, _ = to_tfplan(plan)
+    found = {r["name"]: r for r in document["planned_values"]["root_module"]["resources"]
+             if r["name"].startswith("cluster-eks-")}
+    assert sorted(found) == sorted(["cluster-eks-eksClusterSecurityGroup", "cluster-eks-nodeSecurityGroup",
+                                    "cluster-eks-eksClusterInternetEgressRule", "cluster-eks-eksNodeIngressRule",
+                                    "cluster-eks-eksNodeClusterIngressRule",
+                                    "cluster-eks-eksExtApiServerClusterIngressRule",
+                                    "cluster-eks-eksNodeInternetEgressRule", "cluster-eks-eksClusterIngressRule"])
+    egress = found["cluster-eks-eksNodeInternetEgressRule"]["values"]
+    assert (egress["type"], egress["cidr_blocks"], egress["protocol"]) == ("egress", ["0.0.0.0/0"], "-1")
+    expressions = {r["address"]: r["expressions"] for r in document["configuration"]["root_module"]["resources"]}
+    assert expressions["aws_security_group_rule.cluster-eks-eksClusterIngressRule"] == {
+        "security_group_id": {"references": ["aws_security_group.cluster-eks-eksClusterSecurityGroup.id",
+                                             "aws_security_group.cluster-eks-eksClusterSecurityGroup"]},
+        "source_security_group_id": {"references": ["aws_security_group.cluster-eks-nodeSecurityGroup.id",
+                                                    "aws_security_group.cluster-eks-nodeSecurityGroup"]}}
+    # Checkov then sees their open egress.
+    plan_file = tmp_path / "tfplan.json"
+    plan_file.write_text(json.dumps(document))
+    findings = {c for c in failed(checkov(plan_file)) if "cluster-eks-e" in c[1] or "nodeSecurityGroup" in c[1]}
+    assert ("CKV_AWS_382", "aws_security_group_rule.cluster-eks-eksNodeInternetEgressRule") in findings
+

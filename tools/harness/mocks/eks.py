@@ -87,10 +87,12 @@ def cluster(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
         "kubeconfig": kubeconfig, "kubeconfigJson": json.dumps(kubeconfig),
         "oidcIssuer": issuer.removeprefix("https://"),
         "oidcProviderArn": f"arn:{partition}:iam::{acct}:oidc-provider/{issuer.removeprefix('https://')}",
-        # The component's clusterSecurityGroupId is pulumi-eks's own group (pulumi-eks cluster.ts);
-        # the group EKS creates, which managed nodes and the API's interfaces carry, is the
-        # eksCluster child's vpcConfig.clusterSecurityGroupId.
-        "oidcProviderUrl": issuer, "clusterSecurityGroupId": own_sg, "nodeSecurityGroupId": sg.replace("sg-", "sg-0"),
+        # The component's clusterSecurityGroupId is pulumi-eks's own group (pulumi-eks cluster.ts),
+        # or, with skipDefaultSecurityGroups, the one EKS creates — which managed nodes and the API's
+        # interfaces carry, the eksCluster child's vpcConfig.clusterSecurityGroupId.
+        "oidcProviderUrl": issuer,
+        "clusterSecurityGroupId": sg if inputs.get("skipDefaultSecurityGroups") else own_sg,
+        "nodeSecurityGroupId": sg if inputs.get("skipDefaultSecurityGroups") else sg.replace("sg-", "sg-0"),
         "eksCluster": {CHILD_REF: {"type": t.AWS_CLUSTER, "name": f"{name}-eksCluster", "state": {
             "name": cluster_name, "arn": f"arn:{partition}:eks:{region}:{acct}:cluster/{cluster_name}",
             "endpoint": endpoint, "version": inputs.get("version"), "status": "ACTIVE",
