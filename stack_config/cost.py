@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from . import schema
 from .values import Value, opt
@@ -58,7 +59,7 @@ def cost_section(node: Value) -> CostAssumptions:
     given = node.object(schema.keys_of("cost"))
     defaults = CostAssumptions()
 
-    def reader(name: str):  # type: ignore[no-untyped-def]
+    def reader(name: str) -> Callable[[Value], Any]:
         return _tag_mix if name == "tag_mix" else Value.fraction if name in FRACTIONS else Value.number
 
     return CostAssumptions(**{f.name: opt(given, f.name, reader(f.name), getattr(defaults, f.name))

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from components.shared.errors import InvalidValue
-from tools.harness import ROOT, Plan, PlannedResource, StackFileError, load_stack, run_program
+from tools.harness import ROOT, Plan, PlannedResource, ProgramError, StackFileError, load_stack, run_program
 
 if TYPE_CHECKING:
     from tools.policy_gate import PolicyReport
@@ -211,6 +211,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except InvalidValue as exc:
         print(f"error: stack {args.stack}: {exc.message}", file=err)
         return EXIT_BAD_INPUT
+    except ProgramError as exc:  # what the program logged as errors: `pulumi preview` fails with them too
+        for message in exc.errors:
+            print(f"error: {message}", file=err)
+        return EXIT_FAILED
     except policy_errors as exc:
         print(f"error: policy config: {exc}", file=err)
         return EXIT_BAD_INPUT

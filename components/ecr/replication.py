@@ -49,6 +49,10 @@ class ReplicationDestination:
     creation template, scanning) through. Without it, that side is the destination's step."""
     kms_key_arn: str | None = None
     """A KMS key in the destination region for the replicas (keys are regional)."""
+    existing_template: bool = False
+    """The destination registry already has its ``ROOT`` creation template (a registry holds one per
+    prefix: another stack's, or its owner's). None is declared here; the existing one is read at
+    preview and must give replicas what a declared one would."""
 
     @property
     def key(self) -> str:
@@ -144,6 +148,15 @@ def check_replication_spec(args: EcrReplicationSpec) -> None:
                 if dest.assume_role_arn.split(":")[4] != dest.account:
                     raise InvalidValue(f"{where}.assume_role_arn", dest.assume_role_arn,
                                        f"is not a role of the destination account {dest.account}")
+            if dest.existing_template and dest.account is not None and dest.assume_role_arn is None:
+                raise InvalidValue(f"{where}.existing_template", True,
+                                   "is for a destination whose side this stack declares (this account, or "
+                                   "assume_role_arn); without assume_role_arn the destination's template is "
+                                   "its owner's step already")
+            if dest.existing_template and dest.kms_key_arn is not None:
+                raise InvalidValue(f"{where}.kms_key_arn", dest.kms_key_arn,
+                                   "is for the template this stack would declare; with existing_template the "
+                                   "existing template's key applies")
             if dest.kms_key_arn is not None:
                 check_kms_key_arn(f"{where}.kms_key_arn", dest.kms_key_arn, region=dest.region,
                                   account=dest.account or args.placement.account)
@@ -159,6 +172,21 @@ def check_replication_spec(args: EcrReplicationSpec) -> None:
     if len(unique) > MAX_DESTINATIONS:
         raise InvalidValue("rules", f"{len(unique)} destinations",
                            f"is more than the {MAX_DESTINATIONS} unique destinations AWS allows")
+
+
+def existing_template_problems(*, applied_for: Sequence[str], tag_mutability: str, encryption_type: str,
+                               lifecycle_policy: str | None, expected_encryption: str) -> list[str]:
+    """What an existing ROOT template lacks, for replicas as hardened as their sources."""
+    problems = []
+    if "REPLICATION" not in applied_for:
+        problems.append(f"is applied for {', '.join(applied_for) or 'nothing'}, not REPLICATION")
+    if tag_mutability != "IMMUTABLE":
+        problems.append(f"makes {tag_mutability} repositories (tags must be IMMUTABLE)")
+    if expected_encryption == "KMS" and encryption_type != "KMS":
+        problems.append(f"encrypts with {encryption_type} (the registry uses KMS)")
+    if not lifecycle_policy:
+        problems.append("has no lifecycle policy (replicas would be kept for ever)")
+    return problems
 
 
 def replicated(rules: Sequence[ReplicationRule], names: Sequence[str]) -> dict[str, list[str]]:
@@ -203,14 +231,18 @@ class EcrReplication(pulumi.ComponentResource):
 
         # The role ECR assumes to create tagged (and CMK-encrypted) replicas in this account.
         same_account = [d for d in destinations(spec.rules) if d.account is None]
-        keys: dict[str, pulumi.Input[str] | None] = {}
         for dest in same_account:
+            if dest.existing_template:
+                self._check_existing(dest, spec, pulumi.InvokeOutputOptions(parent=self))
+        declared = [d for d in same_account if not d.existing_template]
+        keys: dict[str, pulumi.Input[str] | None] = {}
+        for dest in declared:
             keys[dest.key] = self._key(f"{name}-{dest.key}-key", dest, spec, account, child, ready)
-        if same_account:
+        if declared:
             role = template_role(f"{name}", account, spec.placement.partition,
                                  [k for k in keys.values() if k is not None], spec.placement.tags, child)
             ready += [role.role, role.policy]
-            for dest in same_account:
+            for dest in declared:
                 ready.append(self._template(f"{name}-{dest.key}-template", dest, spec, keys[dest.key],
                                             role.arn, child))
 
@@ -263,6 +295,27 @@ class EcrReplication(pulumi.ComponentResource):
             return key.arn
         return None
 
+    def _check_existing(self, dest: ReplicationDestination, args: EcrReplicationSpec,
+                        opts: pulumi.InvokeOutputOptions) -> None:
+        """Read the destination's existing ROOT template at preview; what it lacks is an error naming
+        the destination (``pulumi.log.error`` fails the run, without a traceback)."""
+        found = aws.ecr.get_repository_creation_template_output(prefix="ROOT", region=dest.region, opts=opts)
+
+        def judge(template: aws.ecr.GetRepositoryCreationTemplateResult) -> None:
+            problems = existing_template_problems(
+                applied_for=list(template.applied_fors), tag_mutability=template.image_tag_mutability,
+                encryption_type=(template.encryption_configurations[0].encryption_type
+                                 if template.encryption_configurations else "AES256"),
+                lifecycle_policy=template.lifecycle_policy, expected_encryption=args.encryption_type)
+            if problems:
+                pulumi.log.error(
+                    f"replication to {dest.account or 'this account'} ({dest.region}): existing_template is set, "
+                    f"but that registry's ROOT creation template {'; '.join(problems)}. Replicas would be created "
+                    "from it: fix the template there (aws ecr update-repository-creation-template --prefix ROOT), "
+                    "or remove it and unset existing_template so this stack declares a hardened one.", self)
+
+        found.apply(judge)
+
     @staticmethod
     def _template(name: str, dest: ReplicationDestination, args: EcrReplicationSpec,
                   key: pulumi.Input[str] | None, role_arn: pulumi.Input[str],
@@ -309,10 +362,14 @@ class EcrReplication(pulumi.ComponentResource):
             # The registry policy is the whole registry's: deleting it on destroy would cut every
             # other replication and cache into that registry.
             opts=pulumi.ResourceOptions.merge(in_dest, pulumi.ResourceOptions(retain_on_delete=True)))]
-        key = self._key(f"{prefix}-key", dest, args, account_id, in_dest, ready)
-        role = template_role(prefix, account_id, args.placement.partition, [key] if key is not None else [],
-                             args.placement.tags, in_dest)
-        ready += [role.role, role.policy, self._template(f"{prefix}-template", dest, args, key, role.arn, in_dest)]
+        if dest.existing_template:
+            self._check_existing(dest, args, pulumi.InvokeOutputOptions(parent=self, provider=provider))
+        else:
+            key = self._key(f"{prefix}-key", dest, args, account_id, in_dest, ready)
+            role = template_role(prefix, account_id, args.placement.partition, [key] if key is not None else [],
+                                 args.placement.tags, in_dest)
+            ready += [role.role, role.policy,
+                      self._template(f"{prefix}-template", dest, args, key, role.arn, in_dest)]
         ready.append(RegistryScanning(f"{prefix}-scanning", RegistryScanningSpec(
             scan_type=args.scanning.scan_type, rules=args.scanning.rules, regions=[None],
             allow_partial=args.scanning.allow_partial),

@@ -240,3 +240,86 @@ def test_scanning_per_region():
         "scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]}
     west = plan.one("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration", "scan-eu-west-1")
     assert west.inputs["region"] == "eu-west-1"
+
+
+# ------------------------------------------------------------------------------ an existing ROOT template
+
+def _existing(**dest):
+    return {"repositories": [{"name": "myapp", "lifecycle": {"keep_last": 10}}],
+            "replication": {"rules": [{"destinations": [{"region": "eu-west-1", **dest}]}]}}
+
+
+def test_an_existing_root_template_is_read_not_declared_again():
+    """A registry holds one ROOT template: a second fails `up` (TemplateAlreadyExistsException)."""
+    from tests.conftest import run_config
+
+    plan = run_config(_existing(existing_template=True))
+    assert not plan.by_type("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate")
+    assert not [r for r in plan.by_type("aws:iam/role:Role") if "template" in r.name]
+    assert plan.by_type("aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    declared = run_config(_existing())
+    (template,) = declared.by_type("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate")
+    assert template.inputs["prefix"] == "ROOT"
+
+
+@pytest.mark.parametrize("existing, problem", [
+    ({"appliedFors": ["PULL_THROUGH_CACHE"]}, "is applied for PULL_THROUGH_CACHE, not REPLICATION"),
+    ({"imageTagMutability": "MUTABLE"}, "makes MUTABLE repositories (tags must be IMMUTABLE)"),
+    ({"encryptionConfigurations": [{"encryptionType": "AES256", "kmsKey": ""}]},
+     "encrypts with AES256 (the registry uses KMS)"),
+    ({"lifecyclePolicy": ""}, "has no lifecycle policy (replicas would be kept for ever)"),
+])
+def test_an_existing_template_that_is_not_hardened_fails_the_preview(monkeypatch, existing, problem):
+    from tests.conftest import run_config
+    from tools.harness import ProgramError
+    from tools.harness.mocks import aws as aws_mocks
+
+    monkeypatch.setitem(aws_mocks.EXISTING_TEMPLATES, ("123456789012", "eu-west-1"),
+                        {**aws_mocks.HARDENED_TEMPLATE, **existing})
+    with pytest.raises(ProgramError) as caught:
+        run_config({**_existing(existing_template=True), "aws:allowedAccountIds": ["123456789012"]})
+    (message,) = caught.value.errors
+    assert message.startswith(f"replication to this account (eu-west-1): existing_template is set, but that "
+                              f"registry's ROOT creation template {problem}. Replicas would be created from it")
+
+
+def test_existing_template_errors():
+    from tests.conftest import config_error
+
+    assert config_error(_existing(account="210987654321", existing_template=True)) == (
+        "replication.rules[0].destinations[0].existing_template: true is for a destination whose side this "
+        "stack declares (this account, or assume_role_arn); without assume_role_arn the destination's "
+        "template is its owner's step already")
+    key = "arn:aws:kms:eu-west-1:123456789012:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+    assert config_error(_existing(existing_template=True, kms_key_arn=key)) == (
+        f'replication.rules[0].destinations[0].kms_key_arn: "{key}" is for the template this stack would '
+        "declare; with existing_template the existing template's key applies")
+
+
+def test_a_cross_account_existing_template_is_read_through_the_destinations_role(monkeypatch, stack_file, capsys):
+    from tools.harness.mocks import aws as aws_mocks
+    from tools.preview import main
+
+    monkeypatch.setitem(aws_mocks.EXISTING_TEMPLATES, ("777788889999", "eu-central-1"),
+                        {**aws_mocks.HARDENED_TEMPLATE, "imageTagMutability": "MUTABLE"})
+    path = stack_file("""
+        config:
+          aws:region: eu-west-1
+          aws:allowedAccountIds: ["123456789012"]
+          container-platform:repositories:
+            - name: myapp
+              lifecycle: {keep_last: 10}
+          container-platform:replication:
+            rules:
+              - destinations:
+                  - region: eu-central-1
+                    account: "777788889999"
+                    assume_role_arn: arn:aws:iam::777788889999:role/ecr-replication-admin
+                    existing_template: true
+        """)
+    # As `pulumi preview` does: the program's error fails the run, with the destination named.
+    assert main(["custom", "--config-file", str(path), "--no-policy", "--no-cost"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: replication to 777788889999 (eu-central-1): existing_template is set, but that "
+                          "registry's ROOT creation template makes MUTABLE repositories")
+    assert "Traceback" not in err

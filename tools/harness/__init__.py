@@ -11,9 +11,17 @@ inputs) and mocks that answer with plausible provider outputs for the stack's ac
 """
 
 from .mocks import EngineError, PlatformMocks
-from .monitor import Plan, PlannedResource, RecordingMonitor, run_function, run_program, run_stack
+from .monitor import (
+           Plan,
+           PlannedResource,
+           ProgramError,
+           RecordingMonitor,
+           run_function,
+           run_program,
+           run_stack,
+)
 from .stack_files import ROOT, StackFileError, StackSettings, load_stack, read_project, stack_names
 
-__all__ = ["ROOT", "EngineError", "Plan", "PlannedResource", "PlatformMocks", "RecordingMonitor",
+__all__ = ["ROOT", "EngineError", "Plan", "PlannedResource", "PlatformMocks", "ProgramError", "RecordingMonitor",
            "StackFileError", "StackSettings", "load_stack", "read_project", "run_function", "run_program",
            "run_stack", "stack_names"]

@@ -215,17 +215,29 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 class RecordingEngine(pulumi_mocks.MockEngine):
-    """Keeps the warnings the program logs (``pulumi.log.warn``), as the CLI shows them."""
+    """Keeps the warnings the program logs (``pulumi.log.warn``), as the CLI shows them, and its
+    errors (``pulumi.log.error``), which fail the run as they fail ``pulumi preview``/``up``."""
 
     def __init__(self) -> None:
         super().__init__(None)
         self.warnings: list[str] = []
+        self.errors: list[str] = []
 
     def Log(self, request):  # noqa: N802
-        if request.severity >= engine_pb2.WARNING:
+        if request.severity >= engine_pb2.ERROR:
+            self.errors.append(request.message)
+        elif request.severity >= engine_pb2.WARNING:
             self.warnings.append(request.message)
         else:
             super().Log(request)
+
+
+class ProgramError(Exception):
+    """The program logged errors (``pulumi.log.error``): the engine fails the run with them."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
 
 
 @dataclass
@@ -304,6 +316,8 @@ def run_function(settings: StackSettings, program: Callable[[], Any],
             monitor.close_worker_loops()
             loop.close()
             asyncio.set_event_loop(None)
+    if engine.errors:
+        raise ProgramError(sorted(set(engine.errors)))
     return Plan(project=settings.project, stack=settings.stack,
                 resources=_ordered(monitor.planned), outputs=monitor.stack_outputs,
                 warnings=sorted(set(engine.warnings)))

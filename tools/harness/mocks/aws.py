@@ -248,3 +248,24 @@ def elb_service_account(args: Mapping[str, Any], w: Where) -> dict:
         raise Exception(f"reading ELB Service Account: unsupported AWS Region ({region}) in the offline table")
     account = ELB_LOG_ACCOUNTS[region]
     return {"id": account, "arn": f"arn:{w.partition}:iam::{account}:root", "region": region}
+
+
+# The ROOT creation templates destination registries already hold, by (account, region): what
+# ``existing_template`` reads. By default a hardened one; tests put others here. A registry with
+# none fails the read, as DescribeRepositoryCreationTemplates answers.
+EXISTING_TEMPLATES: dict[tuple[str, str], dict[str, Any] | None] = {}
+HARDENED_TEMPLATE = {"appliedFors": ["REPLICATION"], "imageTagMutability": "IMMUTABLE",
+                     "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": ""}],
+                     "lifecyclePolicy": '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged",'
+                                        '"countType":"sinceImagePushed","countUnit":"days","countNumber":14},'
+                                        '"action":{"type":"expire"}}]}'}
+
+
+@answers_call(t.GET_CREATION_TEMPLATE)
+def creation_template(args: Mapping[str, Any], w: Where) -> dict:
+    prefix = str(args.get("prefix"))
+    found = EXISTING_TEMPLATES.get((w.account, w.region), HARDENED_TEMPLATE)
+    if found is None:
+        raise Exception(f"reading ECR Repository Creation Template ({prefix}): couldn't find resource")
+    return {"id": prefix, "prefix": prefix, "registryId": w.account, "region": w.region, "description": "",
+            "customRoleArn": "", "imageTagMutabilityExclusionFilters": [], "resourceTags": {}, **found}
