@@ -316,7 +316,13 @@ class ServiceFrontDoor(pulumi.ComponentResource):
                     else self.dns_name.apply(lambda dns: f"{scheme}://{dns}/"))
         where = ("from " + ", ".join(spec.cidrs)) if not spec.public else "from anywhere"
         vpc = "" if internet else " (an internal load balancer: from inside the VPC or a network routed to it)"
-        self.how_to_reach = self.url.apply(lambda url: f"curl {url} {where}{vpc}")
+        if spec.hostname is not None and spec.zone is None:
+            # The stack manages no record for the name: it answers once its DNS points here.
+            self.how_to_reach = pulumi.Output.all(self.url, self.dns_name).apply(
+                lambda a: f"curl {a[0]} {where}{vpc}, once {spec.hostname} is a CNAME of {a[1]} (this stack "
+                          "manages no DNS record for it)")
+        else:
+            self.how_to_reach = self.url.apply(lambda url: f"curl {url} {where}{vpc}")
         self.register_outputs({"url": self.url, "dns_name": self.dns_name, "how_to_reach": self.how_to_reach})
 
     def _zone_id(self, spec: FrontDoorSpec) -> pulumi.Output[str]:

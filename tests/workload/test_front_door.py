@@ -178,6 +178,10 @@ def test_a_certificate_by_arn_is_used_as_given():
     assert https["certificateArn"] == arn
     assert not plan.by_type("aws:acm/certificate:Certificate") and not plan.by_type("aws:route53/record:Record")
     assert plan.outputs["url"] == "https://app.example.com/"
+    dns = one(plan, LB).outputs["dnsName"]
+    assert plan.outputs["front_door"]["reach"] == (
+        f"curl https://app.example.com/ from 203.0.113.0/24, once app.example.com is a CNAME of {dns} (this stack "
+        "manages no DNS record for it)")
 
 
 def test_protections_follow_protect_unless_the_stack_says_otherwise():
