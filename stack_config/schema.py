@@ -222,7 +222,7 @@ KEYS: tuple[Key, ...] = (
     Key('front_door.tls_policy', 'front_door', '', '`ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09`', "The HTTPS listener's security policy: TLS 1.3 policies only (the API's own default is 2016-08).", choices=TLS_POLICIES),
     Key('front_door.deletion_protection', 'front_door', 'boolean', 'top-level `protect`', 'The load balancer refuses deletion (turn it off before `pulumi destroy`).'),
     Key('front_door.access_logs', 'front_door', 'boolean', 'top-level `protect`', 'Access logs to an SSE-S3 bucket (ALB logs support no KMS key): private, owner-enforced, TLS-only, versioned, with a lifecycle. Kept on `pulumi destroy` with its settings, like the registry\'s images.'),
-    Key('front_door.access_log_retention_days', 'front_door', 'integer', '`90`', 'Days the bucket keeps access logs (1, 7, 14, 30, 60, 90, 180, 365, 400, 731, 1827, 3653).'),
+    Key('front_door.access_log_retention_days', 'front_door', 'integer', '`90`', 'Days the bucket keeps access logs (1-3653; an S3 lifecycle expiration).'),
     Key('front_door.waf', 'front_door', 'boolean', 'top-level `protect`', 'A WAF web ACL on the load balancer with AWS managed rule groups (core rule set, known bad inputs, IP reputation).'),
     Key('front_door.deregistration_delay', 'front_door', 'integer', '`30`', 'Seconds a node leaving the target group keeps its open requests (0-3600).'),
     # delivery

@@ -51,7 +51,6 @@ LOG_DELIVERY_SERVICE_REGIONS = frozenset({
     "ap-south-2", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ap-east-2",
     "ca-west-1", "eu-central-2", "eu-south-2", "il-central-1", "me-central-1", "mx-central-1"})
 LOG_PREFIX = "alb"
-LOG_RETENTION_DAYS = (1, 7, 14, 30, 60, 90, 180, 365, 400, 731, 1827, 3653)
 _HOST_RE = re.compile(r"^(?=.{1,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
 _CERT_ARN_RE = re.compile(r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):acm:(?P<region>[a-z0-9-]+):"
                           r"(?P<account>[0-9]{12}):certificate/[0-9a-f-]{36}\Z")
@@ -161,9 +160,8 @@ def check_front_door_spec(spec: FrontDoorSpec) -> None:
         _check_certificate_arn(spec)
     if spec.tls_policy not in TLS_POLICIES:
         raise InvalidValue("tls_policy", spec.tls_policy, f"is not a TLS 1.3 policy ({', '.join(TLS_POLICIES)})")
-    if spec.access_log_retention_days not in LOG_RETENTION_DAYS:
-        raise InvalidValue("access_log_retention_days", spec.access_log_retention_days,
-                           f"is not one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    if not 1 <= spec.access_log_retention_days <= 3653:
+        raise InvalidValue("access_log_retention_days", spec.access_log_retention_days, "is not 1-3653 days")
     if not 0 <= spec.deregistration_delay <= 3600:
         raise InvalidValue("deregistration_delay", spec.deregistration_delay, "is not 0-3600 seconds")
 
