@@ -38,7 +38,7 @@ settings = stack_config.load()
 # The ceiling of every IAM role the stack creates: declared first, so every role after it carries
 # it (and waits for it).
 boundary = PermissionsBoundary("boundary", settings.boundary)
-every_role_carries(boundary.arn)
+every_role_carries(boundary.arn, settings.boundary.scope.path)
 
 # The registry: repositories, their key, and scanning in every region the registry reaches.
 registry = EcrRegistry("registry", settings.registry)
@@ -70,7 +70,8 @@ if settings.cache is not None:
 # The roles the GitHub Actions workflows assume (the first `up` runs from a workstation, every
 # later one from the workflows with these, docs/delivery.md). Before the cluster: their access
 # entries are the cluster's.
-roles = (GithubActionsRoles("github", GithubActionsRolesArgs(settings.delivery, boundary_arn=boundary.arn))
+roles = (GithubActionsRoles("github", GithubActionsRolesArgs(settings.delivery, boundary_arn=boundary.arn,
+                                                             scope=settings.boundary.scope))
          if settings.delivery is not None else None)
 
 if (k := settings.kubernetes) is not None:

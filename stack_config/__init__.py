@@ -31,7 +31,7 @@ from typing import Any
 
 import pulumi
 
-from components.delivery.github import GithubActionsRolesSpec, role_name
+from components.delivery.github import GithubActionsRolesSpec
 from components.delivery.runners import RunnerSpec
 from components.ecr.lifecycle import render_policy
 from components.ecr.pull_through_cache import PullThroughCacheSpec, check_cache_spec
@@ -50,6 +50,7 @@ from .eks import KubernetesConfig, kubernetes_section
 from .registry import encryption, repository
 from .replication import replication_section
 from .scanning import scanning_section
+from .scope import platform_scope
 from .values import MAX_TAGS, NOT_SHOWN, PROGRAM_TAGS, ConfigError, Value, domain, opt
 
 __all__ = ["ConfigError", "PlatformConfig", "load", "parse", "schema"]
@@ -166,8 +167,15 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
     protect = opt(fields, "protect", Value.boolean, False)
     bootstrap = opt(fields, "bootstrap", Value.boolean, False)
     environment = opt(fields, "environment", lambda v: v.string(allow_empty=True), "") or stack
+    user_tags = opt(fields, "tags", Value.tags, {})
+    for key in user_tags:
+        if key in PROGRAM_TAGS:
+            raise ConfigError(f"tags.{key}", user_tags[key],
+                              f"is one of the program's own tags ({', '.join(PROGRAM_TAGS)}), which it sets on "
+                              "every resource: PulumiProject and PulumiStack are what the permissions boundary "
+                              "tells the stack's own keys and connections by; choose another tag name")
     tags = {"ManagedBy": "pulumi", "PulumiProject": project, "PulumiStack": stack,
-            "Environment": environment, **opt(fields, "tags", Value.tags, {})}
+            "Environment": environment, **user_tags}
     if len(tags) > MAX_TAGS:
         raise ConfigError("tags", f"{len(tags)} tags",
                           f"is what every resource would get with the program's own ({', '.join(PROGRAM_TAGS)}); "
@@ -210,6 +218,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
             encryption_type=registry.encryption.type, create_keys=registry.encryption.create_key,
             scanning=scanning, protect_keys=protect,
             provider_profile=profile if isinstance(profile, str) and profile else None,
+            preview_role_name=f"{project}-{stack}-gha-preview" if "delivery" in fields else None,
         )
         domain(lambda: check_replication_spec(replication), "replication")
 
@@ -241,6 +250,10 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         runners_node = fields["delivery"].child("runners", (fields["delivery"].value or {}).get("runners"))
         runners = runners_section(runners_node, delivery, kubernetes)
     cost = opt(fields, "cost", cost_section, CostAssumptions())
+    scope = platform_scope(project=project, stack=stack, placement=placement,
+                           regions=[region_value, *same_account_regions], repositories=repositories,
+                           destinations=destinations(replication_rules), kubernetes=kubernetes,
+                           delivery=delivery, runners=runners)
 
     warnings = []
     network = kubernetes.network if kubernetes is not None else None
@@ -262,9 +275,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
         replication=replication, cache=cache, kubernetes=kubernetes, delivery=delivery, runners=runners,
-        boundary=BoundarySpec(placement=placement, policy_name=f"{project}-{stack}-boundary",
-                              protected_roles=(role_name(delivery, "preview"), role_name(delivery, "deploy"))
-                              if delivery is not None else ()),
+        boundary=BoundarySpec(placement=placement, scope=scope),
         cost=cost,
         placement=placement,
         secret_keys=frozenset(secret_keys), warnings=tuple(warnings),

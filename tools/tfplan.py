@@ -17,64 +17,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from components.shared import catalog
 from tools import tokens as t
 from tools.harness import Plan, PlannedResource
 
-TF_TYPES: dict[str, str] = {
-    t.REPOSITORY: "aws_ecr_repository",
-    t.LIFECYCLE: "aws_ecr_lifecycle_policy",
-    t.REPOSITORY_POLICY: "aws_ecr_repository_policy",
-    t.REGISTRY_POLICY: "aws_ecr_registry_policy",
-    t.SCANNING: "aws_ecr_registry_scanning_configuration",
-    t.REPLICATION: "aws_ecr_replication_configuration",
-    t.CACHE_RULE: "aws_ecr_pull_through_cache_rule",
-    t.TEMPLATE: "aws_ecr_repository_creation_template",
-    t.KEY: "aws_kms_key",
-    t.ROLE: "aws_iam_role",
-    t.ROLE_POLICY: "aws_iam_role_policy",
-    t.ROLE_POLICY_ATTACHMENT: "aws_iam_role_policy_attachment",
-    t.SECRET: "aws_secretsmanager_secret",
-    t.SECRET_VERSION: "aws_secretsmanager_secret_version",
-    t.VPC: "aws_vpc",
-    t.SUBNET: "aws_subnet",
-    t.INTERNET_GATEWAY: "aws_internet_gateway",
-    t.NAT: "aws_nat_gateway",
-    t.EIP: "aws_eip",
-    t.ROUTE_TABLE: "aws_route_table",
-    t.ROUTE: "aws_route",
-    t.ROUTE_TABLE_ASSOCIATION: "aws_route_table_association",
-    t.ENDPOINT: "aws_vpc_endpoint",
-    t.SECURITY_GROUP: "aws_security_group",
-    t.DEFAULT_SECURITY_GROUP: "aws_default_security_group",
-    t.INGRESS_RULE: "aws_vpc_security_group_ingress_rule",
-    t.EGRESS_RULE: "aws_vpc_security_group_egress_rule",
-    t.FLOW_LOG: "aws_flow_log",
-    t.LOG_GROUP: "aws_cloudwatch_log_group",
-    t.POLICY: "aws_iam_policy",
-    t.LAUNCH_TEMPLATE: "aws_launch_template",
-    t.ADDON: "aws_eks_addon",
-    t.ACCESS_ENTRY: "aws_eks_access_entry",
-    t.ACCESS_POLICY_ASSOCIATION: "aws_eks_access_policy_association",
-    t.CODEBUILD_PROJECT: "aws_codebuild_project",
-    t.CODEBUILD_WEBHOOK: "aws_codebuild_webhook",
-    t.CONNECTION: "aws_codeconnections_connection",
-    t.LOAD_BALANCER: "aws_lb",
-    t.LISTENER: "aws_lb_listener",
-    t.TARGET_GROUP: "aws_lb_target_group",
-    t.ASG_ATTACHMENT: "aws_autoscaling_attachment",
-    t.CERTIFICATE: "aws_acm_certificate",
-    t.CERTIFICATE_VALIDATION: "aws_acm_certificate_validation",
-    t.DNS_RECORD: "aws_route53_record",
-    t.BUCKET: "aws_s3_bucket",
-    t.BUCKET_POLICY: "aws_s3_bucket_policy",
-    t.BUCKET_PUBLIC_ACCESS_BLOCK: "aws_s3_bucket_public_access_block",
-    t.BUCKET_OWNERSHIP: "aws_s3_bucket_ownership_controls",
-    t.BUCKET_ENCRYPTION: "aws_s3_bucket_server_side_encryption_configuration",
-    t.BUCKET_VERSIONING: "aws_s3_bucket_versioning",
-    t.BUCKET_LIFECYCLE: "aws_s3_bucket_lifecycle_configuration",
-    t.WEB_ACL: "aws_wafv2_web_acl",
-    t.WEB_ACL_ASSOCIATION: "aws_wafv2_web_acl_association",
-}
+# Every AWS resource type the program creates, and its Terraform type: the catalog's.
+TF_TYPES: dict[str, str] = {token: t.tf for token, t in catalog.load().items() if t.kind == "resource" and t.tf}
 # pulumi-eks's components are remote: their children (the aws.eks.Cluster and aws.eks.NodeGroup
 # that scanners check) are created by the eks plugin and never planned offline. The export projects
 # each component's inputs onto the Terraform resource pulumi-eks creates from them, so the EKS

@@ -28,7 +28,6 @@ same account passes its ARN (``existing_provider_arn``) instead.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +37,9 @@ import pulumi_aws as aws
 
 from .. import token
 from ..shared.errors import InvalidValue
+from ..shared.iam import web_identity_trust
 from ..shared.placement import Placement
+from ..shared.scope import PlatformScope
 from .permissions import deploy_policy_document, preview_policy_document
 
 ISSUER = "token.actions.githubusercontent.com"
@@ -169,11 +170,9 @@ def trust_policy(provider_arn: str, subjects: Sequence[str]) -> str:
     """Who may assume a role: tokens of GitHub's issuer for AWS STS whose ``sub`` is one of
     ``subjects`` (a ``*`` stands only for a pull request's number, so those use StringLike)."""
     subject_operator = "StringLike" if any("*" in s for s in subjects) else "StringEquals"
-    condition: dict[str, dict[str, object]] = {"StringEquals": {f"{ISSUER}:aud": AUDIENCE}}
+    condition: dict[str, dict[str, str | Sequence[str]]] = {"StringEquals": {f"{ISSUER}:aud": AUDIENCE}}
     condition.setdefault(subject_operator, {})[f"{ISSUER}:sub"] = list(subjects)
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "GithubActionsOidc", "Effect": "Allow", "Principal": {"Federated": provider_arn},
-        "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition}]})
+    return web_identity_trust(provider_arn, condition, sid="GithubActionsOidc")
 
 
 @dataclass(frozen=True)
@@ -184,6 +183,8 @@ class GithubActionsRolesArgs:
     """Everything the stack says about the roles."""
     boundary_arn: pulumi.Input[str]
     """The stack's permissions boundary (``PermissionsBoundary.arn``)."""
+    scope: PlatformScope
+    """The stack's own resources (``BoundarySpec.scope``): what the deploy role's policy names."""
 
 
 class GithubActionsRoles(pulumi.ComponentResource):
@@ -197,8 +198,7 @@ class GithubActionsRoles(pulumi.ComponentResource):
         super().__init__(token("GithubActionsRoles"), name, None, opts)
         spec = args.spec
         check_roles_spec(spec)
-        partition, tags = spec.placement.partition, dict(spec.placement.tags)
-        regions = list(spec.regions) or [spec.placement.region]
+        tags = dict(spec.placement.tags)
         child = pulumi.ResourceOptions(parent=self)
         if spec.existing_provider_arn is not None:
             self.provider_arn = pulumi.Output.from_input(spec.existing_provider_arn)
@@ -207,18 +207,22 @@ class GithubActionsRoles(pulumi.ComponentResource):
             self.provider_arn = aws.iam.OpenIdConnectProvider(
                 f"{name}-oidc", url=f"https://{ISSUER}", client_id_lists=[AUDIENCE], tags=tags, opts=child).arn
 
+        account = (pulumi.Output.from_input(spec.placement.account) if spec.placement.account
+                   else aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id)
+        # The delivery roles stay at IAM's root path, outside the stack's path: the deploy role
+        # (whose boundary confines role writes to that path) can change neither itself nor them.
         preview = aws.iam.Role(
-            f"{name}-preview", name=role_name(spec, "preview"),
+            f"{name}-preview", name=role_name(spec, "preview"), path="/",
             description=f"pulumi preview of stack {pulumi.get_stack()} from {spec.repository}: metadata only",
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(arn, preview_subjects(spec))),
             max_session_duration=3600, tags=tags,
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         aws.iam.RolePolicy(
             f"{name}-preview-metadata", role=preview.id,
-            policy=preview_policy_document(regions=regions, cross_account_roles=spec.cross_account_role_arns),
+            policy=preview_policy_document(args.scope),
             opts=pulumi.ResourceOptions(parent=preview))
         deploy = aws.iam.Role(
-            f"{name}-deploy", name=role_name(spec, "deploy"),
+            f"{name}-deploy", name=role_name(spec, "deploy"), path="/",
             description=f"pulumi up of stack {pulumi.get_stack()} from {spec.repository}: the deploy workflow "
                         f"on {spec.default_branch}, environment {spec.environment} only",
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(arn, deploy_subjects(spec))),
@@ -226,9 +230,7 @@ class GithubActionsRoles(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         aws.iam.RolePolicy(
             f"{name}-deploy-platform", role=deploy.id,
-            policy=pulumi.Output.from_input(args.boundary_arn).apply(lambda boundary: deploy_policy_document(
-                partition=partition, regions=regions, boundary_arn=boundary,
-                cross_account_roles=spec.cross_account_role_arns)),
+            policy=account.apply(lambda a: deploy_policy_document(args.scope, a)),
             opts=pulumi.ResourceOptions(parent=deploy))
         for i, policy_arn in enumerate(spec.deploy_policy_arns):
             aws.iam.RolePolicyAttachment(f"{name}-deploy-{i}", role=deploy.name, policy_arn=policy_arn,

@@ -36,6 +36,7 @@ from .. import token
 from ..eks.network import LOG_RETENTION_DAYS, EksNetwork
 from ..shared.errors import InvalidValue
 from ..shared.placement import Placement
+from ..shared.scope import runner_log_group
 
 RunnerMode = Literal["codebuild", "self-hosted", "github-hosted"]
 RUNNER_MODES: tuple[str, ...] = get_args(RunnerMode)
@@ -219,7 +220,7 @@ class CodeBuildRunners(pulumi.ComponentResource):
                 f"{name}-github", name=spec.project_name[:32], provider_type="GitHub", tags=tags, opts=child).arn
 
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/codebuild/{spec.project_name}", retention_in_days=spec.log_retention_days,
+            f"{name}-logs", name=runner_log_group(spec.project_name), retention_in_days=spec.log_retention_days,
             kms_key_id=args.log_key_arn, tags=tags, opts=child)
 
         group = aws.ec2.SecurityGroup(

@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -47,6 +48,10 @@ class ReplicationDestination:
     assume_role_arn: str | None = None
     """Cross-account: a role in the destination account to declare its side (registry policy,
     creation template, scanning) through. Without it, that side is the destination's step."""
+    preview_role_arn: str | None = None
+    """Cross-account, with ``assume_role_arn``: a read-only role in the destination account that
+    runs by the stack's preview role (pull-request previews, the drift check) assume instead — a
+    preview never holds the destination's write access."""
     kms_key_arn: str | None = None
     """A KMS key in the destination region for the replicas (keys are regional)."""
     existing_template: bool = False
@@ -93,6 +98,9 @@ class EcrReplicationSpec:
     """The shared-config profile the stack's own AWS provider uses (``aws:profile``). An explicit
     provider inherits no ``aws:*`` setting, so cross-account providers get it from here to find the
     credentials they assume the destination role with."""
+    preview_role_name: str | None = None
+    """The stack's CI preview role (``delivery``): a run by it assumes destinations'
+    ``preview_role_arn`` (read-only) instead of ``assume_role_arn``."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,22 @@ def check_replication_spec(args: EcrReplicationSpec) -> None:
                 if dest.assume_role_arn.split(":")[4] != dest.account:
                     raise InvalidValue(f"{where}.assume_role_arn", dest.assume_role_arn,
                                        f"is not a role of the destination account {dest.account}")
+            if dest.preview_role_arn is not None:
+                if dest.assume_role_arn is None:
+                    raise InvalidValue(f"{where}.preview_role_arn", dest.preview_role_arn,
+                                       "is the read-only twin of assume_role_arn: set assume_role_arn too")
+                if not ROLE_ARN_RE.match(dest.preview_role_arn) or dest.preview_role_arn.split(":")[4] != dest.account:
+                    raise InvalidValue(f"{where}.preview_role_arn", dest.preview_role_arn,
+                                       f"is not an IAM role ARN of the destination account {dest.account}")
+                if dest.preview_role_arn == dest.assume_role_arn:
+                    raise InvalidValue(f"{where}.preview_role_arn", dest.preview_role_arn,
+                                       "is assume_role_arn itself: give a separate read-only role, so that a "
+                                       "pull request's preview never holds the destination's write access")
+            elif dest.assume_role_arn is not None and args.preview_role_name is not None:
+                raise InvalidValue(f"{where}.preview_role_arn", None,
+                                   "is required with assume_role_arn when the stack has delivery roles: the "
+                                   "preview role (pull requests, drift) assumes a read-only role there, never "
+                                   "the writer (docs/delivery.md#replication-destinations)")
             if dest.existing_template and dest.account is not None and dest.assume_role_arn is None:
                 raise InvalidValue(f"{where}.existing_template", True,
                                    "is for a destination whose side this stack declares (this account, or "
@@ -335,6 +359,17 @@ class EcrReplication(pulumi.ComponentResource):
             opts=opts,
         )
 
+    def _destination_role(self, dest: ReplicationDestination, args: EcrReplicationSpec) -> pulumi.Input[str]:
+        """The destination role to assume: the read-only one when the stack's preview role runs the
+        program (whose own policy may assume nothing else), the writer otherwise."""
+        writer = cast(str, dest.assume_role_arn)
+        reader = dest.preview_role_arn
+        if reader is None or args.preview_role_name is None:
+            return writer
+        preview = f":assumed-role/{args.preview_role_name}/"
+        caller = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        return caller.arn.apply(lambda arn: reader if preview in arn else writer)
+
     def _cross_account(self, name: str, dest: ReplicationDestination, args: EcrReplicationSpec,
                        policy: pulumi.Output[str], child: pulumi.ResourceOptions) -> list[pulumi.Resource]:
         """Declare the destination account's side through a provider that assumes its role; returns
@@ -351,7 +386,7 @@ class EcrReplication(pulumi.ComponentResource):
             # Typed args: a provider's nested inputs travel as JSON, and only the typed class
             # gives them the provider's camelCase names (a plain dict would send role_arn).
             assume_roles=[aws.ProviderAssumeRoleArgs(
-                role_arn=dest.assume_role_arn,
+                role_arn=self._destination_role(dest, args),
                 session_name=f"{pulumi.get_project()}-{pulumi.get_stack()}-replication")],
             allowed_account_ids=[account_id],
             opts=child,

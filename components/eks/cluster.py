@@ -29,6 +29,7 @@ from ..shared.cidrs import client_cidr, client_cidrs
 from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
+from ..shared.scope import cluster_log_group
 from .network import LOG_RETENTION_DAYS, EksNetwork
 from .versions import DEFAULT_VERSION, EXTENDED, STANDARD, VERSIONS, support_warning
 
@@ -277,7 +278,7 @@ class EksCluster(pulumi.ComponentResource):
                               policy=eks_key_policy).arn
         # EKS writes to /aws/eks/NAME/cluster and creates it, without retention or key, if missing.
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/eks/{spec.name}/cluster", retention_in_days=spec.log_retention_days,
+            f"{name}-logs", name=cluster_log_group(spec.name), retention_in_days=spec.log_retention_days,
             kms_key_id=key_arn, tags=tags, opts=kept)
 
         # The cluster's own IAM role, declared here rather than left to pulumi-eks (whose children

@@ -28,6 +28,7 @@ from ..shared.errors import InvalidValue
 from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
 from ..shared.regions import ZONE_LETTERS, ZONES_AS_OF
+from ..shared.scope import flow_log_group
 
 NatMode = Literal["none", "single", "per_az"]
 NAT_MODES: tuple[str, ...] = get_args(NatMode)
@@ -298,7 +299,7 @@ class EksNetwork(pulumi.ComponentResource):
                       partition=partition, region=region, declare_region=None, tags=tags, protect=spec.protect,
                       opts=child, policy=eks_key_policy)
         group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs", name=f"/{pulumi.get_project()}/{pulumi.get_stack()}/vpc-flow-logs",
+            f"{name}-flow-logs", name=flow_log_group(pulumi.get_project(), pulumi.get_stack()),
             retention_in_days=spec.flow_log_retention_days, kms_key_id=key.arn, tags=tags, opts=child)
         role = aws.iam.Role(
             f"{name}-flow-logs-role",

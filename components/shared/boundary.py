@@ -1,106 +1,167 @@
-"""``PermissionsBoundary``: the ceiling of every IAM role the program creates in the stack's account.
+"""``PermissionsBoundary``: the ceiling of every IAM role the program creates in the stack's account
+— the CI roles and every role the deploy role creates.
 
-A role's effective permissions are what its own policies allow *and* its boundary allows. The
-boundary allows the platform's services only, and within them denies the ways out: creating or changing a role without this very
-boundary, removing or swapping a role's boundary, editing the boundary policy, touching the
-delivery roles and GitHub's OIDC provider (the deploy role must not rewrite its own trust), making
-users or access keys, leaving the organization, stopping CloudTrail. So the deploy role, which
-creates the platform's roles, can only create roles that are as limited as itself.
+A role's effective permissions are what its own policies allow *and* its boundary allows. This
+boundary allows the platform's services (IAM, STS, KMS and S3 only as far as the catalog's types
+need them, action by action), and denies, whatever a role's own policy says:
 
-Every ``aws.iam.Role`` declared after :func:`every_role_carries` gets the boundary through a stack
-transformation — components need not know about it, and a role added later cannot forget it
-(``tests`` check every planned role). pulumi-eks's cluster role is the program's own for that reason
-(``EksCluster`` passes ``service_role``), since a remote component's children are out of reach.
+* any write outside the stack's own resources (``shared/scope.py``): roles outside the stack's IAM
+  path, repositories, the cluster and its access entries, log groups, the runner project, the
+  access-log bucket, DNS names, KMS keys and connections not tagged for the stack;
+* a role created or changed without exactly this boundary (compared as an ARN with the account, so a
+  look-alike policy path cannot pass), or losing it; any managed-policy edit;
+* passing a role to a service outside the platform's, creating other services' service-linked
+  roles, an identity provider other than an EKS cluster's issuer;
+* KMS grants other than those AWS services make for the stack's keys; regional calls outside the
+  stack's regions.
+
+So the deploy role can only create roles as limited as itself, and neither it nor they can reach
+another stack's or the account's resources. Every ``aws.iam.Role`` declared after
+:func:`every_role_carries` gets the boundary and the stack's IAM path through a stack
+transformation (``tests`` check every planned role); pulumi-eks's cluster role is the program's own
+for that reason, since a remote component's children are out of reach.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+import fnmatch
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from .. import token
+from . import catalog
+from .iam import Statement, document
 from .placement import Placement
+from .scope import PROJECT_TAG, STACK_TAG, PlatformScope
 
 ROLE = "aws:iam/role:Role"
-GITHUB_OIDC = "oidc-provider/token.actions.githubusercontent.com"
-# Role writes that IAM guards with the iam:PermissionsBoundary condition key.
+# Managed policies no role the program creates may get (and that the pack refuses anywhere).
+FORBIDDEN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
+# Services allowed whole (service:*): the ones the platform's roles work with — the catalog's, and
+# EKS Pod Identity (nodes) — except those allowed action by action below.
+EXACT = ("iam", "sts", "kms", "s3", "secretsmanager", "ssm")
+WORKLOAD_SERVICES = ("eks-auth",)
+GLOBAL = ("iam", "sts", "route53")
 BOUNDED_ROLE_WRITES = ("iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy",
                        "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy")
-# What any role of the platform works with: the managed services (components/delivery/permissions.py
-# lists their actions per resource type), EKS Pod Identity for the nodes, and STS.
-SERVICES = ("ecr", "kms", "ec2", "eks", "eks-auth", "logs", "secretsmanager", "codebuild", "codeconnections",
-            "codestar-connections", "inspector2", "elasticloadbalancing", "autoscaling", "acm", "route53", "wafv2",
-            "iam", "sts")
-# S3 only as far as a bucket's own settings go (the front door's access-log bucket): no object
-# is read or written by a role of the platform (ELB writes the logs as itself).
-S3_BUCKET_SETTINGS = ("s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:GetBucket*", "s3:PutBucket*",
-                      "s3:DeleteBucketPolicy", "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration",
-                      "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration",
-                      "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration")
-# The services that take the program's roles (iam:PassRole): no bounded role passes one elsewhere.
-PASSED_TO = ("eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "ecr.amazonaws.com",
-             "codebuild.amazonaws.com")
-# Managed policies no role the program creates may get.
-FORBIDDEN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 
 
 @dataclass(frozen=True)
 class BoundarySpec:
-    """The boundary's name and what it protects."""
+    """The boundary's name and what it confines roles to."""
 
     placement: Placement
     """The stack's region, account and tags."""
-    policy_name: str
-    """The boundary policy's IAM name (``PROJECT-STACK-boundary``)."""
-    protected_roles: Sequence[str] = ()
-    """Role names no bounded role may change (the delivery roles: their trust is the deploy gate)."""
+    scope: PlatformScope
+    """The stack's own resources."""
+
+    @property
+    def policy_name(self) -> str:
+        return self.scope.boundary_name
 
 
-def boundary_document(partition: str, policy_name: str, protected_roles: Sequence[str]) -> str:
-    """The boundary policy JSON (account-wide ARNs use ``*``: IAM names are per account)."""
-    boundary = f"arn:{partition}:iam::*:policy/{policy_name}"
-    statements: list[dict] = [
-        # The platform's services only: whatever a role's own policy grants outside them is void.
-        {"Sid": "ThePlatformsServices", "Effect": "Allow", "Action": [f"{s}:*" for s in SERVICES], "Resource": "*"},
-        {"Sid": "BucketSettingsOnly", "Effect": "Allow", "Action": list(S3_BUCKET_SETTINGS), "Resource": "*"},
-        {"Sid": "RolesOnlyWithThisBoundary", "Effect": "Deny", "Action": list(BOUNDED_ROLE_WRITES),
-         "Resource": "*", "Condition": {"StringNotLike": {"iam:PermissionsBoundary": boundary}}},
-        {"Sid": "PassRolesOnlyToThePlatformsServices", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
-         "Condition": {"StringNotEquals": {"iam:PassedToService": list(PASSED_TO)}}},
-        {"Sid": "NeverRemoveABoundary", "Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary",
-         "Resource": "*"},
-        {"Sid": "NeverEditTheBoundary", "Effect": "Deny",
-         "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
-                    "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"],
-         "Resource": boundary},
-        {"Sid": "NoAdministratorPolicies", "Effect": "Deny", "Action": "iam:AttachRolePolicy", "Resource": "*",
-         "Condition": {"ArnLike": {"iam:PolicyARN": [f"arn:{partition}:iam::aws:policy/{p}"
-                                                      for p in FORBIDDEN_POLICIES]}}},
-        {"Sid": "NoLongLivedCredentialsOrAccountChanges", "Effect": "Deny",
-         "Action": ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
-                    "iam:AddUserToGroup", "iam:AttachUserPolicy", "iam:PutUserPolicy",
-                    "organizations:*", "account:*", "cloudtrail:StopLogging", "cloudtrail:DeleteTrail",
-                    "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors"],
-         "Resource": "*"},
-        {"Sid": "NotTheGithubOidcProvider", "Effect": "Deny",
-         "Action": ["iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider",
-                    "iam:UpdateOpenIDConnectProviderThumbprint", "iam:AddClientIDToOpenIDConnectProvider",
-                    "iam:RemoveClientIDFromOpenIDConnectProvider", "iam:TagOpenIDConnectProvider",
-                    "iam:UntagOpenIDConnectProvider"],
-         "Resource": f"arn:{partition}:iam::*:{GITHUB_OIDC}"},
+def _writes(service: str, resource_types: tuple[str, ...] = ()) -> list[str]:
+    """The catalog's write actions of a service (optionally: those acting on these resource types)."""
+    out = []
+    for action in {a for t in catalog.load().values() for ops in t.operations.values() for a in ops}:
+        if not action.startswith(f"{service}:") or catalog.is_read(action):
+            continue
+        if resource_types and not {r.lower() for r in catalog.resource_types(action)} & set(resource_types):
+            continue
+        out.append(action)
+    return sorted(out)
+
+
+def _deny(sid: str, actions: list[str], **kwargs) -> list[Statement]:
+    """A deny statement, or none when the catalog has no such action (the type is not used)."""
+    return [Statement(sid, effect="Deny", actions=actions, **kwargs)] if actions else []
+
+
+def _no_resource(service: str) -> list[str]:
+    """The catalog's actions of a service that IAM authorises on no resource (account-wide ones:
+    CreateCluster, registry settings...)."""
+    return sorted({a for t in catalog.load().values() for ops in t.operations.values() for a in ops
+                   if a.startswith(f"{service}:") and not catalog.resource_types(a)})
+
+
+def _reads(service: str) -> list[str]:
+    return [w for w in catalog.metadata_wildcards() if w.startswith(f"{service}:")]
+
+
+def _covered(actions: set[str]) -> list[str]:
+    """The actions less those a wildcard among them already matches."""
+    wildcards = [a for a in actions if "*" in a]
+    return sorted(a for a in actions if "*" in a or not any(fnmatch.fnmatchcase(a, w) for w in wildcards))
+
+
+def boundary_statements(scope: PlatformScope, account: str) -> list[Statement]:
+    p = scope.partition
+    everything = {a for t in catalog.load().values() for ops in t.operations.values() for a in ops}
+    scoped_services = {"ecr", "eks", "logs", "codebuild", "codeconnections"}
+    whole = sorted({a.split(":", 1)[0] for a in everything} - set(EXACT) - scoped_services | set(WORKLOAD_SERVICES))
+    iam_reads = [w for w in catalog.metadata_wildcards() if w.startswith("iam:")]
+    stack_tag = {f"aws:ResourceTag/{STACK_TAG}": scope.stack, f"aws:ResourceTag/{PROJECT_TAG}": scope.project}
+    request_tag = {f"aws:RequestTag/{STACK_TAG}": scope.stack, f"aws:RequestTag/{PROJECT_TAG}": scope.project}
+    none = f"arn:{p}:none"
+    statements = [
+        # Services whole, and the scoped ones' reads and account-wide actions anywhere...
+        Statement("Services", actions=[f"{s}:*" for s in whole] + _covered(
+            {a for s in scoped_services for a in (*_reads(s), *_no_resource(s))})),
+        # IAM: reads; the stack's own roles (created with this boundary, below); EKS clusters' issuers;
+        # the platform services' service-linked roles; a role out of its instance profiles on delete.
+        Statement("IamReads", actions=iam_reads),
+        Statement("StackRoles", actions=["iam:*Role*"], resources=scope.role_arns(account)),
+        Statement("EksIssuers", actions=["iam:*OpenIDConnectProvider*"], resources=scope.oidc_provider_arns(account)),
+        Statement("ServiceLinkedRoles", actions=["iam:CreateServiceLinkedRole"],
+                  resources=[f"arn:{p}:iam::{account}:role/aws-service-role/*"]),
+        Statement("OutOfProfiles", actions=["iam:RemoveRoleFromInstanceProfile"],
+                  resources=[f"arn:{p}:iam::{account}:instance-profile/*"]),
+        # ...their writes on the stack's own resources only.
+        Statement("StackRepositories", actions=["ecr:*"], resources=scope.repository_arns(account) or [none]),
+        Statement("StackCluster", actions=["eks:*"], resources=scope.cluster_arns(account) or [none]),
+        Statement("StackLogGroups", actions=["logs:*"], resources=scope.log_group_arns(account) or [none]),
+        Statement("StackRunner", actions=["codebuild:*"], resources=scope.project_arns(account) or [none]),
+        Statement("StackConnections", actions=["codeconnections:*", "codestar-connections:*"],
+                  conditions={"StringEquals": stack_tag}),
+        Statement("StackKeys", actions=["kms:*"], conditions={"StringEquals": stack_tag}),
+        Statement("NewKeysForTheStack", actions=["kms:CreateKey"], conditions={"StringEquals": request_tag}),
+        # AWS's own keys (alias/aws/ecr...) carry no tags; a service uses them on the caller's behalf.
+        Statement("AwsKeysThroughServices", actions=["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"],
+                  conditions={"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/aws/*"}}),
     ]
-    if protected_roles:
-        statements.append({
-            "Sid": "NotTheDeliveryRoles", "Effect": "Deny",
-            "Action": ["iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:UpdateRole", "iam:PutRolePolicy",
-                       "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
-                       "iam:PutRolePermissionsBoundary", "iam:TagRole", "iam:UntagRole"],
-            "Resource": [f"arn:{partition}:iam::*:role/{name}" for name in protected_roles]})
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    if scope.bucket_prefix is not None:
+        # The access-log bucket's settings, never an object (ELB writes the logs as itself).
+        statements.append(Statement("StackBucket", actions=["s3:*"], resources=scope.bucket_arns()))
+    assumed = sorted({*scope.assume_roles, *scope.preview_assume_roles})
+    if assumed:
+        statements.append(Statement("DestinationRoles", actions=["sts:AssumeRole"], resources=assumed))
+    statements += [
+        Statement("OnlyThisBoundary", effect="Deny", actions=list(BOUNDED_ROLE_WRITES),
+                  conditions={"ArnNotEquals": {"iam:PermissionsBoundary": scope.boundary_arn(account)}}),
+        Statement("NeverWithoutIt", effect="Deny", actions=["iam:DeleteRolePermissionsBoundary"]),
+        Statement("PassToPlatformServices", effect="Deny", actions=["iam:PassRole"],
+                  conditions={"StringNotEquals": {"iam:PassedToService": sorted(scope.passed_to)}}),
+        Statement("PlatformServiceLinkedRoles", effect="Deny", actions=["iam:CreateServiceLinkedRole"],
+                  conditions={"StringNotEquals": {"iam:AWSServiceName": sorted(scope.service_linked)}}),
+        Statement("GrantsForAwsServices", effect="Deny", actions=["kms:CreateGrant"],
+                  conditions={"Bool": {"kms:GrantIsForAWSResource": "false"}}),
+        Statement("NoKeyLockout", effect="Deny", actions=["kms:CreateKey", "kms:PutKeyPolicy"],
+                  conditions={"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "true"}}),
+        Statement("NoObjects", effect="Deny", actions=["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*"]),
+        Statement("StackRegions", effect="Deny", not_actions=[f"{s}:*" for s in GLOBAL],
+                  conditions={"StringNotEquals": {"aws:RequestedRegion": sorted(set(scope.regions))}}),
+        *_deny("StackDnsNames", _writes("route53", ("hostedzone",)),
+               conditions={"ForAnyValue:StringNotLike": {
+                   "route53:ChangeResourceRecordSetsNormalizedRecordNames": scope.record_patterns() or ["none"]}}),
+    ]
+    return statements
+
+
+def boundary_document(scope: PlatformScope, account: str) -> str:
+    """The boundary policy JSON."""
+    return document(boundary_statements(scope, account))
 
 
 class PermissionsBoundary(pulumi.ComponentResource):
@@ -110,19 +171,23 @@ class PermissionsBoundary(pulumi.ComponentResource):
 
     def __init__(self, name: str, spec: BoundarySpec, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("PermissionsBoundary"), name, None, opts)
+        account = (pulumi.Output.from_input(spec.placement.account) if spec.placement.account
+                   else aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id)
         policy = aws.iam.Policy(
             f"{name}-policy", name=spec.policy_name,
-            description="The ceiling of every role this stack creates: no role without this boundary, "
-                        "no boundary edits, not the delivery roles",
-            policy=boundary_document(spec.placement.partition, spec.policy_name, spec.protected_roles),
+            description="The ceiling of every role this stack creates: its services, its own resources, "
+                        "no role without this boundary, no boundary edits",
+            policy=account.apply(lambda a: boundary_document(spec.scope, a)),
             tags=dict(spec.placement.tags) or None, opts=pulumi.ResourceOptions(parent=self))
         self.arn = policy.arn
         self.register_outputs({"arn": self.arn})
 
 
-def every_role_carries(boundary_arn: pulumi.Input[str]) -> None:
+def every_role_carries(boundary_arn: pulumi.Input[str], path: str) -> None:
     """Give every ``aws.iam.Role`` declared from now on this permissions boundary (and so a
-    dependency on the boundary policy: a role is never created before it)."""
+    dependency on the boundary policy: a role is never created before it) and the stack's IAM
+    path, unless the role states its own (the delivery roles stay outside the stack's path, out of
+    the deploy role's reach)."""
 
     def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         # A role declared through an explicit provider lives in another account (a replication
@@ -130,6 +195,10 @@ def every_role_carries(boundary_arn: pulumi.Input[str]) -> None:
         # is its owner's; this one's policy is not in it.
         if args.type_ != ROLE or args.opts.provider is not None:
             return None
-        return pulumi.ResourceTransformationResult({**args.props, "permissions_boundary": boundary_arn}, args.opts)
+        props = {**args.props, "permissions_boundary": boundary_arn}
+        props.setdefault("path", path)
+        if props.get("path") is None:
+            props["path"] = path
+        return pulumi.ResourceTransformationResult(props, args.opts)
 
     pulumi.runtime.register_stack_transformation(transformation)

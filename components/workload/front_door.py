@@ -32,6 +32,7 @@ from ..eks.node_group import EksNodeGroup
 from ..shared.cidrs import client_cidr, covers_internet
 from ..shared.errors import InvalidValue
 from ..shared.placement import Placement
+from ..shared.scope import access_log_bucket_prefix
 from .service import WorkloadSpec
 
 Scheme = Literal["internet-facing", "internal"]
@@ -354,7 +355,10 @@ class ServiceFrontDoor(pulumi.ComponentResource):
         """An SSE-S3 bucket (ALB access logs support no KMS key), private, owner-enforced, with a
         lifecycle; kept on destroy with its settings, like the registry's images."""
         kept = pulumi.ResourceOptions(parent=self, protect=spec.protect, retain_on_delete=True)
-        bucket = aws.s3.Bucket(f"{name}-access-logs", force_destroy=False, tags=tags, opts=kept)
+        # Named after the stack (S3 adds a unique suffix): the permissions boundary lets the stack's
+        # roles change this bucket and no other.
+        bucket = aws.s3.Bucket(f"{name}-access-logs", bucket_prefix=access_log_bucket_prefix(
+            pulumi.get_project(), pulumi.get_stack()), force_destroy=False, tags=tags, opts=kept)
         settings = pulumi.ResourceOptions(parent=bucket, retain_on_delete=True)
         aws.s3.BucketPublicAccessBlock(
             f"{name}-access-logs-private", bucket=bucket.id, block_public_acls=True, block_public_policy=True,

@@ -14,7 +14,7 @@ from stack_config import parse
 from tests.conftest import PROJECT, raw_config, run_config
 from tests.conftest import config_error as error
 from tools import plan_check, pr_comment
-from tools.harness import ROOT, load_stack, run_program
+from tools.harness import ROOT, PlatformMocks, load_stack, run_program
 
 ZONES = ["eu-central-1a", "eu-central-1b"]
 REPO = "example-org/container-platform"
@@ -195,15 +195,44 @@ def test_bootstrap_is_a_boolean():
 
 # ------------------------------------------------------------------------------ cross-account preview
 
-def test_the_preview_role_may_assume_the_destination_roles_prods_preview_runs(plans):
-    plan = plans("prod")
-    policy = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "github-preview-metadata").inputs["policy"])
-    assumed = [json.loads(p.inputs["assumeRoles"])[0]["roleArn"] for p in plan.by_type("pulumi:providers:aws")]
-    (statement,) = [s for s in policy["Statement"] if s.get("Sid") == "AssumeTheDestinationsRoles"]
-    assert statement == {"Sid": "AssumeTheDestinationsRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
-                         "Resource": sorted(set(assumed))}
-    dev = json.loads(plans("dev").one("aws:iam/rolePolicy:RolePolicy", "github-preview-metadata").inputs["policy"])
-    assert not [s for s in dev["Statement"] if s["Action"] == "sts:AssumeRole"]
+def _destination_roles(caller: str | None) -> list[str]:
+    settings = load_stack("prod")
+    plan = run_program(settings, mocks=PlatformMocks(settings.account, settings.region, caller=caller))
+    return [json.loads(p.inputs["assumeRoles"])[0]["roleArn"] for p in plan.by_type("pulumi:providers:aws")]
+
+
+def test_a_run_by_the_preview_role_assumes_the_destinations_read_only_role():
+    """E6: the program picks the destination role by who runs it; only the read-only one is
+    assumable by the preview role (tests/delivery/test_permissions.py), so a preview never writes there."""
+    preview = "arn:aws:sts::444455556666:assumed-role/container-platform-prod-gha-preview/drift-1"
+    deploy = "arn:aws:sts::444455556666:assumed-role/container-platform-prod-gha-deploy/up-1"
+    assert _destination_roles(preview) == ["arn:aws:iam::777788889999:role/ecr-replication-read"]
+    assert _destination_roles(deploy) == ["arn:aws:iam::777788889999:role/ecr-replication-admin"]
+    assert _destination_roles(None) == ["arn:aws:iam::777788889999:role/ecr-replication-admin"]
+
+
+@pytest.mark.parametrize("destination, message", [
+    ({"preview_role_arn": "arn:aws:iam::777788889999:role/r"},
+     'replication.rules[0].destinations[0].preview_role_arn: "arn:aws:iam::777788889999:role/r" is the read-only '
+     "twin of assume_role_arn: set assume_role_arn too"),
+    ({"assume_role_arn": "arn:aws:iam::777788889999:role/w", "preview_role_arn": "arn:aws:iam::111122223333:role/r"},
+     'replication.rules[0].destinations[0].preview_role_arn: "arn:aws:iam::111122223333:role/r" is not an IAM role '
+     "ARN of the destination account 777788889999"),
+    ({"assume_role_arn": "arn:aws:iam::777788889999:role/w", "preview_role_arn": "arn:aws:iam::777788889999:role/w"},
+     'replication.rules[0].destinations[0].preview_role_arn: "arn:aws:iam::777788889999:role/w" is assume_role_arn '
+     "itself: give a separate read-only role, so that a pull request's preview never holds the destination's "
+     "write access"),
+    ({"assume_role_arn": "arn:aws:iam::777788889999:role/w"},
+     "replication.rules[0].destinations[0].preview_role_arn: null is required with assume_role_arn when the stack "
+     "has delivery roles: the preview role (pull requests, drift) assumes a read-only role there, never the writer "
+     "(docs/delivery.md#replication-destinations)"),
+])
+def test_destination_roles_are_checked(destination, message):
+    config = {"repositories": [{"name": "myapp"}], "aws:allowedAccountIds": ["111122223333"],
+              "delivery": {"github_repository": "example-org/container-platform"},
+              "replication": {"rules": [{"destinations": [{"region": "eu-west-1", "account": "777788889999",
+                                                          **destination}]}]}}
+    assert error(config) == message
 
 
 # ------------------------------------------------------------------------------ prod's approved plan

@@ -195,8 +195,8 @@ def test_assumptions_come_from_stack_config():
                           "image_size_mb, pushes_per_day, untagged_fraction, days_without_lifecycle, cached_gb, "
                           "nat_gb_per_month, endpoint_gb_per_month, control_plane_log_gb_per_month, "
                           "flow_log_gb_per_month, spot_discount, rescans_per_image_month, key_age_days, "
-                          "lb_lcus, requests_millions_per_month, access_log_gb_per_month, workload_pushes_per_day, "
-                          "tag_mix"),
+                          "lb_lcus, requests_millions_per_month, runner_minutes_per_month, access_log_gb_per_month, "
+                          "workload_pushes_per_day, tag_mix"),
 ])
 def test_cost_errors(cost, message):
     with pytest.raises(ConfigError) as caught:

@@ -116,12 +116,23 @@ class PlannedResource:
                 "inputs": self.inputs}
 
 
+@dataclass(frozen=True)
+class PlannedInvoke:
+    """A provider function the program calls (``aws.ecr.get_images``...): it runs in preview and
+    in up alike, with the credentials of whoever runs them."""
+
+    token: str
+    args: dict
+    provider: str | None
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that keeps each registration as the engine would receive it."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.planned: dict[str, PlannedResource] = {}
+        self.invokes: list[PlannedInvoke] = []
         self.stack_outputs: dict = {}
         self.worker_loops: list[asyncio.AbstractEventLoop] = []
         self._lock = threading.Lock()
@@ -148,6 +159,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def Invoke(self, request):  # noqa: N802
         self._thread_loop()
+        provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+        with self._lock:
+            self.invokes.append(PlannedInvoke(request.tok, _plain(json_format.MessageToDict(request.args)), provider))
         return super().Invoke(request)
 
     def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
@@ -247,6 +261,8 @@ class Plan:
     resources: list[PlannedResource]
     outputs: dict
     warnings: list[str] = field(default_factory=list)
+    invokes: list[PlannedInvoke] = field(default_factory=list)
+    """Every provider function the program called, in call order."""
 
     def by_type(self, typ: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == typ]
@@ -320,7 +336,7 @@ def run_function(settings: StackSettings, program: Callable[[], Any],
         raise ProgramError(sorted(set(engine.errors)))
     return Plan(project=settings.project, stack=settings.stack,
                 resources=_ordered(monitor.planned), outputs=monitor.stack_outputs,
-                warnings=sorted(set(engine.warnings)))
+                warnings=sorted(set(engine.warnings)), invokes=list(monitor.invokes))
 
 
 def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",

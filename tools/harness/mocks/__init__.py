@@ -23,8 +23,12 @@ __all__ = ["CHILD_REF", "EngineError", "PlatformMocks", "Where"]
 class PlatformMocks(pulumi.runtime.Mocks):
     """Answers as AWS would for the stack's account and region."""
 
-    def __init__(self, account: str, region: str, images: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(self, account: str, region: str, images: Mapping[str, Mapping[str, str]] | None = None,
+                 caller: str | None = None) -> None:
         self.account = account
+        # Who runs the program (sts:GetCallerIdentity's ARN): a workstation user by default; a CI
+        # role's session to see what the program does when that role runs it.
+        self.caller = caller
         self.region = region if region in ALL_REGIONS else "us-east-1"
         # What ECR already holds: repository name -> {tag: digest} (ListImages answers from it; by
         # default every repository is empty, as on a first deploy).
@@ -69,6 +73,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return {"id": repo, "repositoryName": repo, "registryId": where.account, "region": where.region,
                     "imageIds": [{"imageTag": tag, "imageDigest": digest}
                                  for tag, digest in self.images.get(repo, {}).items()]}, []
+        if args.token == t.GET_CALLER_IDENTITY and self.caller is not None:
+            where = self._where(args.args, args.provider)
+            return {"accountId": where.account, "arn": self.caller, "userId": "AROACALLER", "id": where.account}, []
         answer = CALLS.get(args.token)
         if answer is None:
             raise NotImplementedError(f"the offline preview has no mock answer for {args.token}")

@@ -47,7 +47,10 @@ def kms_key(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
 def role(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
     suffix = w.suffix(name)
     role_name = inputs.get("name") or f"{name}-{suffix}"
-    return role_name, {**inputs, "name": role_name, "arn": f"arn:{w.partition}:iam::{w.account}:role/{role_name}",
+    # As IAM answers: the ARN holds the role's path (default /).
+    path = inputs.get("path") or "/"
+    return role_name, {**inputs, "name": role_name, "path": path,
+                       "arn": f"arn:{w.partition}:iam::{w.account}:role{path}{role_name}",
                        "uniqueId": f"AROA{suffix.upper()}"}
 
 
@@ -218,7 +221,9 @@ def dns_record(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
 
 @answers(t.BUCKET)
 def bucket(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
-    bucket_name = inputs.get("bucket") or f"{name[:54]}-{w.suffix(name)}"
+    # As the provider names it: the given name, else the prefix and a unique suffix, else a unique name.
+    bucket_name = inputs.get("bucket") or (f"{inputs['bucketPrefix']}{w.suffix(name)}" if inputs.get("bucketPrefix")
+                                           else f"{name[:54]}-{w.suffix(name)}")
     return bucket_name, {**inputs, "bucket": bucket_name, "arn": f"arn:{w.partition}:s3:::{bucket_name}",
                          "bucketRegionalDomainName": f"{bucket_name}.s3.{w.region}.{w.dns}", "region": w.region}
 
