@@ -35,7 +35,12 @@ from eks_policies import (  # noqa: F401
     eks_node_role_can_pull,
     eks_secrets_encryption,
 )
-from iam_policies import iam_no_administrator_access, iam_no_full_admin, iam_passrole_scoped  # noqa: F401
+from iam_policies import (  # noqa: F401
+    iam_no_administrator_access,
+    iam_no_full_admin,
+    iam_passrole_scoped,
+    iam_trust_narrowed,
+)
 from kubernetes_policies import k8s_image_from_ecr, k8s_no_latest_tag, k8s_pod_security  # noqa: F401
 from network_policies import network_no_internet_ingress, network_public_web_ingress  # noqa: F401
 from support import (  # noqa: F401

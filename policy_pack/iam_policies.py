@@ -1,5 +1,8 @@
-"""IAM: no statement allowing every action on every resource, no AdministratorAccess attachment
-(mandatory), and no iam:PassRole to any role for any service (advisory)."""
+"""IAM: no administrator-equivalent grant, however written (mandatory): no statement allowing every
+action (``*``, ``NotAction``) or every IAM action (``iam:*``) on every resource; no
+AdministratorAccess or IAMFullAccess attached by any of the ways IAM attaches a managed policy; no
+role any AWS principal may assume without a condition that narrows who. And no iam:PassRole to any
+role for any service (advisory)."""
 
 from __future__ import annotations
 
@@ -9,9 +12,33 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs
 
-from support import IAM_POLICY, ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT, Report, get, label, resource_policy
+from support import (
+    GROUP_POLICY,
+    GROUP_POLICY_ATTACHMENT,
+    GROUP_POLICY_ATTACHMENTS,
+    IAM_POLICY,
+    POLICY_ATTACHMENT,
+    ROLE,
+    ROLE_POLICY,
+    ROLE_POLICY_ATTACHMENT,
+    ROLE_POLICY_ATTACHMENTS,
+    USER_POLICY,
+    USER_POLICY_ATTACHMENT,
+    USER_POLICY_ATTACHMENTS,
+    Report,
+    get,
+    label,
+    resource_policy,
+)
 
-ADMIN_POLICIES = ("AdministratorAccess",)
+# AWS managed policies that make their holder an administrator (IAMFullAccess: one policy edit away).
+ADMIN_POLICIES = ("AdministratorAccess", "IAMFullAccess")
+DOCUMENT_TYPES = (ROLE_POLICY, IAM_POLICY, ROLE, USER_POLICY, GROUP_POLICY)
+ATTACHMENT_TYPES = (ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT, USER_POLICY_ATTACHMENT, GROUP_POLICY_ATTACHMENT,
+                    ROLE_POLICY_ATTACHMENTS, USER_POLICY_ATTACHMENTS, GROUP_POLICY_ATTACHMENTS, ROLE)
+# Condition operators that narrow who a statement is about (a negated one, or a missing key, does not).
+NARROWING = ("stringequals", "stringlike", "arnequals", "arnlike", "forallvalues:stringequals",
+             "forallvalues:stringlike", "foranyvalue:stringequals", "foranyvalue:stringlike")
 
 
 def _list(value: Any) -> list[Any]:
@@ -37,48 +64,104 @@ def _documents(args: ResourceValidationArgs) -> list[tuple[str, Any]]:
     return [("policy", get(args.props, "policy"))]
 
 
+def _every_resource(statement: Mapping[str, Any]) -> bool:
+    if "NotResource" in statement:
+        return True
+    return any(r == "*" or (isinstance(r, str) and r.endswith(":*") and r.count(":") <= 5 and "/" not in r)
+               for r in _list(statement.get("Resource", "*")))
+
+
+def _admin_actions(statement: Mapping[str, Any]) -> str | None:
+    """What makes the statement's actions an administrator's: every action, or every IAM action."""
+    if "NotAction" in statement:
+        return "every action but a few (NotAction)"
+    actions = [a.lower() for a in _list(statement.get("Action")) if isinstance(a, str)]
+    if "*" in actions:
+        return "every action"
+    if "iam:*" in actions:
+        return "every IAM action (which grants any other)"
+    return None
+
+
 @resource_policy(
     name="iam-no-full-admin",
-    description="No IAM policy allows every action on every resource.",
+    description="No IAM policy allows every action, or every IAM action, on every resource.",
     level=EnforcementLevel.MANDATORY,
-    types=(ROLE_POLICY, IAM_POLICY, ROLE),
-    checks="Role policies, managed policies and roles' inline policies have no `Allow` statement whose `Action` is `*` (or `NotAction`) on `Resource` `*` with no condition.",
-    why="Full administrator is the one grant no boundary review can scope; name the services.",
+    types=DOCUMENT_TYPES,
+    checks="Role, user, group and managed policies and roles' inline policies have no `Allow` statement whose `Action` is `*` or `iam:*` (or any `NotAction`) on `Resource` `*` (or `NotResource`), whatever its condition.",
+    why="Full administrator, or IAM in full (which grants the rest), is the one grant no boundary review can scope; a condition on region or tag does not make it less than admin. Name the services and actions.",
 )
 def iam_no_full_admin(args: ResourceValidationArgs, report_violation: Report) -> None:
     what = label(args.resource_type, args.props, args.name)
     for where, text in _documents(args):
         for statement in _statements(text):
-            if statement.get("Effect") != "Allow" or statement.get("Condition"):
+            if statement.get("Effect") != "Allow":
                 continue
-            every_action = "*" in _list(statement.get("Action")) or "NotAction" in statement
-            if every_action and "*" in _list(statement.get("Resource", "*")):
-                report_violation(f"{what}: its {where} allows every action on every resource "
+            admin = _admin_actions(statement)
+            if admin and _every_resource(statement):
+                report_violation(f"{what}: its {where} allows {admin} on every resource "
                                  f"({statement.get('Sid') or 'a statement'}); list the services and actions.")
+
+
+def _attached(args: ResourceValidationArgs) -> list[Any]:
+    props = args.props
+    if args.resource_type == ROLE:
+        return list(get(props, "managedPolicyArns") or [])
+    if args.resource_type in (ROLE_POLICY_ATTACHMENTS, USER_POLICY_ATTACHMENTS, GROUP_POLICY_ATTACHMENTS):
+        return list(get(props, "policyArns") or [])
+    return [get(props, "policyArn")]
 
 
 @resource_policy(
     name="iam-no-administrator-access",
-    description="No role gets the AdministratorAccess managed policy.",
+    description="No role, user or group gets AdministratorAccess or IAMFullAccess.",
     level=EnforcementLevel.MANDATORY,
-    types=(ROLE_POLICY_ATTACHMENT, ROLE),
-    checks="No `aws.iam.RolePolicyAttachment` (and no role's `managedPolicyArns`) attaches `AdministratorAccess`.",
-    why="The platform's roles are scoped by resource type and bounded (docs/delivery.md); an administrator role undoes both.",
+    types=ATTACHMENT_TYPES,
+    checks="No policy attachment of any kind (`RolePolicyAttachment`, `PolicyAttachment`, user and group attachments, the `…PolicyAttachmentsExclusive` types, a role's `managedPolicyArns`) attaches `AdministratorAccess` or `IAMFullAccess`, in any partition.",
+    why="The platform's roles are scoped by resource type and bounded (docs/delivery.md); an administrator policy undoes both, and IAMFullAccess can grant itself the rest.",
 )
 def iam_no_administrator_access(args: ResourceValidationArgs, report_violation: Report) -> None:
-    arns = [get(args.props, "policyArn")] if args.resource_type == ROLE_POLICY_ATTACHMENT else \
-        list(get(args.props, "managedPolicyArns") or [])
-    for arn in arns:
-        if isinstance(arn, str) and arn.rsplit("/", 1)[-1] in ADMIN_POLICIES and ":iam::aws:policy/" in arn:
-            report_violation(f"{label(args.resource_type, args.props, args.name)} attaches {arn}; give the role "
-                             "a policy scoped to what it manages.")
+    for arn in _attached(args):
+        if isinstance(arn, str) and ":iam::aws:policy/" in arn and arn.rsplit("/", 1)[-1] in ADMIN_POLICIES:
+            report_violation(f"{label(args.resource_type, args.props, args.name)} attaches {arn}; give the "
+                             "principal a policy scoped to what it manages.")
+
+
+def _anyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, Mapping):
+        return False
+    for value in _list(principal.get("AWS", [])):
+        if isinstance(value, str) and (value == "*" or ":iam::*:" in value):
+            return True
+    return False
+
+
+@resource_policy(
+    name="iam-trust-narrowed",
+    description="No role trusts every AWS principal without a condition that narrows who.",
+    level=EnforcementLevel.MANDATORY,
+    types=(ROLE,),
+    checks="A role's `assumeRolePolicy` has no `Allow` statement whose `Principal` is `*`, `{\"AWS\": \"*\"}` or an `arn:aws:iam::*:…` wildcard account, unless it carries a positive condition (`StringEquals`/`StringLike`/`ArnEquals`/`ArnLike`, with or without `ForAllValues`/`ForAnyValue`) naming who, such as `aws:PrincipalOrgID` or `aws:PrincipalArn`.",
+    why="Such a trust lets any AWS account in the world assume the role: whatever the role may do, everyone may.",
+)
+def iam_trust_narrowed(args: ResourceValidationArgs, report_violation: Report) -> None:
+    for statement in _statements(get(args.props, "assumeRolePolicy")):
+        if statement.get("Effect") != "Allow" or not _anyone(statement.get("Principal")):
+            continue
+        operators = [op.lower() for op in (statement.get("Condition") or {})]
+        if not any(op in NARROWING for op in operators):
+            report_violation(f"{label(args.resource_type, args.props, args.name)}: its trust lets any AWS principal "
+                             f"assume it ({statement.get('Sid') or 'a statement'}); name the principals, or add "
+                             "a condition such as aws:PrincipalOrgID.")
 
 
 @resource_policy(
     name="iam-passrole-scoped",
     description="iam:PassRole names its roles or the services it passes them to.",
     level=EnforcementLevel.ADVISORY,
-    types=(ROLE_POLICY, IAM_POLICY, ROLE),
+    types=DOCUMENT_TYPES,
     checks="An `Allow` of `iam:PassRole` (or `iam:*`, `*`) on `Resource` `*` carries an `iam:PassedToService` condition, or the document denies passing roles to other services (a permissions boundary's shape).",
     why="PassRole on every role lets its holder hand any role, an administrator's too, to a service it controls.",
 )

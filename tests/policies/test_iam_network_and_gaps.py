@@ -89,6 +89,58 @@ def test_no_statement_allows_everything():
     assert resource_violations(cp.iam_no_full_admin, "aws:iam/role:Role", role)
 
 
+@pytest.mark.parametrize("statement", [
+    {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+    {"Effect": "Allow", "Action": ["ecr:*", "IAM:*"], "Resource": "*"},
+    {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}},
+    {"Effect": "Allow", "Action": "iam:*", "NotResource": "arn:aws:iam::111122223333:role/x"},
+    {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:*"},
+])
+def test_an_administrator_equivalent_is_refused_however_written(statement):
+    for typ in (ROLE_POLICY, "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"):
+        assert resource_violations(cp.iam_no_full_admin, typ, policy(statement)), (typ, statement)
+    assert cp.iam_no_full_admin.enforcement_level.value == "mandatory"
+
+
+def test_iam_scoped_to_roles_or_reads_is_not_admin():
+    for statement in ({"Effect": "Allow", "Action": "iam:*", "Resource": "arn:aws:iam::111122223333:role/app/*"},
+                      {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"}):
+        assert not resource_violations(cp.iam_no_full_admin, ROLE_POLICY, policy(statement)), statement
+
+
+@pytest.mark.parametrize("typ, props", [
+    ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}),
+    ("aws:iam/policyAttachment:PolicyAttachment", {"roles": ["r"], "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+    ("aws:iam/userPolicyAttachment:UserPolicyAttachment", {"user": "u", "policyArn": "arn:aws-cn:iam::aws:policy/AdministratorAccess"}),
+    ("aws:iam/groupPolicyAttachment:GroupPolicyAttachment", {"group": "g", "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}),
+    ("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+     {"roleName": "r", "policyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AdministratorAccess"]}),
+    ("aws:iam/role:Role", {"name": "r", "managedPolicyArns": ["arn:aws-us-gov:iam::aws:policy/IAMFullAccess"]}),
+])
+def test_administrator_policies_are_refused_however_attached(typ, props):
+    assert resource_violations(cp.iam_no_administrator_access, typ, props)
+
+
+@pytest.mark.parametrize("principal, condition, refused", [
+    ("*", None, True),
+    ({"AWS": "*"}, None, True),
+    ({"AWS": ["arn:aws:iam::111122223333:root", "*"]}, None, True),
+    ({"AWS": "arn:aws:iam::*:root"}, None, True),
+    ({"AWS": "*"}, {"StringNotEquals": {"aws:PrincipalOrgID": "o-123"}}, True),
+    ({"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": "o-123"}}, False),
+    ({"AWS": "*"}, {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ci-*"}}, False),
+    ({"AWS": "arn:aws:iam::111122223333:root"}, None, False),
+    ({"Service": "eks.amazonaws.com"}, None, False),
+])
+def test_a_role_trusting_every_aws_principal_needs_a_narrowing_condition(principal, condition, refused):
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    if condition:
+        statement["Condition"] = condition
+    role = {"name": "r", "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
+    assert bool(resource_violations(cp.iam_trust_narrowed, "aws:iam/role:Role", role)) == refused
+    assert cp.iam_trust_narrowed.enforcement_level.value == "mandatory"
+
+
 def test_no_administrator_access_attachment():
     assert resource_violations(cp.iam_no_administrator_access, ATTACHMENT,
                                {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})
