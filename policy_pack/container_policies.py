@@ -31,6 +31,7 @@ from ecr_policies import (  # noqa: F401 (the pack's API, used by tests and tool
 from eks_policies import (  # noqa: F401
     PULL_POLICIES,
     eks_control_plane_logging,
+    eks_deletion_protection,
     eks_no_open_public_endpoint,
     eks_node_role_can_pull,
     eks_secrets_encryption,

@@ -200,3 +200,21 @@ def eks_control_plane_logging(args: ResourceValidationArgs, report_violation: Re
         report_violation(f"EKS cluster {args.name} does not log {', '.join(missing)} to CloudWatch: who "
                          "did what to the cluster is not recorded. Enable them (cluster.log_types).")
 
+
+
+@resource_policy(
+    name="eks-deletion-protection",
+    description="A protected EKS cluster has EKS deletion protection on.",
+    level=EnforcementLevel.MANDATORY,
+    types=(EKS_CLUSTER, AWS_CLUSTER),
+    checks="An EKS cluster registered with Pulumi's `protect` (a stack with `protect: true`) sets `deletionProtection: true`. Reads both shapes: the `eks:index:Cluster` component's input (the offline gate) and the `aws:eks/cluster:Cluster` pulumi-eks creates, which inherits the component's `protect` (a real run).",
+    why="`protect` stops only Pulumi; EKS deletion protection also refuses a `DeleteCluster` from the console, the CLI or another tool, and the cluster holds the workloads' state.",
+)
+def eks_deletion_protection(args: ResourceValidationArgs, report_violation: Report) -> None:
+    if not args.opts.protect:
+        return
+    if get(args.props, "deletionProtection") is not True:
+        report_violation(
+            f"EKS cluster {args.name} is protected (protect) but has no EKS deletion protection: anyone with "
+            "eks:DeleteCluster can still delete it outside Pulumi. Set cluster.deletion_protection: true (the "
+            "default with protect).")

@@ -237,7 +237,8 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
 
     kubernetes = kubernetes_section(fields, placement, project=project, stack=stack, protect=protect,
                                     repositories=repositories, root=Path.cwd(), bootstrap=bootstrap,
-                                    aws_profile=raw.get("aws:profile") if isinstance(raw.get("aws:profile"), str) else None)
+                                    aws_profile=raw.get("aws:profile") if isinstance(raw.get("aws:profile"), str) else None,
+                                    aws_assume_roles=raw.get("aws:assumeRoles"))
     if bootstrap and kubernetes is None:
         raise ConfigError("bootstrap", True, "is for a stack with a cluster (network and cluster); this stack "
                                              "has none, so every run reaches all it creates: leave bootstrap out")

@@ -3,6 +3,7 @@ one typed :class:`KubernetesConfig`: a stack has all of it or none of it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,6 +13,7 @@ from components.ecr.repository import EcrRepositorySpec
 from components.eks.cluster import ClusterAdmin, EksClusterSpec, check_cluster_spec
 from components.eks.network import EksNetworkSpec, check_network_spec
 from components.eks.node_group import NodeGroupSpec, Taint, TaintEffect, check_node_group_spec
+from components.shared.arns import ROLE_ARN_RE
 from components.shared.placement import Placement
 
 from . import schema
@@ -76,7 +78,7 @@ def _taint(node: Value) -> Taint:
                  **given(fields, {"value": Value.tag_value}))
 
 
-def _node_group(node: Value, cluster_name: str) -> NodeGroupSpec:
+def _node_group(node: Value, cluster_name: str, cluster_version: str) -> NodeGroupSpec:
     fields = node.object(schema.keys_of("cluster.node_groups[]"))
     count = Value.non_negative_int
     spec = NodeGroupSpec(**given(fields, {
@@ -85,20 +87,23 @@ def _node_group(node: Value, cluster_name: str) -> NodeGroupSpec:
         "capacity_type": lambda v: v.enum(schema.choices("cluster.node_groups[].capacity_type")),
         "min_size": count, "desired_size": count, "max_size": Value.positive_int, "disk_size": Value.positive_int,
         "labels": Value.tags, "taints": lambda v: tuple(_taint(t) for t in v.list()),
-        "ecr_policy": lambda v: v.enum(schema.choices("cluster.node_groups[].ecr_policy"))}))
-    domain(lambda: check_node_group_spec(spec, cluster_name), node.path)
+        "ecr_policy": lambda v: v.enum(schema.choices("cluster.node_groups[].ecr_policy")),
+        "version": Value.string, "release_version": Value.string, "max_unavailable": Value.positive_int,
+        "node_repair": Value.boolean}))
+    domain(lambda: check_node_group_spec(spec, cluster_name, cluster_version), node.path)
     return spec
 
 
-def _node_groups(fields: dict[str, Value], node: Value, cluster_name: str) -> tuple[NodeGroupSpec, ...]:
+def _node_groups(fields: dict[str, Value], node: Value, cluster_name: str,
+                 cluster_version: str) -> tuple[NodeGroupSpec, ...]:
     if "node_groups" not in fields or fields["node_groups"].value is None:
         groups: tuple[NodeGroupSpec, ...] = (NodeGroupSpec(),)
-        domain(lambda: check_node_group_spec(groups[0], cluster_name), f"{node.path}.node_groups[0]")
+        domain(lambda: check_node_group_spec(groups[0], cluster_name, cluster_version), f"{node.path}.node_groups[0]")
         return groups
     entries = fields["node_groups"].list()
     if not entries:
         raise fields["node_groups"].fail("is empty; list at least one node group (or leave it out for the default)")
-    groups = tuple(_node_group(entry, cluster_name) for entry in entries)
+    groups = tuple(_node_group(entry, cluster_name, cluster_version) for entry in entries)
     seen: dict[str, int] = {}
     for i, group in enumerate(groups):
         if group.name in seen:
@@ -108,29 +113,58 @@ def _node_groups(fields: dict[str, Value], node: Value, cluster_name: str) -> tu
     return groups
 
 
+def assume_role_arn(value: object) -> str | None:
+    """The role of the stack's ``aws:assumeRoles`` (the AWS provider's list of roles it assumes, in
+    order), which the kubeconfig's ``aws eks get-token --role-arn`` must assume too; None without one.
+    ``get-token`` assumes a single role, so a chain of several is refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ConfigError("aws:assumeRoles", value, "is not a list of roles ([{roleArn: ARN}])") from None
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise ConfigError("aws:assumeRoles", value, "is not a list of roles ([{roleArn: ARN}])")
+    if not value:
+        return None
+    if len(value) > 1:
+        raise ConfigError("aws:assumeRoles", value,
+                          f"chains {len(value)} roles; the Kubernetes provider signs in with aws eks get-token, which "
+                          "assumes one (--role-arn): give the AWS provider one role (a profile can hold the chain)")
+    role = value[0].get("roleArn")
+    if not isinstance(role, str) or not ROLE_ARN_RE.match(role):
+        raise ConfigError("aws:assumeRoles[0].roleArn", role, "is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+    return role
+
+
 def cluster_section(node: Value, placement: Placement, *, project: str, stack: str, protect: bool,
-                    bootstrap: bool = False, aws_profile: str | None = None,
+                    bootstrap: bool = False, aws_profile: str | None = None, assumed_role: str | None = None,
                     ) -> tuple[EksClusterSpec, tuple[NodeGroupSpec, ...]]:
     if isinstance(node.value, dict) and "node_group" in node.value:  # the retired single-group key
         raise ConfigError(f"{node.path}.node_group", node.value["node_group"],
                           "was replaced by cluster.node_groups, a list: move the object into it as its first "
                           "entry (cluster.node_groups[0]); it keeps the name nodes and its resources")
     fields = node.object(schema.keys_of("cluster"))
-    spec = EksClusterSpec(placement=placement, protect=protect, bootstrap=bootstrap, aws_profile=aws_profile, **{
-        "name": f"{project}-{stack}", "deletion_protection": protect, **given(fields, {
+    spec = EksClusterSpec(placement=placement, protect=protect, bootstrap=bootstrap, aws_profile=aws_profile,
+                          assume_role_arn=assumed_role, **{
+        "name": f"{project}-{stack}", "deletion_protection": protect, "zonal_shift": protect, **given(fields, {
             "name": Value.string, "version": Value.string,
             "upgrade_policy": lambda v: v.enum(schema.choices("cluster.upgrade_policy")),
             "admins": lambda v: tuple(_admin(a) for a in v.list()),
             "public_access_cidrs": Value.strings, "secrets_key_arn": Value.string, "log_types": Value.strings,
             "log_retention_days": Value.positive_int, "deletion_protection": Value.boolean,
-            "creator_arn": Value.string})})
+            "zonal_shift": Value.boolean, "creator_arn": Value.string})})
     domain(lambda: check_cluster_spec(spec), "cluster")
-    return spec, _node_groups(fields, node, spec.name)
+    return spec, _node_groups(fields, node, spec.name, spec.version)
 
 
 def kubernetes_section(fields: dict[str, Value], placement: Placement, *, project: str, stack: str,
                        protect: bool, repositories: Sequence[EcrRepositorySpec], root: Path,
-                       bootstrap: bool = False, aws_profile: str | None = None) -> KubernetesConfig | None:
+                       bootstrap: bool = False, aws_profile: str | None = None,
+                       aws_assume_roles: object = None) -> KubernetesConfig | None:
     """The network, cluster and workload keys, or None for a registry-only stack."""
     if ("cluster" in fields) != ("network" in fields):
         have, missing = ("cluster", "network") if "cluster" in fields else ("network", "cluster")
@@ -144,7 +178,8 @@ def kubernetes_section(fields: dict[str, Value], placement: Placement, *, projec
         return None
     network = network_section(fields["network"], placement, protect)
     cluster, groups = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect,
-                                      bootstrap=bootstrap, aws_profile=aws_profile)
+                                      bootstrap=bootstrap, aws_profile=aws_profile,
+                                      assumed_role=assume_role_arn(aws_assume_roles))
     workload = (workload_section(fields["workload"], repositories, groups, root)
                 if "workload" in fields else None)
     config = KubernetesConfig(network=network, cluster=cluster, node_groups=groups, workload=workload)

@@ -23,8 +23,8 @@ def _props(props: dict) -> Any:
     return unknown_checking_proxy(deserialize_properties(props))
 
 
-def _opts() -> PolicyResourceOptions:
-    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+def _opts(protect: bool = False) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 
 
 def _provider(region: str | None) -> PolicyProviderResource | None:
@@ -39,9 +39,9 @@ def urn_of(typ: str, name: str) -> str:
 
 
 def resource_violations(policy, typ: str, props: dict, config: dict | None = None,
-                        name: str = "res", region: str | None = None) -> list[str]:
+                        name: str = "res", region: str | None = None, protect: bool = False) -> list[str]:
     got: list[str] = []
-    args = ResourceValidationArgs(typ, _props(props), urn_of(typ, name), name, _opts(),
+    args = ResourceValidationArgs(typ, _props(props), urn_of(typ, name), name, _opts(protect),
                                   _provider(region), config)
     policy.validate(args, lambda message, urn=None: got.append(message))
     return got

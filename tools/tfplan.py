@@ -72,8 +72,8 @@ def _value(key: str, value: Any) -> Any:
     return value
 
 
-def _project_cluster(inputs: dict) -> dict:
-    values = {
+def _project_cluster(inputs: dict, child: dict) -> dict:
+    values: dict[str, Any] = {
         "name": inputs.get("name"), "version": inputs.get("version"),
         "enabled_cluster_log_types": inputs.get("enabledClusterLogTypes") or [],
         "vpc_config": [{
@@ -91,12 +91,25 @@ def _project_cluster(inputs: dict) -> dict:
                                         "resources": ["secrets"]}]
     if inputs.get("upgradePolicy"):
         values["upgrade_policy"] = [{"support_type": inputs["upgradePolicy"].get("supportType")}]
+    # What the component's transforms set on its aws.eks.Cluster (the harness's record of the child).
+    if "deletionProtection" in child:
+        values["deletion_protection"] = child["deletionProtection"]
+    if child.get("zonalShiftConfig"):
+        values["zonal_shift_config"] = [{"enabled": child["zonalShiftConfig"].get("enabled")}]
     return values
 
 
-def _project_node_group(inputs: dict) -> dict:
+def _project_node_group(inputs: dict, child: dict) -> dict:
     scaling = inputs.get("scalingConfig") or {}
-    return {
+    extra: dict[str, Any] = {key: child[name] for key, name in (("version", "version"),
+                                                                 ("release_version", "releaseVersion"))
+                             if child.get(name)}
+    if child.get("nodeRepairConfig"):
+        extra["node_repair_config"] = [{"enabled": child["nodeRepairConfig"].get("enabled")}]
+    if child.get("updateConfig"):
+        extra["update_config"] = [{"max_unavailable": _value("max_unavailable",
+                                                             child["updateConfig"].get("maxUnavailable"))}]
+    return extra | {
         "ami_type": inputs.get("amiType"), "capacity_type": inputs.get("capacityType", "ON_DEMAND"),
         "instance_types": inputs.get("instanceTypes") or [], "subnet_ids": inputs.get("subnetIds") or [],
         "scaling_config": [{"min_size": scaling.get("minSize"), "desired_size": scaling.get("desiredSize"),
@@ -186,7 +199,8 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
         else:
             seen[address] = 0
         if res.type in PROJECTED:
-            values = _PROJECTORS[res.type](res.inputs)
+            child = res.children.get(t.AWS_CLUSTER if res.type == t.CLUSTER else t.AWS_NODE_GROUP, {})
+            values = _PROJECTORS[res.type](res.inputs, child)
             projected.append({"urn": res.urn, "address": address})
             if res.type == t.CLUSTER:
                 for child_type, child_name, child_values, child_refs in _cluster_children(res.name, res.inputs):

@@ -70,8 +70,13 @@ def read_statements(scope: PlatformScope) -> list[Statement]:
     """Metadata reads of every type and provider function: the regional ones in the stack's regions."""
     reads = [a for a in catalog_actions(catalog.OPERATIONS) if is_read(a) and a not in catalog.data_reads()]
     regional, global_ = _split(reads)
-    return [Statement("MetadataReadsInTheStacksRegions", actions=compress(regional), conditions=_regions(scope)),
-            Statement("GlobalMetadataReads", actions=compress(global_))]
+    statements = [Statement("MetadataReadsInTheStacksRegions", actions=compress(regional), conditions=_regions(scope)),
+                  Statement("GlobalMetadataReads", actions=compress(global_))]
+    parameters = [a for a in catalog_actions(catalog.OPERATIONS) if a.startswith("ssm:GetParameter")]
+    if parameters:
+        statements.append(Statement("AwsPublicParameters", actions=parameters,
+                                    resources=catalog.public_parameters(scope.partition, scope.regions)))
+    return statements
 
 
 def deploy_statements(scope: PlatformScope, account: str) -> list[Statement]:
@@ -119,6 +124,7 @@ def deploy_statements(scope: PlatformScope, account: str) -> list[Statement]:
             conditions={"ForAllValues:StringLike": {
                 "route53:ChangeResourceRecordSetsNormalizedRecordNames": scope.record_patterns()}}))
     pushed = [a for a in data_reads if a.startswith("ecr:")]
+    data_reads = [a for a in data_reads if not a.startswith("ssm:")]  # AWS's public parameters: read_statements
     if pushed and scope.repositories:
         statements.append(Statement("PushToTheStacksRepositories", actions=pushed,
                                     resources=scope.repository_arns(account)))
@@ -130,8 +136,11 @@ def deploy_statements(scope: PlatformScope, account: str) -> list[Statement]:
 
 def preview_statements(scope: PlatformScope) -> list[Statement]:
     """The preview role's statements: metadata reads, no data, read-only roles elsewhere."""
+    ssm = [a for a in catalog.data_reads() if a.startswith("ssm:")]
     statements = [*read_statements(scope),
-                  Statement("NoDataReads", effect="Deny", actions=list(catalog.data_reads()))]
+                  Statement("NoDataReads", effect="Deny", actions=[a for a in catalog.data_reads() if a not in ssm]),
+                  Statement("NoParametersButAwsPublicOnes", effect="Deny", actions=ssm,
+                            not_resources=catalog.public_parameters(scope.partition, scope.regions))]
     if scope.preview_assume_roles:
         statements.append(Statement("TheDestinationsReadOnlyRoles", actions=["sts:AssumeRole"],
                                     resources=sorted(scope.preview_assume_roles)))

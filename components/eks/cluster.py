@@ -4,8 +4,10 @@ API authentication with access entries for the cluster admins the stack names (E
 role's entry itself), the private endpoint always on and a public one only for listed CIDRs,
 Kubernetes secrets encrypted with KMS, control-plane logs in a log group the component creates
 first (so it has a retention and a key; EKS would create one that never expires), no default node
-group, standard support unless the stack asks for extended. A Kubernetes provider built from the
-cluster's kubeconfig is ready for workloads.
+group, standard support unless the stack asks for extended, deletion protection and zonal shift when
+the stack asks (a protected stack does by default). A Kubernetes provider signs in with the stack's
+own AWS profile and role. A version change is checked against the live cluster at preview: EKS
+upgrades one minor version at a time, once every managed node group runs the cluster's version.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pulumi
 import pulumi_aws as aws
@@ -31,7 +33,10 @@ from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
 from ..shared.scope import cluster_log_group
 from .network import LOG_RETENTION_DAYS, EksNetwork
-from .versions import DEFAULT_VERSION, EXTENDED, STANDARD, VERSIONS, support_warning
+from .versions import DEFAULT_VERSION, EXTENDED, STANDARD, VERSIONS, support_warning, upgrade_problem
+
+if TYPE_CHECKING:
+    from .node_group import EksNodeGroup
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
@@ -101,7 +106,13 @@ class EksClusterSpec:
     log_retention_days: int = 90
     """Retention of the control-plane log group the component creates."""
     deletion_protection: bool = False
-    """EKS deletion protection."""
+    """EKS deletion protection: EKS refuses DeleteCluster until it is turned off."""
+    zonal_shift: bool = False
+    """Register the cluster with Amazon Application Recovery Controller zonal shift, so traffic can be
+    moved away from an impaired availability zone (EKS ``zonalShiftConfig``)."""
+    assume_role_arn: str | None = None
+    """The role the stack's AWS provider assumes (``aws:assumeRoles``): the kubeconfig's
+    ``aws eks get-token`` assumes it too, so the Kubernetes provider signs in as the same identity."""
     protect: bool = False
     """Protect the cluster, its key and log group (``protect`` and ``retain_on_delete``)."""
 
@@ -184,12 +195,20 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
                            "is not an IAM role or user ARN (arn:aws:iam::ACCOUNT:role/NAME); for an assumed-role "
                            "session give the role's ARN")
     for i, cidr in enumerate(args.public_access_cidrs):
+        if isinstance(cidr, str) and "/" not in cidr and _is_address(cidr):
+            raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
+                               f"is an address, not a CIDR block; EKS takes CIDR blocks: write {cidr}/32")
         network = client_cidr(f"public_access_cidrs[{i}]", cidr,
                               "opens the Kubernetes API to the whole internet; list your office or VPN "
                               "ranges, or leave public_access_cidrs empty and reach the private endpoint "
                               "through the VPC (VPN, bastion, CI runner inside it)")
-        if any(network.subnet_of(r) for r in _NOT_PUBLIC  # type: ignore[arg-type]  # same version, checked
-               if r.version == network.version):
+        if not isinstance(network, ipaddress.IPv4Network):
+            # EKS user guide, "Cluster API server endpoint": "You can't add IPv6 CIDR blocks to IPv4
+            # clusters" (this program's clusters are IPv4: no ip_family option).
+            raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
+                               "is an IPv6 range; the cluster is IPv4 and EKS takes IPv4 CIDR blocks only for "
+                               "its public endpoint (list your IPv4 office or VPN ranges)")
+        if any(network.subnet_of(r) for r in _NOT_PUBLIC if isinstance(r, ipaddress.IPv4Network)):
             raise InvalidValue(f"public_access_cidrs[{i}]", cidr,
                                "is a private range; the public endpoint sees public addresses only (the "
                                "private endpoint already serves the VPC)")
@@ -197,6 +216,9 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
         client_cidrs("public_access_cidrs", list(args.public_access_cidrs),
                      "opens the Kubernetes API to the whole internet; list your office or VPN ranges, or leave "
                      "public_access_cidrs empty and reach the private endpoint through the VPC")
+    if args.assume_role_arn is not None and not ROLE_ARN_RE.match(args.assume_role_arn):
+        raise InvalidValue("assume_role_arn", args.assume_role_arn,
+                           "is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
     if args.secrets_key_arn is not None:
         check_kms_key_arn("secrets_key_arn", args.secrets_key_arn, region=args.placement.region,
                           account=args.placement.account)
@@ -212,6 +234,14 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
                            f"is not a CloudWatch Logs retention ({', '.join(map(str, LOG_RETENTION_DAYS))})")
 
 
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
 def today() -> datetime.date:
     """The day the support calendar is read on (a function, so tests can fix it)."""
     return datetime.date.today()
@@ -224,6 +254,75 @@ def principal_key(role_arn: str) -> str:
 
 def access_policy_arn(partition: str, access: str) -> str:
     return f"arn:{partition}:eks::aws:cluster-access-policy/{ACCESS_POLICIES[access]}"
+
+
+def provider_kubeconfig(*, cluster_name: str, endpoint: str, certificate_data: str, region: str,
+                        profile: str | None, role_arn: str | None) -> dict[str, Any]:
+    """The kubeconfig the program's Kubernetes provider uses: pulumi-eks's own layout
+    (nodejs/eks/cluster/cluster.ts generateKubeconfig), with ``--profile`` and ``--role-arn`` always
+    there when the stack sets them. pulumi-eks's ``kubeconfigJson`` output is the form it builds with
+    ``includeProfile=false`` (cluster.ts createCore: ``kubeconfigWithoutProfile``), so a provider
+    built from it would sign in with whatever credentials the environment has, not the stack's."""
+    args = ["--region", region, "eks", "get-token", "--cluster-name", cluster_name, "--output", "json"]
+    if role_arn:
+        args += ["--role-arn", role_arn]
+    if profile:
+        # --profile rather than AWS_PROFILE, which ambient credentials override (as cluster.ts says).
+        args += ["--profile", profile]
+    return {
+        "apiVersion": "v1", "kind": "Config", "current-context": "aws",
+        "clusters": [{"name": "kubernetes",
+                      "cluster": {"server": endpoint, "certificate-authority-data": certificate_data}}],
+        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+        "users": [{"name": "aws", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws", "args": args,
+            "env": [{"name": "KUBERNETES_EXEC_INFO",
+                     "value": '{"apiVersion": "client.authentication.k8s.io/v1beta1"}'}]}}}],
+    }
+
+
+def cluster_transform(zonal_shift: bool) -> pulumi.ResourceTransform:
+    """Sets what pulumi-eks 4.4's ``Cluster`` has no argument for on the ``aws.eks.Cluster`` it
+    creates: ``zonalShiftConfig`` (pulumi-aws 7.51.1 ``ClusterZonalShiftConfigArgs.enabled``). A
+    transform is the engine's: it reaches the children a packaged component registers in its own
+    plugin, which the SDK's in-process transformations cannot (Pulumi docs, resource option
+    ``transforms``). Stated both ways, so turning it off is a change too."""
+
+    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        if args.type_ != "aws:eks/cluster:Cluster":
+            return None
+        return pulumi.ResourceTransformResult(props={**args.props, "zonalShiftConfig": {"enabled": zonal_shift}},
+                                              opts=args.opts)
+
+    return transform
+
+
+# The tolerations of EKS's own CoreDNS Deployment (its add-on's defaults): configuration values
+# replace the list, so they are kept. aws/containers-roadmap#1389: CoreDNS tolerates nothing else,
+# and on tainted-only nodes the add-on stays DEGRADED.
+COREDNS_DEFAULT_TOLERATIONS = ({"key": "CriticalAddonsOnly", "operator": "Exists"},
+                               {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"})
+
+
+def coredns_tolerations(groups: Sequence[Sequence[tuple[str, str, str]]]) -> list[dict[str, str]] | None:
+    """CoreDNS's tolerations when no node group would take its pods, else None (EKS's defaults).
+
+    ``groups`` holds each group's taints as (key, value, Kubernetes effect). A group whose taints are
+    all ``PreferNoSchedule`` still takes pods; when every group has a ``NoSchedule`` or ``NoExecute``
+    taint, CoreDNS never becomes ACTIVE (the provider waits 20 minutes, then fails ``up``). It then
+    tolerates exactly those taints: cluster DNS is what every pod on those nodes needs, and the
+    Deployment is two small replicas. Only the stack's own taints, so it never lands on a node the
+    stack did not mean for it."""
+    hard = ("NoSchedule", "NoExecute")
+    if not groups or any(not any(effect in hard for _, _, effect in taints) for taints in groups):
+        return None
+    wanted: list[dict[str, str]] = list(COREDNS_DEFAULT_TOLERATIONS)
+    for taints in groups:
+        for key, value, effect in taints:
+            toleration = {"key": key, "operator": "Equal", "value": value, "effect": effect}
+            if effect in hard and toleration not in wanted:
+                wanted.append(toleration)
+    return wanted
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -300,14 +399,18 @@ class EksCluster(pulumi.ComponentResource):
         self.addon_versions = {addon: aws.eks.get_addon_version_output(
             addon_name=addon, kubernetes_version=spec.version, most_recent=False,
             opts=pulumi.InvokeOutputOptions(parent=self)).version for addon in CORE_ADDONS}
+        self._check_upgrade(spec)
         self.eks = eks.Cluster(
             f"{name}-eks",
             service_role=service_role,
             # The VPC CNI is the component's own add-on (below), with its own IAM role: not pulumi-eks's.
             use_default_vpc_cni=True,
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(version=self.addon_versions["kube-proxy"]),
-            provider_credential_opts=eks.KubeconfigOptionsArgs(profile_name=spec.aws_profile)
-            if spec.aws_profile else None,
+            # pulumi-eks's own Kubernetes provider and its kubeconfig outputs (the one with the
+            # profile is internal; kubeconfigJson, exported for people, has the role but no profile).
+            provider_credential_opts=eks.KubeconfigOptionsArgs(profile_name=spec.aws_profile,
+                                                               role_arn=spec.assume_role_arn)
+            if spec.aws_profile or spec.assume_role_arn else None,
             # The name comes through the log group's output, so pulumi-eks's aws.eks.Cluster (a child
             # of a remote component, which depends_on does not reach) cannot start before it exists.
             name=log_group.name.apply(lambda _: spec.name),
@@ -336,15 +439,23 @@ class EksCluster(pulumi.ComponentResource):
             # here too keeps every later preview from showing a change that never happens
             # (docs/deploying.md: what a key change really takes).
             opts=pulumi.ResourceOptions(parent=self, protect=spec.protect, depends_on=[log_group, service_policy],
-                                        ignore_changes=["encryptionConfigKeyArn"]),
+                                        ignore_changes=["encryptionConfigKeyArn"],
+                                        transforms=[cluster_transform(spec.zonal_shift)]),
         )
         # Any: mypy cannot infer Output.secret's type variable from an Output (pulumi's Input union).
         kubeconfig_json: Any = self.eks.kubeconfig_json
         self._access_entries(name, spec, args.grants)
         # No provider in a bootstrap run: nothing may be applied through an endpoint the machine
         # running it may not reach.
+        # pulumi-eks's kubeconfigJson has no --profile (see provider_kubeconfig): the provider gets
+        # its own, built from the cluster the same way, that signs in as the stack says.
+        cluster_ca: pulumi.Output[str] = self.eks.eks_cluster.certificate_authority.apply(lambda ca: ca.data or "")
+        signed_in: Any = pulumi.Output.all(self.eks.eks_cluster.name, self.eks.eks_cluster.endpoint, cluster_ca).apply(
+            lambda v: json.dumps(provider_kubeconfig(
+                cluster_name=v[0], endpoint=v[1], certificate_data=v[2], region=spec.placement.region,
+                profile=spec.aws_profile, role_arn=spec.assume_role_arn)))
         self.provider = None if spec.bootstrap else k8s.Provider(
-            f"{name}-k8s", kubeconfig=pulumi.Output.secret(kubeconfig_json), opts=pulumi.ResourceOptions(parent=self))
+            f"{name}-k8s", kubeconfig=pulumi.Output.secret(signed_in), opts=pulumi.ResourceOptions(parent=self))
         self.cluster_name = self.eks.eks_cluster.name
         self.endpoint = self.eks.eks_cluster.endpoint
         self.oidc_issuer = self.eks.oidc_issuer
@@ -384,15 +495,43 @@ class EksCluster(pulumi.ComponentResource):
             resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
             tags=dict(spec.placement.tags) or None, opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
 
-    def core_dns(self, name: str, node_groups: Sequence[pulumi.Resource]) -> aws.eks.Addon:
+    def core_dns(self, name: str, node_groups: Sequence[EksNodeGroup]) -> aws.eks.Addon:
         """CoreDNS as an EKS add-on at the pinned version, taking over EKS's self-managed bootstrap copy
         (pulumi-eks makes the add-on only with a default node group). After the node groups: its
-        pods need nodes to become ACTIVE."""
+        pods need nodes to become ACTIVE (so on an upgrade it moves last, once the nodes run the new
+        version). When every group is tainted it tolerates their taints (``coredns_tolerations``),
+        through the add-on's configuration values (its schema's ``tolerations``)."""
+        from .node_group import KUBERNETES_EFFECTS
+
+        tolerations = coredns_tolerations([[(t.key, t.value, KUBERNETES_EFFECTS[t.effect]) for t in group.spec.taints]
+                                           for group in node_groups])
         return aws.eks.Addon(
             f"{name}-coredns", cluster_name=self.cluster_name, addon_name="coredns",
             addon_version=self.addon_versions["coredns"], resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE", tags=dict(self.spec.placement.tags) or None,
+            configuration_values=json.dumps({"tolerations": tolerations}) if tolerations else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(node_groups)))
+
+    def _check_upgrade(self, spec: EksClusterSpec) -> None:
+        """Refuse, at preview, a ``cluster.version`` EKS would refuse for the live cluster: more than one
+        minor above it, below it, or above it while a managed node group lags (``upgrade_problem``).
+
+        A failed invoke fails the whole run, even when caught, so the cluster is read only once
+        ListClusters names it (a first deploy has none): ListClusters, then DescribeCluster, and
+        ListNodegroups/DescribeNodegroup only when the version changes."""
+        options = pulumi.InvokeOptions(parent=self)
+        if spec.name not in (aws.eks.get_clusters(opts=options).names or []):
+            return
+        live = aws.eks.get_cluster(name=spec.name, opts=options).version
+        behind: dict[str, str] = {}
+        if spec.version != live:
+            for group in aws.eks.get_node_groups(cluster_name=spec.name, opts=options).names or []:
+                found = aws.eks.get_node_group(cluster_name=spec.name, node_group_name=group, opts=options).version
+                if found != live:
+                    behind[group] = found
+        problem = upgrade_problem(live, spec.version, behind)
+        if problem is not None:
+            raise InvalidValue("cluster.version", spec.version, problem)
 
     def _access_entries(self, name: str, spec: EksClusterSpec, grants: Mapping[str, AccessGrant]) -> None:
         """One access entry and one policy association per principal, keyed by the principal (a

@@ -7,6 +7,11 @@ The node role is the component's own: EC2 trust; ``AmazonEKSWorkerNodePolicy``,
 component's puller statement (a first pull through a cache needs ``ecr:BatchImportUpstreamImage``
 and ``ecr:CreateRepository``, which neither managed policy has). Nodes run in the private subnets
 only, with IMDSv2 required. The AMI type must match the instance types' architecture.
+
+Day 2: the group runs the cluster's Kubernetes version (or its own, one minor behind at most), so a
+``cluster.version`` bump moves its nodes in the same ``up``, after the control plane; it runs an
+explicit AMI release (the stack's, or the latest recommended one read at preview), so patching is a
+change the plan shows; and EKS node auto repair and an update config say how nodes are replaced.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import pulumi_eks as eks
 from .. import token
 from ..shared.errors import InvalidValue
 from .cluster import EksCluster
+from .versions import VERSIONS, minor
 
 AmiType = Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64",
                   "BOTTLEROCKET_ARM_64"]
@@ -52,6 +58,15 @@ _INSTANCE_RE = re.compile(r"^(?P<family>[a-z]+)(?P<generation>[0-9]+)(?P<process
                           r"\.(?P<size>[a-z0-9-]+)\Z")
 _LABEL_KEY_RE = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
                            r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\Z")
+# EKS's own limits on a node group's labels and taints (botocore's EKS model, CreateNodegroup:
+# labelKey 1-63, labelValue 1-63, taintKey 1-63, taintValue 0-63): the whole key, prefix included.
+EKS_KEY_MAX = 63
+# Label prefixes Kubernetes and EKS keep for themselves (a domain or any subdomain of it).
+RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io", "eks.amazonaws.com")
+# An AMI release: AL2023's "KUBERNETES.PATCH-YYYYMMDD", Bottlerocket's "OSVERSION-COMMIT".
+_AL2023_RELEASE_RE = re.compile(r"^(?P<kubernetes>1\.[0-9]+)\.[0-9]+-[0-9]{8}\Z")
+_BOTTLEROCKET_RELEASE_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-[0-9a-f]{8}\Z")
+MAX_UNAVAILABLE = 100  # EKS NodegroupUpdateConfig.maxUnavailable: 1-100
 _LABEL_VALUE_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?\Z")
 _GROUP_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 _ROLE_NAME_RE = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}\Z")
@@ -95,6 +110,18 @@ class NodeGroupSpec:
     """Taints on every node; a workload on this group tolerates them."""
     ecr_policy: EcrPolicy = "AmazonEC2ContainerRegistryReadOnly"
     """The managed policy that lets the nodes pull."""
+    version: str | None = None
+    """The group's Kubernetes version; none: the cluster's, which the group follows on every
+    upgrade. At most the cluster's, and at most one minor behind it (EKS upgrades a control plane
+    only once every managed node group runs its version)."""
+    release_version: str | None = None
+    """The EKS-optimised AMI release the nodes run (``1.35.4-20261205``; Bottlerocket
+    ``1.50.0-0b1c2d3e``); none: the latest recommended one for the group's Kubernetes version, read
+    from the AMI's public SSM parameter at preview. A new release rolls the nodes."""
+    max_unavailable: int = 1
+    """Nodes EKS replaces at a time when it updates or patches the group (1-100)."""
+    node_repair: bool = True
+    """EKS node auto repair: EKS replaces nodes that report unhealthy."""
 
     @property
     def architecture(self) -> str:
@@ -132,7 +159,40 @@ def architecture(instance_type: str) -> str:
     return "arm64" if match["processor"] == "g" else "amd64"
 
 
-def check_node_group_spec(args: NodeGroupSpec, cluster_name: str | None = None) -> None:
+def release_parameter(ami_type: str, kubernetes: str) -> str:
+    """The public SSM parameter naming the latest recommended AMI release for ``ami_type`` and a
+    Kubernetes version (EKS user guide, "Retrieve recommended Amazon Linux AMI IDs": the
+    ``recommended`` parameter's ``release_version``; Bottlerocket's ``latest/image_version``, the
+    release a managed node group takes — as terraform-aws-modules/terraform-aws-eks
+    modules/eks-managed-node-group/main.tf maps them for ``use_latest_ami_release_version``)."""
+    return {
+        "AL2023_x86_64_STANDARD":
+            f"/aws/service/eks/optimized-ami/{kubernetes}/amazon-linux-2023/x86_64/standard/recommended/release_version",
+        "AL2023_ARM_64_STANDARD":
+            f"/aws/service/eks/optimized-ami/{kubernetes}/amazon-linux-2023/arm64/standard/recommended/release_version",
+        "BOTTLEROCKET_x86_64": f"/aws/service/bottlerocket/aws-k8s-{kubernetes}/x86_64/latest/image_version",
+        "BOTTLEROCKET_ARM_64": f"/aws/service/bottlerocket/aws-k8s-{kubernetes}/arm64/latest/image_version",
+    }[ami_type]
+
+
+def _check_label_key(path: str, key: object, what: str) -> None:
+    """A Kubernetes label or taint key that EKS takes: Kubernetes' syntax (an optional DNS-subdomain
+    prefix and ``/``, then a name of at most 63 characters) and EKS's 63 characters for the whole."""
+    if not isinstance(key, str) or not key:
+        raise InvalidValue(path, key, f"is not a Kubernetes {what} key")
+    name = key.rsplit("/", 1)[-1]
+    if len(name) > 63:
+        raise InvalidValue(path, key, f"has a name part of {len(name)} characters; Kubernetes allows 63")
+    if len(key) > EKS_KEY_MAX:
+        raise InvalidValue(path, key, f"is {len(key)} characters; EKS allows {EKS_KEY_MAX} for a node group "
+                                      f"{what} key, prefix included")
+    if not _LABEL_KEY_RE.match(key):
+        raise InvalidValue(path, key, f"is not a Kubernetes {what} key (an optional DNS prefix and /, then letters, "
+                                      "digits, -, _ and ., starting and ending with a letter or digit)")
+
+
+def check_node_group_spec(args: NodeGroupSpec, cluster_name: str | None = None,
+                          cluster_version: str | None = None) -> None:
     """Raise ``InvalidValue`` (path relative to the group's entry of ``cluster.node_groups``)."""
     if not isinstance(args.name, str) or not _GROUP_NAME_RE.match(args.name):
         raise InvalidValue("name", args.name, "is not a node group name (lowercase letters, digits and -, at most 63)")
@@ -179,17 +239,80 @@ def check_node_group_spec(args: NodeGroupSpec, cluster_name: str | None = None) 
                            f"is smaller than the {MIN_DISK_GIB[family]} GiB volume the {family} EKS AMI itself has; the "
                            f"node group would fail to launch (use {MIN_DISK_GIB[family]} or more)")
     for key, value in args.labels.items():
-        if not _LABEL_KEY_RE.match(key):
-            raise InvalidValue(f"labels.{key}", key, "is not a Kubernetes label key")
+        _check_label_key(f"labels.{key}", key, "label")
+        prefix = key.rsplit("/", 1)[0] if "/" in key else ""
+        reserved = [d for d in RESERVED_LABEL_DOMAINS if prefix == d or prefix.endswith(f".{d}")]
+        if reserved:
+            raise InvalidValue(f"labels.{key}", key,
+                               f"has the reserved prefix {prefix}/ ({reserved[0]} is Kubernetes' and EKS's own: "
+                               "they set those labels, EKS refuses them on a node group); use a prefix of "
+                               "yours (example.com/role) or none")
+        if value == "":
+            raise InvalidValue(f"labels.{key}", value, "is empty; EKS takes node group label values of 1-63 "
+                                                       "characters")
         if not isinstance(value, str) or not _LABEL_VALUE_RE.match(value):
             raise InvalidValue(f"labels.{key}", value, "is not a Kubernetes label value (63 characters at most)")
     for i, taint in enumerate(args.taints):
-        if not _LABEL_KEY_RE.match(taint.key):
-            raise InvalidValue(f"taints[{i}].key", taint.key, "is not a Kubernetes taint key")
+        _check_label_key(f"taints[{i}].key", taint.key, "taint")
         if not _LABEL_VALUE_RE.match(taint.value):
             raise InvalidValue(f"taints[{i}].value", taint.value, "is not a Kubernetes taint value")
         if taint.effect not in TAINT_EFFECTS:
             raise InvalidValue(f"taints[{i}].effect", taint.effect, f"is not one of {', '.join(TAINT_EFFECTS)}")
+    if isinstance(args.max_unavailable, bool) or not isinstance(args.max_unavailable, int) or not (
+            1 <= args.max_unavailable <= MAX_UNAVAILABLE):
+        raise InvalidValue("max_unavailable", args.max_unavailable,
+                           f"is not a number of nodes EKS replaces at a time (1-{MAX_UNAVAILABLE})")
+    if args.version is not None:
+        if args.version not in VERSIONS:
+            raise InvalidValue("version", args.version,
+                               f"is not a Kubernetes version EKS supports ({', '.join(VERSIONS)}; "
+                               "components/eks/versions.py)")
+        if cluster_version is not None and cluster_version in VERSIONS:
+            lag = minor(cluster_version) - minor(args.version)
+            if lag < 0:
+                raise InvalidValue("version", args.version,
+                                   f"is above the cluster's {cluster_version}; a node group runs the cluster's "
+                                   "version or an older one")
+            if lag > 1:
+                raise InvalidValue("version", args.version,
+                                   f"is {lag} minor versions behind the cluster's {cluster_version}; EKS upgrades the "
+                                   "control plane only when every managed node group runs its version, so a group "
+                                   "is at most one behind: remove version (the group follows the cluster)")
+    kubernetes = args.version or cluster_version
+    if args.release_version is not None:
+        if family == "AL2023":
+            match = _AL2023_RELEASE_RE.match(str(args.release_version))
+            if match is None:
+                raise InvalidValue("release_version", args.release_version,
+                                   "is not an EKS-optimised AL2023 AMI release (KUBERNETES.PATCH-YYYYMMDD, "
+                                   "1.35.4-20261205: the recommended parameter's release_version)")
+            if kubernetes is not None and match["kubernetes"] != kubernetes:
+                raise InvalidValue("release_version", args.release_version,
+                                   f"is a release for Kubernetes {match['kubernetes']}, and the group runs {kubernetes}; "
+                                   "give a release of its version (or none: the latest recommended)")
+        elif not _BOTTLEROCKET_RELEASE_RE.match(str(args.release_version)):
+            raise InvalidValue("release_version", args.release_version,
+                               "is not a Bottlerocket release (VERSION-COMMIT, 1.50.0-0b1c2d3e: the AMI parameter's "
+                               "image_version)")
+
+
+def node_group_transform(node_repair: bool, max_unavailable: int) -> pulumi.ResourceTransform:
+    """Sets what pulumi-eks 4.4's ``ManagedNodeGroup`` has no argument for on the ``aws.eks.NodeGroup``
+    it creates (its args are spread into it: nodegroup.ts createManagedNodeGroup): EKS node auto
+    repair (``nodeRepairConfig.enabled``) and the update config (``updateConfig.maxUnavailable``),
+    pulumi-aws 7.51.1 ``NodeGroupNodeRepairConfigArgs`` and ``NodeGroupUpdateConfigArgs``. The engine
+    applies a component's transforms to the children its plugin registers (Pulumi docs, resource
+    option ``transforms``)."""
+
+    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        if args.type_ != "aws:eks/nodeGroup:NodeGroup":
+            return None
+        return pulumi.ResourceTransformResult(
+            props={**args.props, "nodeRepairConfig": {"enabled": node_repair},
+                   "updateConfig": {"maxUnavailable": max_unavailable}},
+            opts=args.opts)
+
+    return transform
 
 
 class EksNodeGroup(pulumi.ComponentResource):
@@ -201,6 +324,10 @@ class EksNodeGroup(pulumi.ComponentResource):
     node_group: eks.ManagedNodeGroup
     architecture: str
     """``amd64`` or ``arm64``: the platform images must be built for."""
+    kubernetes_version: str
+    """The Kubernetes version the group runs after this ``up`` (its own, or the cluster's)."""
+    release_version: pulumi.Output[str]
+    """The AMI release the nodes run after this ``up``."""
     node_group_name: pulumi.Output[str]
     """The EKS node group's name (nodes carry it as the ``eks.amazonaws.com/nodegroup`` label)."""
     spec: NodeGroupSpec
@@ -208,7 +335,7 @@ class EksNodeGroup(pulumi.ComponentResource):
     def __init__(self, name: str, args: EksNodeGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(token("EksNodeGroup"), name, None, opts)
         spec, cluster = args.spec, args.cluster
-        check_node_group_spec(spec, cluster.spec.name)
+        check_node_group_spec(spec, cluster.spec.name, cluster.spec.version)
         self.spec = spec
         self.architecture = spec.architecture
         placement = cluster.spec.placement
@@ -253,9 +380,25 @@ class EksNodeGroup(pulumi.ComponentResource):
                                 for kind in ("instance", "volume")] if tags else None,
             update_default_version=True,
             tags=tags, opts=pulumi.ResourceOptions(parent=self))
+        # The group's Kubernetes version. pulumi-eks sets a managed group's version to the cluster's
+        # only without a launch template (nodejs/eks/nodes/nodegroup.ts createManagedNodeGroup: "If
+        # they do, they're responsible for deciding the k8s version"), and the provider keeps an
+        # unset version as it is (Optional and Computed): so it is always given. Following the cluster, it is the control
+        # plane's own output: the group moves after the control plane's update, in the same up.
+        self.kubernetes_version = spec.version or cluster.spec.version
+        version: pulumi.Input[str] = (spec.version if spec.version is not None
+                                      else cluster.eks.eks_cluster.version)
+        # The AMI release: the stack's, or the latest recommended for that version, read at preview
+        # (EKS's public parameter; the plan shows it, so a new release is a change like any other).
+        self.release_version: pulumi.Output[str] = pulumi.Output.from_input(
+            spec.release_version if spec.release_version is not None else aws.ssm.get_parameter_output(
+                name=release_parameter(spec.ami_type, self.kubernetes_version),
+                opts=pulumi.InvokeOutputOptions(parent=self)).insecure_value)
         self.node_group = eks.ManagedNodeGroup(
             f"{name}-nodes",
             cluster=cluster.eks,
+            version=version,
+            release_version=self.release_version,
             node_role=self.role,
             subnet_ids=cluster.private_subnet_ids,
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
@@ -270,8 +413,10 @@ class EksNodeGroup(pulumi.ComponentResource):
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                 id=self.launch_template.id, version=self.launch_template.latest_version.apply(str)),
             tags=tags,
-            # A node group whose role cannot pull yet never becomes ready.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
+            # A node group whose role cannot pull yet never becomes ready. Node repair and the update
+            # config are the engine's transform on the aws.eks.NodeGroup pulumi-eks creates.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=ready,
+                                        transforms=[node_group_transform(spec.node_repair, spec.max_unavailable)]),
         )
         self.node_group_name = self.node_group.node_group.apply(lambda group: group.node_group_name)
         # The Auto Scaling group EKS made for the group (one per managed node group; a replaced group

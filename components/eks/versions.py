@@ -74,3 +74,40 @@ def support_warning(version: str, upgrade_policy: str, day: date) -> str | None:
         return (f"cluster.version {version} left EKS standard support on {end.isoformat()} "
                 f"({phase_on(version, day)} support on {day.isoformat()}): {after}")
     return None
+
+
+def minor(version: str) -> int:
+    """The minor number of a ``1.N`` Kubernetes version."""
+    major, _, number = version.partition(".")
+    if major != "1" or not number.isdigit():
+        raise ValueError(version)
+    return int(number)
+
+
+def upgrade_problem(live: str, target: str, behind: dict[str, str]) -> str | None:
+    """Why EKS would refuse to move a cluster running ``live`` to ``target`` in one ``up``, with the
+    path to take; None when it would not. ``behind`` names the managed node groups whose Kubernetes
+    version is not the live cluster's (group name -> version).
+
+    EKS upgrades one minor version at a time, and only when every managed node group runs the
+    cluster's version (UpdateClusterVersion, EKS API reference; EKS user guide "Update existing
+    cluster to new Kubernetes version"). A lower version is a rollback, an EKS operation of its own.
+    """
+    if target == live:
+        return None
+    step = minor(target) - minor(live)
+    if step < 0:
+        return (f"is below the live cluster's {live}: this program upgrades a cluster one minor version at a "
+                f"time and never moves it back (EKS's version rollback is an operation of its own); set "
+                f"cluster.version: \"{live}\"")
+    if step > 1:
+        path = " → ".join(f"1.{n}" for n in range(minor(live) + 1, minor(target) + 1))
+        return (f"is {step} minor versions above the live cluster's {live}; EKS upgrades one minor version at a "
+                f"time: set cluster.version: \"1.{minor(live) + 1}\" and run `pulumi up` (control plane, add-ons, "
+                f"then node groups), then the next ({path})")
+    if behind:
+        groups = ", ".join(f"{name} ({version})" for name, version in sorted(behind.items()))
+        return (f"cannot be reached yet: EKS upgrades the control plane only when every managed node group runs "
+                f"its version ({live}), and {groups} do not; run `pulumi up` with cluster.version: \"{live}\" and no "
+                f"node group version of its own first (the groups follow the cluster), then set \"{target}\"")
+    return None

@@ -112,47 +112,50 @@ def boundary_statements(scope: PlatformScope, account: str) -> list[Statement]:
         # IAM: reads; the stack's own roles (created with this boundary, below); EKS clusters' issuers;
         # the platform services' service-linked roles; a role out of its instance profiles on delete.
         Statement("IamReads", actions=iam_reads),
-        Statement("StackRoles", actions=["iam:*Role*"], resources=scope.role_arns(account)),
-        Statement("EksIssuers", actions=["iam:*OpenIDConnectProvider*"], resources=scope.oidc_provider_arns(account)),
-        Statement("ServiceLinkedRoles", actions=["iam:CreateServiceLinkedRole"],
-                  resources=[f"arn:{p}:iam::{account}:role/aws-service-role/*"]),
-        Statement("OutOfProfiles", actions=["iam:RemoveRoleFromInstanceProfile"],
+        Statement("Roles", actions=["iam:*Role*"], resources=scope.role_arns(account)),
+        Statement("Issuers", actions=["iam:*OpenIDConnectProvider*"], resources=scope.oidc_provider_arns(account)),
+        Statement("LinkedRoles", actions=["iam:CreateServiceLinkedRole"],
+                  resources=[f"arn:{p}:iam::{account}:role/aws-service-role/*"],
+                  conditions={"StringEquals": {"iam:AWSServiceName": sorted(scope.service_linked)}}),
+        Statement("Profiles", actions=["iam:RemoveRoleFromInstanceProfile"],
                   resources=[f"arn:{p}:iam::{account}:instance-profile/*"]),
         # ...their writes on the stack's own resources only.
-        Statement("StackRepositories", actions=["ecr:*"], resources=scope.repository_arns(account) or [none]),
-        Statement("StackCluster", actions=["eks:*"], resources=scope.cluster_arns(account) or [none]),
-        Statement("StackLogGroups", actions=["logs:*"], resources=scope.log_group_arns(account) or [none]),
-        Statement("StackRunner", actions=["codebuild:*"], resources=scope.project_arns(account) or [none]),
-        Statement("StackConnections", actions=["codeconnections:*", "codestar-connections:*"],
+        Statement("Repos", actions=["ecr:*"], resources=scope.repository_arns(account) or [none]),
+        Statement("Cluster", actions=["eks:*"], resources=scope.cluster_arns(account) or [none]),
+        Statement("Logs", actions=["logs:*"], resources=scope.log_group_arns(account, compact=True) or [none]),
+        Statement("Runner", actions=["codebuild:*"], resources=scope.project_arns(account) or [none]),
+        Statement("Connections", actions=["codeconnections:*", "codestar-connections:*"],
                   conditions={"StringEquals": stack_tag}),
-        Statement("StackKeys", actions=["kms:*"], conditions={"StringEquals": stack_tag}),
-        Statement("NewKeysForTheStack", actions=["kms:CreateKey"], conditions={"StringEquals": request_tag}),
+        Statement("Keys", actions=["kms:*"], conditions={"StringEquals": stack_tag}),
+        Statement("NewKeys", actions=["kms:CreateKey"], conditions={"StringEquals": request_tag}),
         # AWS's own keys (alias/aws/ecr...) carry no tags; a service uses them on the caller's behalf.
-        Statement("AwsKeysThroughServices", actions=["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"],
+        Statement("AwsKeys", actions=["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"],
                   conditions={"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/aws/*"}}),
     ]
+    parameters = sorted({a for a in everything if a.startswith("ssm:GetParameter")})
+    if parameters:
+        statements.append(Statement("PublicParameters", actions=parameters,
+                                    resources=catalog.public_parameters(p, scope.regions)))
     if scope.bucket_prefix is not None:
         # The access-log bucket's settings, never an object (ELB writes the logs as itself).
-        statements.append(Statement("StackBucket", actions=["s3:*"], resources=scope.bucket_arns()))
+        statements.append(Statement("Bucket", actions=["s3:*"], resources=scope.bucket_arns()))
     assumed = sorted({*scope.assume_roles, *scope.preview_assume_roles})
     if assumed:
-        statements.append(Statement("DestinationRoles", actions=["sts:AssumeRole"], resources=assumed))
+        statements.append(Statement("Assume", actions=["sts:AssumeRole"], resources=assumed))
     statements += [
-        Statement("OnlyThisBoundary", effect="Deny", actions=list(BOUNDED_ROLE_WRITES),
+        Statement("ThisBoundary", effect="Deny", actions=list(BOUNDED_ROLE_WRITES),
                   conditions={"ArnNotEquals": {"iam:PermissionsBoundary": scope.boundary_arn(account)}}),
-        Statement("NeverWithoutIt", effect="Deny", actions=["iam:DeleteRolePermissionsBoundary"]),
-        Statement("PassToPlatformServices", effect="Deny", actions=["iam:PassRole"],
+        Statement("KeepBoundary", effect="Deny", actions=["iam:DeleteRolePermissionsBoundary"]),
+        Statement("PassTo", effect="Deny", actions=["iam:PassRole"],
                   conditions={"StringNotEquals": {"iam:PassedToService": sorted(scope.passed_to)}}),
-        Statement("PlatformServiceLinkedRoles", effect="Deny", actions=["iam:CreateServiceLinkedRole"],
-                  conditions={"StringNotEquals": {"iam:AWSServiceName": sorted(scope.service_linked)}}),
-        Statement("GrantsForAwsServices", effect="Deny", actions=["kms:CreateGrant"],
+        Statement("AwsGrants", effect="Deny", actions=["kms:CreateGrant"],
                   conditions={"Bool": {"kms:GrantIsForAWSResource": "false"}}),
-        Statement("NoKeyLockout", effect="Deny", actions=["kms:CreateKey", "kms:PutKeyPolicy"],
+        Statement("NoLockout", effect="Deny", actions=["kms:CreateKey", "kms:PutKeyPolicy"],
                   conditions={"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "true"}}),
         Statement("NoObjects", effect="Deny", actions=["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*"]),
-        Statement("StackRegions", effect="Deny", not_actions=[f"{s}:*" for s in GLOBAL],
+        Statement("Regions", effect="Deny", not_actions=[f"{s}:*" for s in GLOBAL],
                   conditions={"StringNotEquals": {"aws:RequestedRegion": sorted(set(scope.regions))}}),
-        *_deny("StackDnsNames", _writes("route53", ("hostedzone",)),
+        *_deny("DnsNames", _writes("route53", ("hostedzone",)),
                conditions={"ForAnyValue:StringNotLike": {
                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": scope.record_patterns() or ["none"]}}),
     ]

@@ -99,6 +99,13 @@ def data_reads() -> tuple[str, ...]:
     return tuple(_raw()["data_reads"])  # type: ignore[arg-type]
 
 
+def public_parameters(partition: str, regions: Iterable[str]) -> list[str]:
+    """AWS's public SSM parameters in these regions (the EKS-optimised AMIs' releases): reading them
+    reads nothing of the account's."""
+    template = str(_raw()["public_parameters"])
+    return [template.format(partition=partition, region=r) for r in regions]
+
+
 def metadata_wildcards() -> tuple[str, ...]:
     """``service:Describe*``-style wildcards every action of which AWS's IAM data lists as a metadata read."""
     return tuple(_raw()["metadata_wildcards"])  # type: ignore[arg-type]

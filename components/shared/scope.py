@@ -102,6 +102,8 @@ class PlatformScope:
                 for r in self.regions for name in self.repositories]
 
     def cluster_arns(self, account: str) -> list[str]:
+        """The cluster and what EKS keeps under it (node groups, add-ons, access entries, pod
+        identity associations: ``TYPE/CLUSTER/...``)."""
         if self.cluster is None:
             return []
         region, c = self.regions[0], self.cluster
@@ -109,11 +111,14 @@ class PlatformScope:
         return [f"{base}:cluster/{c}", f"{base}:nodegroup/{c}/*", f"{base}:addon/{c}/*",
                 f"{base}:access-entry/{c}/*", f"{base}:podidentityassociation/{c}/*"]
 
-    def log_group_arns(self, account: str) -> list[str]:
+    def log_group_arns(self, account: str, compact: bool = False) -> list[str]:
+        """The stack's log groups, as IAM names them (``log-group:NAME`` and, for their streams and
+        some actions, ``log-group:NAME:*``); ``compact``: one ``NAME*`` pattern each."""
         region = self.regions[0]
-        return [arn for name in self.log_groups
-                for arn in (f"arn:{self.partition}:logs:{region}:{account}:log-group:{name}",
-                            f"arn:{self.partition}:logs:{region}:{account}:log-group:{name}:*")]
+        base = f"arn:{self.partition}:logs:{region}:{account}:log-group"
+        if compact:
+            return [f"{base}:{name}*" for name in self.log_groups]
+        return [arn for name in self.log_groups for arn in (f"{base}:{name}", f"{base}:{name}:*")]
 
     def project_arns(self, account: str) -> list[str]:
         if self.runner_project is None:

@@ -101,7 +101,7 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
 
 
 def arn_for(action: str, res: PlannedResource | None, token: str, scope: PlatformScope, account: str,
-            region: str, plan: Plan, origin: PlannedResource | None = None) -> str:
+            region: str, plan: Plan, origin: PlannedResource | None = None, args: Mapping | None = None) -> str:
     """The ARN AWS authorises ``action`` against when ``token``'s provider calls it for ``res``."""
     rec = record(action)
     assert rec is not None, action
@@ -118,6 +118,12 @@ def arn_for(action: str, res: PlannedResource | None, token: str, scope: Platfor
     outputs = res.outputs if res is not None else {}
     if service == "kms" and rtype == "key":
         return _key(res or origin, plan, account, region)
+    if service == "ssm" and rtype == "parameter":
+        name = str((args or {}).get("name", "/example"))
+        # AWS's public parameters have no account in their ARN ("arn:aws:ssm:R::parameter/aws/..."), which
+        # iam-simulate cannot parse: "aws" stands in for it (policies match it with "*", as they match "").
+        owner = "aws" if name.startswith("/aws/") else account
+        return f"arn:{scope.partition}:ssm:{region}:{owner}:parameter{name}"
     values = {"Partition": scope.partition, "Region": region, "Account": account,
               "RepositoryName": _repository(inputs, scope), "ClusterName": scope.cluster or "example",
               "ProjectName": scope.runner_project or "example",
@@ -210,7 +216,7 @@ def requests(plan: Plan, scope: PlatformScope, account: str, job: Job, boundary_
                 continue
             region = str(invoke.args.get("region") or scope.regions[0])
             for action in catalog.load()[invoke.token].actions("invoke"):
-                arn = arn_for(action, None, invoke.token, scope, account, region, plan)
+                arn = arn_for(action, None, invoke.token, scope, account, region, plan, args=invoke.args)
                 for ctx in context_for(action, invoke.token, None, scope, account, region, "invoke", boundary_arn):
                     yield Request(action, _slr(action, arn, ctx, account), ctx, principal), f"{invoke.token} ({job.name})"
     for res in plan.resources:

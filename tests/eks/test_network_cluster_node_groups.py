@@ -106,7 +106,7 @@ def test_network_errors(network, message):
      "aliases, and a repository reads the key ARN back, so every later up would replace it"),
     ({"nodegroup": {}}, 'cluster.nodegroup: {} is set on an unknown key; did you mean node_groups? allowed keys: '
                         "name, version, upgrade_policy, admins, creator_arn, public_access_cidrs, secrets_key_arn, log_types, "
-                        "log_retention_days, deletion_protection, node_groups"),
+                        "log_retention_days, deletion_protection, zonal_shift, node_groups"),
 ])
 def test_cluster_errors(cluster, message):
     assert error(stack(cluster=cluster)) == message
@@ -136,7 +136,9 @@ def test_cluster_errors(cluster, message):
     ({"taints": [{"key": "dedicated", "effect": "NoSchedule"}]},
      'cluster.node_groups[0].taints[0].effect: "NoSchedule" is not one of NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE'),
     ({"taints": [{"key": "dedicated"}]}, "cluster.node_groups[0].taints[0].effect: null is required"),
-    ({"labels": {"bad key!": "x"}}, 'cluster.node_groups[0].labels.bad key!: "bad key!" is not a Kubernetes label key'),
+    ({"labels": {"bad key!": "x"}}, 'cluster.node_groups[0].labels.bad key!: "bad key!" is not a Kubernetes label key '
+                                    "(an optional DNS prefix and /, then letters, digits, -, _ and ., starting and "
+                                    "ending with a letter or digit)"),
     ({"min_size": -1}, "cluster.node_groups[0].min_size: -1 is not a whole number (0 or more)"),
 ])
 def test_node_group_errors(node_group, message):
@@ -507,12 +509,18 @@ def test_the_mock_tells_pulumi_eks_own_group_from_the_one_eks_creates(plans):
 
 
 def test_the_kubernetes_provider_signs_in_with_the_stacks_aws_profile():
-    plain = run_config(stack()).one(CLUSTER, "cluster-eks").inputs
-    assert "providerCredentialOpts" not in plain
+    """The kubeconfig the program hands to its Kubernetes provider (not pulumi-eks's input, whose
+    kubeconfigJson output leaves the profile out): tests/eks/test_day2.py has the role too."""
+    def provider_args(plan):
+        config = json.loads(plan.one("pulumi:providers:kubernetes", "cluster-k8s").revealed("kubeconfig"))
+        return config["users"][0]["user"]["exec"]["args"]
+
+    plain = run_config(stack())
+    assert "providerCredentialOpts" not in plain.one(CLUSTER, "cluster-eks").inputs
+    assert "--profile" not in provider_args(plain)
     config = stack()
     config["aws:profile"] = "platform-admin"
-    inputs = run_config(config).one(CLUSTER, "cluster-eks").inputs
-    assert inputs["providerCredentialOpts"] == {"profileName": "platform-admin"}
+    assert provider_args(run_config(config))[-2:] == ["--profile", "platform-admin"]
 
 
 def test_a_secrets_key_change_leaves_no_perpetual_diff_and_never_deletes_the_key_in_use(plans):

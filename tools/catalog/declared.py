@@ -234,6 +234,14 @@ TYPES: tuple[Declared, ...] = (
     Declared("aws:ecr/getRepositoryCreationTemplate:getRepositoryCreationTemplate",
              "aws_ecr_repository_creation_template", ECR, kind="invoke"),
     Declared("aws:eks/getAddonVersion:getAddonVersion", "aws_eks_addon_version", EKS, kind="invoke"),
+    # The live cluster and groups, read at preview to refuse a version jump EKS refuses (list first:
+    # a missing one fails the run).
+    Declared("aws:eks/getClusters:getClusters", "aws_eks_clusters", EKS, kind="invoke"),
+    Declared("aws:eks/getCluster:getCluster", "aws_eks_cluster", EKS, kind="invoke"),
+    Declared("aws:eks/getNodeGroups:getNodeGroups", "aws_eks_node_groups", EKS, kind="invoke"),
+    Declared("aws:eks/getNodeGroup:getNodeGroup", "aws_eks_node_group", EKS, kind="invoke"),
+    # The EKS-optimised AMI's latest release, from AWS's public SSM parameters (/aws/service/eks/...).
+    Declared("aws:ssm/getParameter:getParameter", "aws_ssm_parameter", "internal/service/ssm", kind="invoke"),
     Declared("aws:route53/getZone:getZone", "aws_route53_zone", "internal/service/route53", kind="invoke"),
     Declared("aws:elb/getServiceAccount:getServiceAccount", "aws_elb_service_account", "internal/service/elb",
              kind="invoke"),
@@ -261,6 +269,10 @@ TYPES: tuple[Declared, ...] = (
 )
 
 
+# AWS's public parameters (no account in their ARN): what AWS publishes for everyone, such as the
+# EKS-optimised AMIs' releases — reading them is not a data read.
+# The ARN's account is empty for them; "*" matches that (and no account's own parameter is under /aws/).
+PUBLIC_PARAMETERS = "arn:{partition}:ssm:{region}:*:parameter/aws/service/*"
 # Reads that return data rather than metadata (object and image contents, secret values, log
 # events, decryption, connection tokens): never granted on every resource; the preview role is
 # explicitly denied them all; no read wildcard that matches one is ever used. (A registry login,

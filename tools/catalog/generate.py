@@ -28,6 +28,7 @@ from .calls import OPERATIONS, Walk, find_entries, walk
 from .declared import (
     ACCEPTED_GAPS,
     DATA_READS,
+    PUBLIC_PARAMETERS,
     SCOPED_WRITES,
     SERVICE_WILDCARD_VERBS,
     TYPES,
@@ -168,9 +169,9 @@ def build(roots: list[tuple[Path, str]], pulumi_eks: tuple[Path, str] | None, al
     for rec in types.values():
         for actions_ in rec["operations"].values():
             for source in actions_.values():
-                m = re.match(r"(internal/\S+?\.go)@([0-9a-f]+):", source)
+                m = re.match(r"(\S+:)?(internal/\S+?\.go)@([\w-]+):", source)
                 if m:
-                    files[m.group(1)] = m.group(2)
+                    files[(m.group(1) or "") + m.group(2)] = m.group(3)
     used = sorted({a for rec in types.values() for acts in rec["operations"].values() for a in acts}
                   | set(DATA_READS))
     levels = {a: (iam.record(a) or {}).get("accessLevel", "unknown") for a in used}
@@ -200,6 +201,7 @@ def build(roots: list[tuple[Path, str]], pulumi_eks: tuple[Path, str] | None, al
         "access_levels": levels,
         "resource_types": resources,
         "data_reads": sorted(DATA_READS),
+        "public_parameters": PUBLIC_PARAMETERS,
         "metadata_wildcards": wildcards,
         "scoped_writes": {key: scoped_writes(service, kinds) for key, (service, kinds) in SCOPED_WRITES.items()},
         "types": types,

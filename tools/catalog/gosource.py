@@ -22,7 +22,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_STORED = re.compile(r"^// stored: (?P<repo>\S+) (?P<path>\S+)@(?P<commit>[0-9a-f]{7,40})\s*$")
+_STORED = re.compile(r"^// stored: (?P<repo>\S+) (?P<path>\S+)@(?P<commit>\S+)")
+_INDEX_ID = re.compile(r"(?:unknown-index-id-|INDEXID)(\d+)|UNKNOWN-COMMIT \(read_file id (\d+)")
+HOME_REPOSITORY = "hashicorp/terraform-provider-aws"
 _IMPORT_LINE = re.compile(r'^\s*(?:(?P<alias>[A-Za-z_][A-Za-z0-9_]*|\.)\s+)?"(?P<path>[^"]+)"')
 _FUNC = re.compile(r"^func\s+(?:\(\s*(?:\w+\s+)?\*?(?P<recv>\w+)(?:\[[^\]]*\])?\s*\)\s*)?(?P<name>\w+)\s*[\[(]",
                    re.M)
@@ -38,7 +40,10 @@ class Origin:
     commit: str
 
     def cite(self, function: str) -> str:
-        return f"{self.path}@{self.commit[:12]}:{function}"
+        """``path@commit:function`` (``repo:`` first for a fork's copy; ``index-id-N`` for a
+        version the stored index gave without its commit)."""
+        where = "" if self.repo == HOME_REPOSITORY else f"{self.repo}:"
+        return f"{where}{self.path}@{self.commit[:12]}:{function}"
 
 
 @dataclass
@@ -163,7 +168,9 @@ def read_file(path: Path, package: str, origin: Origin) -> tuple[list[Function],
     first = raw.split("\n", 1)[0]
     stored = _STORED.match(first)
     if stored:
-        origin = Origin(stored["repo"], stored["path"], stored["commit"])
+        index = _INDEX_ID.search(first)
+        commit = f"index-id-{index.group(1) or index.group(2)}" if index else stored["commit"]
+        origin = Origin(stored["repo"], stored["path"], commit)
     blanked = blank(raw)
     imports = _imports(blanked, raw)
     raw_lines = raw.split("\n")

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.proto import engine_pb2, resource_pb2
+from pulumi.runtime.proto import callback_pb2, callback_pb2_grpc, engine_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from tools import tokens as t
@@ -47,6 +48,40 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def _revealed(value: Any) -> Any:
+    """Wire values → plain JSON with secrets' values shown."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return _revealed(value.get("value"))
+        if sig == RESOURCE_SIG:
+            return value.get("urn")
+        return {k: _revealed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revealed(v) for v in value]
+    return value
+
+
+def _engine_transform(callbacks: list) -> Callable[[str, str, dict], dict]:
+    """What the engine does with a component's ``transforms`` when its plugin registers a child:
+    call each, in order, on the SDK's callback server (``Callbacks.Invoke`` with a TransformRequest)
+    and register the child with what they return."""
+
+    def apply(typ: str, name: str, inputs: dict) -> dict:
+        for callback in callbacks:
+            properties = struct_pb2.Struct()
+            properties.update(inputs)
+            request = resource_pb2.TransformRequest(type=typ, name=name, custom=True, properties=properties)
+            with grpc.insecure_channel(callback.target) as channel:
+                answer = callback_pb2_grpc.CallbacksStub(channel).Invoke(callback_pb2.CallbackInvokeRequest(
+                    token=callback.token, request=request.SerializeToString()))
+            response = resource_pb2.TransformResponse.FromString(answer.response)
+            inputs = _plain(json_format.MessageToDict(response.properties))
+        return inputs
+
+    return apply
 
 
 def _refs_to_urns(struct: struct_pb2.Struct) -> None:
@@ -97,7 +132,13 @@ class PlannedResource:
     """The ``ignore_changes`` option, as the engine receives it."""
     resource_id: str = ""
     """The ID the mock answered with (what another resource's input sees as ``.id``)."""
+    transforms: int = 0
+    """How many ``transforms`` the registration carries (the engine applies them to its children)."""
+    children: dict[str, dict] = field(default_factory=dict)
+    """A remote component's children, by type: the inputs its plugin would register them with, after
+    the component's transforms (the resources themselves are not in the plan)."""
     _outputs: Any = None  # the mock's answer, converted on first use (most plans never read it)
+    _wire_inputs: Any = None  # the inputs as sent, secrets in their wire form (see ``revealed``)
 
     @property
     def outputs(self) -> dict:
@@ -106,6 +147,11 @@ class PlannedResource:
         if not isinstance(self._outputs, dict):
             self._outputs = _plain(json_format.MessageToDict(self._outputs))
         return self._outputs
+
+    def revealed(self, key: str) -> Any:
+        """An input as the program sent it, a secret's value included: what a test of a secret input
+        (the Kubernetes provider's kubeconfig) must read. Never used in the plan a user sees."""
+        return _revealed((self._wire_inputs or {}).get(key))
 
     def to_json(self) -> dict:
         return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
@@ -184,15 +230,22 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=sorted(set(request.dependencies)),
             property_dependencies={key: sorted(set(deps.urns))
                                    for key, deps in request.propertyDependencies.items() if deps.urns},
+            transforms=len(request.transforms),
         )
+        planned._wire_inputs = wire_inputs
         with self._lock:
             self.planned[urn] = planned
         if request.type == t.STACK:
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        id_, state = self.mocks.new_resource(pulumi.runtime.MockResourceArgs(
+        args = pulumi.runtime.MockResourceArgs(
             typ=request.type, name=request.name, inputs=wire_inputs, provider=request.provider,
             resource_id=request.importId, custom=bool(request.custom),
-        ))
+        )
+        if request.transforms:
+            args.transform_child = _engine_transform(list(request.transforms))  # type: ignore[attr-defined]
+        id_, state = self.mocks.new_resource(args)
+        planned.children = {value[CHILD_REF]["type"]: value[CHILD_REF].get("inputs", {})
+                            for value in state.values() if isinstance(value, dict) and CHILD_REF in value}
         state = self._children(urn, state)
         outputs = struct_pb2.Struct()
         outputs.update(state)

@@ -14,17 +14,24 @@ from components.shared.regions import ALL_REGIONS, dns_suffix, partition_of
 from tools import tokens as t
 
 from . import aws, docker, eks, kubernetes  # noqa: F401  (each registers its answers)
-from .eks import EngineError
+from .eks import EksWorld, EngineError, LiveCluster
 from .registry import CALLS, CHILD_REF, Where, lookup
 
-__all__ = ["CHILD_REF", "EngineError", "PlatformMocks", "Where"]
+__all__ = ["CHILD_REF", "EngineError", "LiveCluster", "PlatformMocks", "Where"]
+
+
+# Provider functions answered from the mocks' own state (what ECR holds, which clusters exist, who
+# runs the program) rather than from the registry's table.
+STATEFUL_CALLS = (t.GET_REPOSITORIES, t.GET_IMAGES, t.GET_CALLER_IDENTITY, t.GET_CLUSTERS, t.GET_CLUSTER,
+                  t.GET_NODE_GROUPS, t.GET_NODE_GROUP, t.GET_PARAMETER)
 
 
 class PlatformMocks(pulumi.runtime.Mocks):
     """Answers as AWS would for the stack's account and region."""
 
     def __init__(self, account: str, region: str, images: Mapping[str, Mapping[str, str]] | None = None,
-                 caller: str | None = None) -> None:
+                 clusters: Mapping[str, LiveCluster] | None = None,
+                 parameters: Mapping[str, str] | None = None, caller: str | None = None) -> None:
         self.account = account
         # Who runs the program (sts:GetCallerIdentity's ARN): a workstation user by default; a CI
         # role's session to see what the program does when that role runs it.
@@ -33,6 +40,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
         # What ECR already holds: repository name -> {tag: digest} (ListImages answers from it; by
         # default every repository is empty, as on a first deploy).
         self.images = {repo: dict(tags) for repo, tags in (images or {}).items()}
+        # The EKS clusters that exist already, by EKS name (by default none: a first deploy), and
+        # the ones the program declares: what EKS's version rules are judged against.
+        self.eks = EksWorld(live=dict(clusters or {}))
+        # Public SSM parameters whose value a test sets (an AMI release AWS has just published);
+        # the others answer with the mock's stand-in releases.
+        self.parameters = dict(parameters or {})
         # Explicit providers by ID (a reference is "URN::ID"): (account, region) they manage.
         self._providers: dict[str, tuple[str, str]] = {}
 
@@ -55,6 +68,13 @@ class PlatformMocks(pulumi.runtime.Mocks):
             provider_id = f"{args.name}-{where.suffix(args.name)}"
             self._providers[provider_id] = (str(ids[0]) if ids else where.account, inputs.get("region") or where.region)
             return provider_id, inputs
+        if args.typ in (t.CLUSTER, t.NODE_GROUP):
+            # pulumi-eks's components: their children pass through the component's transforms
+            # (the monitor hands the engine's transform call over) and EKS's rules.
+            transform = getattr(args, "transform_child", None)
+            if args.typ == t.CLUSTER:
+                return eks.remote_cluster(args.name, inputs, where, self.eks, transform)
+            return eks.remote_node_group(args.name, inputs, where, self.eks, transform)
         answer = lookup(args.typ)
         if answer is None:
             return f"{args.name}-{where.suffix(args.name)}", inputs
@@ -76,6 +96,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if args.token == t.GET_CALLER_IDENTITY and self.caller is not None:
             where = self._where(args.args, args.provider)
             return {"accountId": where.account, "arn": self.caller, "userId": "AROACALLER", "id": where.account}, []
+        if args.token in (t.GET_CLUSTERS, t.GET_CLUSTER, t.GET_NODE_GROUPS, t.GET_NODE_GROUP):
+            return eks.live_clusters(self.eks, args.args, self._where(args.args, args.provider), args.token), []
+        if args.token == t.GET_PARAMETER:
+            return eks.public_parameter(args.args, self._where(args.args, args.provider), self.parameters), []
         answer = CALLS.get(args.token)
         if answer is None:
             raise NotImplementedError(f"the offline preview has no mock answer for {args.token}")
