@@ -201,7 +201,7 @@ KEYS: tuple[Key, ...] = (
     Key('workload.platform', 'workload', '', "the node group's architecture", 'One platform per image; it must match the nodes (a mismatch is a config error, not pods that crash with `exec format error`).', choices=PLATFORMS),
     Key('workload.build_args', 'workload', 'map of string → string', '`{}`', 'Docker build arguments (part of the image tag).'),
     Key('workload.target', 'workload', 'string', 'the last stage', 'A Dockerfile stage to build (part of the image tag).'),
-    Key('workload.namespace', 'workload', 'string', 'the repository name', 'The namespace, labelled to enforce the Pod Security Standard `restricted`.'),
+    Key('workload.namespace', 'workload', 'string', 'the repository name', 'The namespace, labelled to enforce the Pod Security Standard `restricted`. Not `kube-system`, `kube-public`, `kube-node-lease` or `default` (their system pods would be refused).'),
     Key('workload.replicas', 'workload', 'integer', '`2`', '1-100. With more than one, a PodDisruptionBudget lets one pod go at a time.'),
     Key('workload.container_port', 'workload', 'integer', "the image's port", "The port the image's command listens on. The Dockerfile states it (its `EXPOSE` and the command's `--port` must agree); a different value here is refused rather than a Deployment probing a port nothing listens on."),
     Key('workload.service_port', 'workload', 'integer', '`80`', "The Service's port inside the cluster (`kubectl port-forward svc/NAME 8080:PORT`)."),

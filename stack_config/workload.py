@@ -93,5 +93,8 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
             raise ConfigError(f"{node.path}.repository", repository,
                               f"ends in {name!r}, which the workload's objects would be named, and {err.reason}; "
                               "set workload.name") from None
+        if err.path == "namespace" and "namespace" not in fields:  # the workload's name, as the default
+            raise ConfigError(f"{node.path}.namespace", err.value,
+                              f"(the default: the workload's name) {err.reason}") from None
     domain(lambda: check_workload_spec(service), "workload")
     return WorkloadConfig(repository=repository, node_group=group.name, image=image, service=service)

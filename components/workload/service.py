@@ -27,6 +27,10 @@ from ..shared.errors import InvalidValue
 NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1123 label (a namespace)
 _SERVICE_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1035 label (a Service)
+# The namespaces Kubernetes itself creates and uses: the workload's namespace is labelled to enforce
+# the restricted profile, which would refuse the system pods that run there (kube-proxy, the VPC CNI,
+# CoreDNS in kube-system), and the program would declare a Namespace that already exists.
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
 _CPU_RE = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)\Z")
 # Kubernetes quantities as the API server reads them: a decimal with a binary or decimal suffix
 # (0.5Gi, 1.5G, 512Mi), or an exponent (129e6).
@@ -114,6 +118,11 @@ def check_workload_spec(args: WorkloadSpec) -> None:
     if not isinstance(args.namespace_name, str) or not _NAME_RE.match(args.namespace_name):
         raise InvalidValue("namespace", args.namespace_name,
                            "is not a Kubernetes namespace name (lowercase letters, digits and -, at most 63)")
+    if args.namespace_name in SYSTEM_NAMESPACES:
+        raise InvalidValue("namespace", args.namespace_name,
+                           f"is one of Kubernetes' own namespaces ({', '.join(SYSTEM_NAMESPACES)}); the workload's "
+                           "namespace enforces the restricted Pod Security profile, which would refuse the system "
+                           "pods there: give the service a namespace of its own")
     if not isinstance(args.replicas, int) or isinstance(args.replicas, bool) or not 1 <= args.replicas <= 100:
         raise InvalidValue("replicas", args.replicas, "is not a number of replicas (1-100)")
     for key in ("container_port", "service_port"):
