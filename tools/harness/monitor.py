@@ -175,10 +175,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.planned[urn] = planned
         if request.type == t.STACK:
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        id_, state = self.mocks.new_resource(pulumi.runtime.MockResourceArgs(
+        args = pulumi.runtime.MockResourceArgs(
             typ=request.type, name=request.name, inputs=wire_inputs, provider=request.provider,
             resource_id=request.importId, custom=bool(request.custom),
-        ))
+        )
+        # What the engine also acts on, for the mocks that model it (tools/harness/mocks/docker.py).
+        args.urn = urn  # type: ignore[attr-defined]
+        args.ignore_changes = list(request.ignoreChanges)  # type: ignore[attr-defined]
+        args.replacement_trigger = (  # type: ignore[attr-defined]
+            _plain(json_format.MessageToDict(request.replacement_trigger))
+            if request.HasField("replacement_trigger") else None)
+        id_, state = self.mocks.new_resource(args)
         state = self._children(urn, state)
         outputs = struct_pb2.Struct()
         outputs.update(state)
@@ -343,6 +350,9 @@ def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
             if added:
                 sys.path.remove(program_dir)
 
+    mocks = mocks or PlatformMocks(settings.account, settings.region)
+    if isinstance(mocks, PlatformMocks):
+        mocks.docker.root = program.parent
     return run_function(settings, run, mocks)
 
 

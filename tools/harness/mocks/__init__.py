@@ -14,21 +14,26 @@ from components.shared.regions import ALL_REGIONS, dns_suffix, partition_of
 from tools import tokens as t
 
 from . import aws, docker, eks, kubernetes  # noqa: F401  (each registers its answers)
+from .docker import DockerImages, ImageState
 from .eks import EngineError
 from .registry import CALLS, CHILD_REF, Where, lookup
 
-__all__ = ["CHILD_REF", "EngineError", "PlatformMocks", "Where"]
+__all__ = ["CHILD_REF", "EngineError", "ImageState", "PlatformMocks", "Where"]
 
 
 class PlatformMocks(pulumi.runtime.Mocks):
     """Answers as AWS would for the stack's account and region."""
 
-    def __init__(self, account: str, region: str, images: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(self, account: str, region: str, images: Mapping[str, Mapping[str, str]] | None = None,
+                 state: Mapping[str, ImageState] | None = None) -> None:
         self.account = account
         self.region = region if region in ALL_REGIONS else "us-east-1"
         # What ECR already holds: repository name -> {tag: digest} (ListImages answers from it; by
-        # default every repository is empty, as on a first deploy).
+        # default every repository is empty, as on a first deploy). The run's pushes land here.
         self.images = {repo: dict(tags) for repo, tags in (images or {}).items()}
+        # The docker.Image resources of the stack's state (URN -> ImageState; by default none, as on
+        # a first deploy): the run replays the engine's and pulumi-docker's steps against them.
+        self.docker = DockerImages(self.images, state or {})
         # Explicit providers by ID (a reference is "URN::ID"): (account, region) they manage.
         self._providers: dict[str, tuple[str, str]] = {}
 
@@ -43,6 +48,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = dict(args.inputs)
         where = self._where(inputs, args.provider)
+        if args.typ == t.IMAGE:
+            return self.docker.register(getattr(args, "urn", args.name), inputs,
+                                        list(getattr(args, "ignore_changes", ())),
+                                        getattr(args, "replacement_trigger", None), where)
         if args.typ == t.AWS_PROVIDER:
             # The provider's account and region apply to every resource that names it.
             ids = inputs.get("allowedAccountIds")
