@@ -118,6 +118,10 @@ if (k := settings.kubernetes) is not None:
         pulumi.export("service", {
             "image": image.repo_digest, "tag": image.tag, "namespace": service.namespace,
             "node_port": service.node_port, "port_forward": service.how_to_reach,
+            # The docker.Image this run built and pushed, else None (the tag was in ECR). The next
+            # run declares none, so the deploy workflow drops it from the state right away with a
+            # targeted `up` (pulumi-docker's Delete does nothing): drift then sees no change.
+            "image_resource": image.image.urn if image.image is not None else None,
         })
 
     if (w := k.workload) is not None and k.front_door is not None:

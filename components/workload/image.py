@@ -8,8 +8,17 @@ context, the ``.dockerignore`` itself, the build args, the platform and the targ
 means the same tag (no rebuild, no push), changed code a new tag. A superset of what the build
 sees is safe; a subset would be fatal, so nothing the build can see is left out.
 
-``pulumi preview`` builds nothing (``build_on_preview`` off: no Docker daemon needed);
-``pulumi up`` needs one to build and push.
+When ECR already holds the tag (a rollback to an earlier content, or any run after the push),
+the stack declares no ``docker.Image`` at all and runs the digest ECR lists for it: nothing can
+build or push. (An Image kept with ``ignore_changes`` would still push: the engine restores the
+ignored inputs *before* pulumi-docker's Check, which recomputes the build context's digest from the
+working tree, so Diff sees a change and Update pushes to the old, immutable tag.) An Image the
+state still holds from the release before simply leaves the state: pulumi-docker's Delete does
+nothing.
+
+``pulumi preview`` builds nothing (``build_on_preview`` off), but pulumi-docker connects to the
+Docker daemon whenever it starts (preview, up, refresh, destroy of a stack with an Image), and
+``pulumi up`` builds and pushes through it.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,9 +261,11 @@ class ServiceImage(pulumi.ComponentResource):
     """The service's image in ECR, by content tag; ``repo_digest`` is what a Deployment runs."""
 
     tag: str
+    image: docker.Image | None
+    """The build and push, declared only when ECR does not hold the tag yet."""
     image_name: pulumi.Output[str]
     repo_digest: pulumi.Output[str]
-    """``REPOSITORY@sha256:...``: the image that was pushed (and scanned), not a tag that could move."""
+    """``REPOSITORY@sha256:...``: the image pushed, or the one ECR holds, never a tag that could move."""
     pushed: bool
     """Whether this run pushes the tag (False: it is already in ECR, and its digest is run)."""
 
@@ -264,15 +276,21 @@ class ServiceImage(pulumi.ComponentResource):
         root = Path.cwd()
         self.tag = content_tag(root / spec.context, root / spec.dockerfile_path, spec.build_args, spec.platform,
                                spec.target, paths=(spec.context, spec.dockerfile_path))
-        # Already in ECR (a rollback to an earlier content, or a run after the push): run that digest.
-        # Its tag is immutable: pushing it again is refused even with the same digest, so the build
-        # below then pushes nothing and ignores the changes that would make pulumi-docker push.
+        self.image_name = pulumi.Output.concat(args.repository_url, ":", self.tag)
         existing = existing_digest(args.repository_name, self.tag, self)
+        self.pushed = existing is None
+        if existing is not None:
+            # Already in ECR (a rollback, or a run after the push): run that digest; declare nothing
+            # that could build or push (its tag is immutable: a second push is refused).
+            self.image = None
+            self.repo_digest = pulumi.Output.concat(args.repository_url, "@", existing)
+            self.register_outputs({"tag": self.tag, "repo_digest": self.repo_digest})
+            return
         auth = aws.ecr.get_authorization_token_output(
             registry_id=args.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
         self.image = docker.Image(
             f"{name}-image",
-            image_name=pulumi.Output.concat(args.repository_url, ":", self.tag),
+            image_name=self.image_name,
             build=docker.DockerBuildArgs(
                 context=spec.context, dockerfile=spec.dockerfile_path, platform=spec.platform,
                 args=dict(spec.build_args) or None, target=spec.target),
@@ -280,13 +298,14 @@ class ServiceImage(pulumi.ComponentResource):
                 server=auth.proxy_endpoint, username=auth.user_name,
                 # The token is a password for 12 hours: never in the state in plain text.
                 password=pulumi.Output.secret(auth.password)),
-            # preview builds nothing; up builds and pushes a new tag, and never an existing one.
-            build_on_preview=False, skip_push=existing is not None,
+            # preview builds nothing; up builds and pushes the tag ECR does not hold.
+            build_on_preview=False, skip_push=False,
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=list(args.depends_on),
-                ignore_changes=["imageName", "build", "skipPush"] if existing is not None else None))
-        self.image_name = self.image.image_name
-        self.pushed = existing is None
-        self.repo_digest = (pulumi.Output.concat(args.repository_url, "@", existing) if existing is not None
-                            else self.image.repo_digest)
+                # ECR does not hold the tag, so this `up` must push it, even when the state holds
+                # an Image with exactly these inputs (the tag was pushed, then deleted or expired:
+                # Diff would find nothing and the Deployment would run a digest ECR no longer has).
+                # A value no earlier run had makes the engine replace the Image, i.e. push again.
+                replacement_trigger=secrets.token_hex(16)))
+        self.repo_digest = self.image.repo_digest
         self.register_outputs({"tag": self.tag, "repo_digest": self.repo_digest})
