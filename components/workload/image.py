@@ -243,6 +243,13 @@ def check_image_spec(args: ImageSpec, root: Path | None = None) -> None:
             raise InvalidValue(f"build_args.{key}", key, "is not a build argument name")
 
 
+def image_tag(spec: ImageSpec, root: Path | None = None) -> str:
+    """The content tag of ``spec``'s build, with paths relative to ``root`` (the project directory)."""
+    root = root or Path.cwd()
+    return content_tag(root / spec.context, root / spec.dockerfile_path, spec.build_args, spec.platform,
+                       spec.target, paths=(spec.context, spec.dockerfile_path))
+
+
 def existing_digest(repository: str, tag: str, parent: pulumi.Resource) -> str | None:
     """The digest ``tag`` has in ``repository`` already, or None (also when the repository does not
     exist yet: a first run). ECR's ListImages, through the provider — asked only once the
@@ -273,9 +280,7 @@ class ServiceImage(pulumi.ComponentResource):
         super().__init__(token("ServiceImage"), name, None, opts)
         spec = args.spec
         check_image_spec(spec)
-        root = Path.cwd()
-        self.tag = content_tag(root / spec.context, root / spec.dockerfile_path, spec.build_args, spec.platform,
-                               spec.target, paths=(spec.context, spec.dockerfile_path))
+        self.tag = image_tag(spec)
         self.image_name = pulumi.Output.concat(args.repository_url, ":", self.tag)
         existing = existing_digest(args.repository_name, self.tag, self)
         self.pushed = existing is None
