@@ -24,6 +24,7 @@ Docker daemon whenever it starts (preview, up, refresh, destroy of a stack with 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -165,6 +166,49 @@ def dockerfile_port(dockerfile: Path) -> tuple[int | None, int | None]:
             flag = re.search(r"""["']?--port["']?\s*[,=]?\s*["']?([0-9]+)""", line)
             command = int(flag[1]) if flag else command
     return exposed, command
+
+
+GRANIAN_KEEP_ALIVE_DEFAULT = 30.0
+"""Seconds granian keeps an idle HTTP/1 keep-alive connection without ``--http1-header-read-timeout``
+(its default, 30000 ms: ``granian --help``; measured 30.0 s by the 2026-12-07 workload audit, W42)."""
+
+
+def dockerfile_command(dockerfile: Path) -> list[str] | None:
+    """The final exec-form (JSON) ``CMD`` of a Dockerfile, else None."""
+    command = None
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\s*CMD\s+(\[.*\])\s*$", line, re.I)
+        if match:
+            try:
+                parsed = json.loads(match[1])
+            except json.JSONDecodeError:
+                parsed = None
+            command = parsed if isinstance(parsed, list) and all(isinstance(a, str) for a in parsed) else None
+    return command
+
+
+def server_timing(dockerfile: Path) -> tuple[float | None, float | None]:
+    """(seconds the image's server keeps an idle keep-alive connection, seconds it may take to finish
+    what is in flight after SIGTERM), from its command when the server is granian; None when not
+    known (another server). Without ``--workers-kill-timeout`` granian waits for its workers without
+    limit (the drain is infinite: only the kubelet's SIGKILL ends it)."""
+    command = dockerfile_command(dockerfile)
+    if not command or Path(command[0]).name != "granian":
+        return None, None
+
+    def flag(name: str) -> str | None:
+        for i, arg in enumerate(command):
+            if arg == name and i + 1 < len(command):
+                return command[i + 1]
+            if arg.startswith(f"{name}="):
+                return arg.split("=", 1)[1]
+        return None
+
+    read_timeout, kill_timeout = flag("--http1-header-read-timeout"), flag("--workers-kill-timeout")
+    keep_alive = int(read_timeout) / 1000 if read_timeout and read_timeout.isdigit() else GRANIAN_KEEP_ALIVE_DEFAULT
+    seconds = re.fullmatch(r"([0-9]+)s?", kill_timeout or "")
+    drain = float(seconds[1]) if seconds else float("inf")
+    return keep_alive, drain
 
 
 def dockerfile_user(dockerfile: Path) -> int | None:
