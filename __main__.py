@@ -31,6 +31,7 @@ from components.workload import (
     ServiceImageArgs,
     ServiceWorkload,
     ServiceWorkloadArgs,
+    image_tag,
 )
 
 settings = stack_config.load()
@@ -41,7 +42,10 @@ boundary = PermissionsBoundary("boundary", settings.boundary)
 every_role_carries(boundary.arn, settings.boundary.scope.path)
 
 # The registry: repositories, their key, and scanning in every region the registry reaches.
-registry = EcrRegistry("registry", settings.registry)
+# The workload's repository gets its lifecycle policy once the tag the stack runs is known (below).
+workload = settings.kubernetes.workload if settings.kubernetes is not None else None
+registry = EcrRegistry("registry", settings.registry,
+                       workload_repository=workload.repository if workload is not None else None)
 scanning = RegistryScanning("scanning", settings.scanning)
 
 pulumi.export("registry_id", registry.registry_id)
@@ -116,10 +120,21 @@ if (k := settings.kubernetes) is not None:
             w.service, provider=cluster.provider, image=image.repo_digest, node_group=groups[w.node_group],
             depends_on=list(groups.values())))
 
+        # Its lifecycle keeps the image the stack runs, and moves on only once the rollout succeeded.
+        repository.lifecycle(keep_tags=[image.tag], depends_on=[service.deployment])
+
         pulumi.export("service", {
             "image": image.repo_digest, "tag": image.tag, "namespace": service.namespace,
             "node_port": service.node_port, "port_forward": service.how_to_reach,
+            # The docker.Image this run built and pushed, else None (the tag was in ECR). The next
+            # run declares none, so the deploy workflow drops it from the state right away with a
+            # targeted `up` (pulumi-docker's Delete does nothing): drift then sees no change.
+            "image_resource": image.image.urn if image.image is not None else None,
         })
+
+    if (w := k.workload) is not None and cluster.provider is None:
+        # No workload on the cluster this run (a bootstrap): the tag the code builds stays kept.
+        registry.repositories[w.repository].lifecycle(keep_tags=[image_tag(w.image)])
 
     if (w := k.workload) is not None and k.front_door is not None:
         # The way in: a load balancer whose targets are the NodePort on the service's nodes. AWS's

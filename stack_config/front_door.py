@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.shared.placement import Placement
-from components.workload.front_door import FrontDoorSpec, check_front_door_spec
+from components.workload.front_door import FrontDoorSpec, check_front_door_spec, check_front_door_timing
 
 from . import schema
 from .eks import KubernetesConfig
@@ -29,8 +29,10 @@ def front_door_section(node: Value, placement: Placement, kubernetes: Kubernetes
                              "tls_policy": lambda v: v.enum(schema.choices("front_door.tls_policy")),
                              "deletion_protection": Value.boolean, "access_logs": Value.boolean,
                              "access_log_retention_days": Value.positive_int, "waf": Value.boolean,
-                             "deregistration_delay": Value.non_negative_int})})
+                             "deregistration_delay": Value.non_negative_int, "idle_timeout": Value.positive_int})})
     domain(lambda: check_front_door_spec(spec), "front_door")
+    workload = kubernetes.workload
+    domain(lambda: check_front_door_timing(spec, workload.service, workload.image.dockerfile_path), "front_door")
     network = kubernetes.network
     if scheme == "internet-facing":
         if network.creates_vpc and network.nat == "none":

@@ -209,7 +209,7 @@ KEYS: tuple[Key, ...] = (
     Key('workload.platform', 'workload', '', "the node group's architecture", 'One platform per image; it must match the nodes (a mismatch is a config error, not pods that crash with `exec format error`).', choices=PLATFORMS),
     Key('workload.build_args', 'workload', 'map of string → string', '`{}`', 'Docker build arguments (part of the image tag).'),
     Key('workload.target', 'workload', 'string', 'the last stage', 'A Dockerfile stage to build (part of the image tag).'),
-    Key('workload.namespace', 'workload', 'string', 'the repository name', 'The namespace, labelled to enforce the Pod Security Standard `restricted`.'),
+    Key('workload.namespace', 'workload', 'string', 'the repository name', 'The namespace, labelled to enforce the Pod Security Standard `restricted`. Not `kube-system`, `kube-public`, `kube-node-lease` or `default` (their system pods would be refused).'),
     Key('workload.replicas', 'workload', 'integer', '`2`', '1-100. With more than one, a PodDisruptionBudget lets one pod go at a time.'),
     Key('workload.container_port', 'workload', 'integer', "the image's port", "The port the image's command listens on. The Dockerfile states it (its `EXPOSE` and the command's `--port` must agree); a different value here is refused rather than a Deployment probing a port nothing listens on."),
     Key('workload.service_port', 'workload', 'integer', '`80`', "The Service's port inside the cluster (`kubectl port-forward svc/NAME 8080:PORT`)."),
@@ -219,6 +219,8 @@ KEYS: tuple[Key, ...] = (
     Key('workload.memory_request', 'workload', 'memory quantity', '`128Mi`', 'Requested memory.'),
     Key('workload.memory_limit', 'workload', 'memory quantity', '`256Mi`', 'Memory limit, at least the request.'),
     Key('workload.node_port', 'workload', 'integer', '`32410`', "The chapter's NodePort; 30000-32767. A fixed port in the upper band can collide with one Kubernetes allocated dynamically (`provided port is already allocated`): pick another if so."),
+    Key('workload.prestop_seconds', 'workload', 'integer', '`15`', "The preStop pause (1-300), the kubelet's own `sleep` handler (Kubernetes 1.30+): a terminating pod keeps serving while its endpoint's removal reaches every node, and gets SIGTERM only after it. `docs/deploying.md` has what a rollout costs with it."),
+    Key('workload.termination_grace_seconds', 'workload', 'integer', '`30`', "From the start of a pod's termination to SIGKILL. Above the pause plus the server's drain (granian's `--workers-kill-timeout` in the Dockerfile's CMD, which must be set); anything less is refused."),
     # front_door
     Key('front_door.scheme', 'front_door', '', '— (required)', '`internet-facing`: the load balancer in the public subnets, with public addresses. `internal`: in the private subnets, reached from the VPC and networks routed to it (VPN, peering).', choices=SCHEMES),
     Key('front_door.certificate', 'front_door', '`create` | `none` | ACM certificate ARN', '— (required)', "`create`: an ACM certificate for `hostname`, DNS-validated in `zone` (the listener waits for it to be issued). An ARN: a certificate of the stack's region and account. `none`: HTTP only, for an internal load balancer (an internet-facing one without TLS is refused); the pack's advisory `lb-tls-listeners` names it. Never a silent default: a stack says which."),
@@ -232,7 +234,8 @@ KEYS: tuple[Key, ...] = (
     Key('front_door.access_logs', 'front_door', 'boolean', 'top-level `protect`', 'Access logs to an SSE-S3 bucket (ALB logs support no KMS key): private, owner-enforced, TLS-only, versioned, with a lifecycle. Kept on `pulumi destroy` with its settings, like the registry\'s images.'),
     Key('front_door.access_log_retention_days', 'front_door', 'integer', '`90`', 'Days the bucket keeps access logs (1-3653; an S3 lifecycle expiration).'),
     Key('front_door.waf', 'front_door', 'boolean', 'top-level `protect`', 'A WAF web ACL on the load balancer with AWS managed rule groups (core rule set, known bad inputs, IP reputation).'),
-    Key('front_door.deregistration_delay', 'front_door', 'integer', '`30`', 'Seconds a node leaving the target group keeps its open requests (0-3600).'),
+    Key('front_door.deregistration_delay', 'front_door', 'integer', '`30`', "Seconds a node leaving the target group keeps its open requests (0-3600); at least the workload's `prestop_seconds` plus its server's drain."),
+    Key('front_door.idle_timeout', 'front_door', 'integer', '`50`', "Seconds the load balancer keeps an idle connection (1-4000; the ALB's default is 60). Below the time the service's server keeps one (granian's `--http1-header-read-timeout` in the Dockerfile's CMD: 60 s as shipped, 30 s by default), else the load balancer may reuse a connection the server is closing and answer 502."),
     # delivery
     Key('delivery.github_repository', 'delivery', '`OWNER/REPO`', '— (required)', 'The repository whose workflows may assume the roles.'),
     Key('delivery.environment', 'delivery', 'string', 'the stack name', "The GitHub environment this stack's deploy job runs in: the deploy role trusts the deploy workflow on the default branch in this environment only (give it required reviewers and the default branch as its only deployment branch). One name, no wildcard."),

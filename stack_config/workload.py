@@ -10,7 +10,13 @@ from pathlib import Path
 from components.ecr.repository import EcrRepositorySpec
 from components.eks.node_group import NodeGroupSpec
 from components.shared.errors import InvalidValue
-from components.workload.image import ImageSpec, check_image_spec, dockerfile_port, dockerfile_user
+from components.workload.image import (
+    ImageSpec,
+    check_image_spec,
+    dockerfile_port,
+    dockerfile_user,
+    server_timing,
+)
 from components.workload.service import WorkloadSpec, check_workload_spec
 
 from . import schema
@@ -73,7 +79,8 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
         "namespace": Value.string, "replicas": Value.positive_int, "container_port": Value.positive_int,
         "service_port": Value.positive_int, "readiness_path": Value.string, "liveness_path": Value.string,
         "cpu_request": Value.tag_value, "memory_request": Value.string, "memory_limit": Value.string,
-        "node_port": Value.positive_int})
+        "node_port": Value.positive_int, "prestop_seconds": Value.positive_int,
+        "termination_grace_seconds": Value.positive_int})
     image_port = command_port or exposed
     if image_port is not None:
         stated = service_keys.setdefault("container_port", image_port)
@@ -82,7 +89,8 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
                 f"is not the port the image listens on ({image_port}, from {image.dockerfile_path}); the image "
                 "states its port: leave container_port out, or change the Dockerfile's EXPOSE and command")
     name = given(fields, {"name": Value.string}).get("name", repository.rsplit("/", 1)[-1])
-    service = WorkloadSpec(name=name, run_as_user=uid,
+    keep_alive, drain = server_timing(dockerfile)
+    service = WorkloadSpec(name=name, run_as_user=uid, server_keep_alive_seconds=keep_alive, server_drain_seconds=drain,
                            # A selector only when there is a choice: one group needs none.
                            node_group=group.name if pinned is not None or len(groups) > 1 else None,
                            **service_keys)
@@ -93,5 +101,8 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
             raise ConfigError(f"{node.path}.repository", repository,
                               f"ends in {name!r}, which the workload's objects would be named, and {err.reason}; "
                               "set workload.name") from None
+        if err.path == "namespace" and "namespace" not in fields:  # the workload's name, as the default
+            raise ConfigError(f"{node.path}.namespace", err.value,
+                              f"(the default: the workload's name) {err.reason}") from None
     domain(lambda: check_workload_spec(service), "workload")
     return WorkloadConfig(repository=repository, node_group=group.name, image=image, service=service)

@@ -560,13 +560,24 @@ def _ecr(c: _Context) -> None:
 
 
 def _workload_tag(plan: Plan, repository: PlannedResource) -> str | None:
-    """The content tag ``pulumi up`` pushes to this repository (the service's image), if any."""
+    """A tag like those ``pulumi up`` pushes to this repository (the service's content tags), if it
+    is the service's. Not the tag the stack runs: the lifecycle keeps that one image by a rule of
+    its own, and each later push has a tag of its own (the same form, another hash)."""
     url = repository.outputs.get("repositoryUrl")
+    found = plan.outputs.get("service")
+    service: dict = found if isinstance(found, dict) else {}
+    tag = service.get("tag") if str(service.get("image", "")).startswith(f"{url}@") else None
     for image in plan.by_type(t.IMAGE):
         name = str(image.inputs.get("imageName", ""))
         if url and name.startswith(f"{url}:"):
-            return name.rsplit(":", 1)[1]
-    return None
+            tag = name.rsplit(":", 1)[1]
+    if not url or not isinstance(tag, str):
+        return None
+    match = re.fullmatch(r"(.*?)([0-9a-f]+)", tag)
+    if match is None:
+        return tag
+    later = match[1] + "f" * len(match[2])
+    return later if later != tag else match[1] + "0" * len(match[2])
 
 
 def render(report: CostReport) -> str:

@@ -3,9 +3,11 @@ evaluate the policy pack over it.
 
     python -m tools.preview STACK [--config-file PATH] [--json FILE]
                                   [--no-policy] [--policy-pack DIR] [--policy-config FILE]
+                                  [--ecr-image REPOSITORY:TAG=sha256:DIGEST ...]
 
 Nothing is sent to AWS: the real ``__main__.py`` runs under Pulumi mocks (``tools/harness.py``)
-with the config of ``Pulumi.STACK.yaml``; the policy pack runs as its own process, spoken to
+with the config of ``Pulumi.STACK.yaml`` (and, with ``--ecr-image``, a registry that already holds
+those images: the preview of a rollback); the policy pack runs as its own process, spoken to
 over the analyzer protocol (``tools/policy_gate.py``). Exit status: 0 on success, 1 when a
 mandatory policy is violated (or anything unexpected fails), 2 for a bad stack file, config
 value, policy config or argument (the message names the key).
@@ -18,6 +20,7 @@ import datetime
 import importlib
 import io
 import json
+import re
 import sys
 import types
 from collections.abc import Sequence
@@ -25,7 +28,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from components.shared.errors import InvalidValue
-from tools.harness import ROOT, Plan, PlannedResource, ProgramError, StackFileError, load_stack, run_program
+from tools import tokens as t
+from tools.harness import (
+           ROOT,
+           Plan,
+           PlannedResource,
+           PlatformMocks,
+           ProgramError,
+           StackFileError,
+           load_stack,
+           run_program,
+)
 
 if TYPE_CHECKING:
     from tools.policy_gate import PolicyReport
@@ -92,6 +105,7 @@ def _render(plan: Plan, out: TextIO) -> None:
         suffix = f"  [{', '.join(marks)}]" if marks else ""
         print(f"{pad}+ {res.type}  {res.name}{suffix}", file=out)
         _render_inputs(res, pad + "      ", out)
+    _render_images(plan, out)
     if plan.warnings:
         print("\nWarnings:", file=out)
         for warning in plan.warnings:
@@ -103,6 +117,20 @@ def _render(plan: Plan, out: TextIO) -> None:
     protected = sum(1 for r in plan.resources if r.protect)
     print(f"\n{len(plan.resources)} resources: {custom} cloud resources, "
           f"{len(plan.resources) - custom} components; {protected} protected.", file=out)
+
+
+def _render_images(plan: Plan, out: TextIO) -> None:
+    """What ``pulumi up`` builds and pushes: each docker.Image, or none when every tag the stack runs
+    is in ECR already (a rollback, or any run after the push)."""
+    services = [r for r in plan.resources if r.type.endswith(":ServiceImage") and not r.custom]
+    if not services:
+        return
+    builds = [str(r.inputs.get("imageName")) for r in plan.by_type(t.IMAGE)]
+    if builds:
+        print("\nImage builds: " + ", ".join(f"{name} (built and pushed by `pulumi up`)" for name in builds),
+              file=out)
+    else:
+        print("\nImage builds: none (the tag is in ECR: the Deployment runs its digest)", file=out)
 
 
 def _render_inputs(res: PlannedResource, pad: str, out: TextIO) -> None:
@@ -123,6 +151,32 @@ def _day(text: str) -> datetime.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2026-12-02") from None
 
 
+# ECR's own patterns (API reference: repositoryName, imageTag; an image digest is sha256 and 64 hex).
+_REPOSITORY_RE = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _ecr_image(text: str) -> tuple[str, str, str]:
+    """``REPOSITORY:TAG=sha256:DIGEST`` → (repository, tag, digest)."""
+    shape = "is not REPOSITORY:TAG=sha256:DIGEST (e.g. myapp:sha-0f37d15b3dfe60c3=sha256:<64 hex digits>)"
+    image, equals, digest = text.partition("=")
+    repository, colon, tag = image.rpartition(":")
+    if not equals or not colon:
+        raise argparse.ArgumentTypeError(f"{text!r} {shape}")
+    if not (2 <= len(repository) <= 256 and _REPOSITORY_RE.fullmatch(repository)):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: {repository!r} is not an ECR repository name (2-256 lowercase letters, digits and . _ -, "
+            "optionally in /-separated namespaces)")
+    if not _TAG_RE.fullmatch(tag):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: {tag!r} is not an image tag (1-128 letters, digits, _ . -; not starting with . or -)")
+    if not _DIGEST_RE.fullmatch(digest):
+        raise argparse.ArgumentTypeError(f"{text!r}: {digest!r} is not an image digest (sha256: and 64 lowercase "
+                                         "hex digits)")
+    return repository, tag, digest
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.preview",
@@ -138,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also write the plan as a Terraform plan JSON to FILE, for Checkov, Trivy, KICS")
     parser.add_argument("--on", type=_day, metavar="YYYY-MM-DD",
                         help="read the EKS support calendar and price the month from this day (default: today)")
+    parser.add_argument("--ecr-image", type=_ecr_image, action="append", default=[],
+                        metavar="REPOSITORY:TAG=sha256:DIGEST",
+                        help="ECR already holds this image (repeatable): preview a rollback to a tag that was "
+                             "pushed before (no build, the Deployment on that digest)")
     parser.add_argument("--no-cost", action="store_true",
                         help="do not estimate the monthly cost")
     parser.add_argument("--no-policy", action="store_true",
@@ -164,18 +222,28 @@ def render_policy(report: PolicyReport, out: TextIO) -> None:
     print(f"{len(report.violations)} violations, {mandatory} mandatory.", file=out)
 
 
-def _run_on(settings: Any, day: datetime.date | None) -> Plan:
-    """The program's run, with the cluster's support calendar read on ``day`` when one is given."""
+def _run_on(settings: Any, day: datetime.date | None, images: dict[str, dict[str, str]] | None = None) -> Plan:
+    """The program's run, with the cluster's support calendar read on ``day`` when one is given, and
+    ECR holding ``images`` (repository -> {tag: digest})."""
+    mocks = PlatformMocks(settings.account, settings.region, images=images or {})
     if day is None:
-        return run_program(settings)
+        return run_program(settings, mocks=mocks)
     from components.eks import cluster
 
     real = cluster.today
     cluster.today = lambda: day
     try:
-        return run_program(settings)
+        return run_program(settings, mocks=mocks)
     finally:
         cluster.today = real
+
+
+def _held(given: list[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
+    """``--ecr-image`` values as the harness's ECR: repository -> {tag: digest}."""
+    held: dict[str, dict[str, str]] = {}
+    for repository, tag, digest in given:
+        held.setdefault(repository, {})[tag] = digest
+    return held
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -205,7 +273,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_BAD_INPUT
     report = None
     try:
-        plan = _run_on(settings, args.on)
+        plan = _run_on(settings, args.on, _held(args.ecr_image))
         if pack is not None and gate is not None:
             report = gate.analyze(plan, pack, user_config, settings.config.get("aws:region"))
     except InvalidValue as exc:
@@ -221,6 +289,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     finally:
         if pack is not None:
             pack.close()
+    if args.ecr_image:
+        print("ECR holds (--ecr-image): " + ", ".join(f"{r}:{t}={d}" for r, t, d in args.ecr_image) + "\n", file=out)
     render_text(plan, out)
     document = plan.to_json()
     if report is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..shared.errors import InvalidValue
 
@@ -168,6 +168,18 @@ def shorthand_rules(
     return rules
 
 
+def keeping_tags(rules: Sequence[LifecycleRule], tags: Sequence[str]) -> list[LifecycleRule]:
+    """``rules`` behind one rule per tag in ``tags`` that keeps the image carrying it: priorities
+    1..n, each selecting exactly that tag (a pattern without wildcard) and keeping 1 image. "An
+    image that matches the tagging requirements of a rule cannot be expired by a rule with a lower
+    priority" (Amazon ECR User Guide, LifecyclePolicies.html, "Lifecycle policy evaluation rules"),
+    so no rule of ``rules`` can expire it. ``rules`` keep their order, each priority n higher."""
+    kept = [LifecycleRule(priority=i + 1, tag_status="tagged", tag_patterns=(tag,), keep_last=1,
+                          description=f"Keep the image the stack runs ({tag})")
+            for i, tag in enumerate(tags)]
+    return kept + [replace(rule, priority=rule.priority + len(kept)) for rule in rules]
+
+
 def _tag_pattern_matches(pattern: str, tag: str) -> bool:
     """ECR's tagPatternList wildcard: ``*`` matches any run of characters (nothing else is special)."""
     regex = "^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$"
@@ -177,7 +189,10 @@ def _tag_pattern_matches(pattern: str, tag: str) -> bool:
 def rules_selecting(policy: str | dict, tag: str | None) -> list[int]:
     """The priorities of the rules of a lifecycle policy (JSON text or parsed) that select an image
     with ``tag`` (None: an untagged image), in priority order — ECR applies the lowest first, and
-    an image is expired by at most one rule. An image no rule selects is kept for ever."""
+    an image is expired by at most one rule. An image no rule selects is kept for ever. With several
+    prefixes or patterns a rule selects only images that match all of them ("If you specify
+    multiple tags, only the images with all specified tags are selected": Amazon ECR User Guide,
+    lifecycle_policy_parameters.html, tagPatternList); one tag can match several only by itself."""
     document = json.loads(policy) if isinstance(policy, str) else policy
     out = []
     for rule in sorted(document.get("rules", []), key=lambda r: r["rulePriority"]):
@@ -190,6 +205,7 @@ def rules_selecting(policy: str | dict, tag: str | None) -> list[int]:
         elif status == "tagged" and tag is not None:
             prefixes = selection.get("tagPrefixList") or []
             patterns = selection.get("tagPatternList") or []
-            if any(tag.startswith(p) for p in prefixes) or any(_tag_pattern_matches(p, tag) for p in patterns):
+            if ((prefixes or patterns) and all(tag.startswith(p) for p in prefixes)
+                    and all(_tag_pattern_matches(p, tag) for p in patterns)):
                 out.append(rule["rulePriority"])
     return out

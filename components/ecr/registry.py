@@ -72,7 +72,9 @@ class EcrRegistry(pulumi.ComponentResource):
     kms_key_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, spec: EcrRegistrySpec,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 opts: pulumi.ResourceOptions | None = None, *, workload_repository: str | None = None) -> None:
+        """``workload_repository``: the repository the stack's workload runs from; its lifecycle
+        policy is declared by ``repositories[NAME].lifecycle(...)`` once its running tag is known."""
         super().__init__(token("EcrRegistry"), name, None, opts)
         check_registry_spec(spec)
 
@@ -99,7 +101,7 @@ class EcrRegistry(pulumi.ComponentResource):
             repo_args = replace(repo, encryption=encryption, tags={**spec.placement.tags, **repo.tags})
             self.repositories[repo.name] = EcrRepository(
                 f"{name}-{repo.name}", repo_args, partition=spec.placement.partition,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self), runs_workload=repo.name == workload_repository,
             )
 
         self.registry_id = identity.account_id

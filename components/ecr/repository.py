@@ -13,7 +13,7 @@ from .. import token
 from ..shared.arns import check_kms_key_arn
 from ..shared.errors import InvalidValue
 from .access import Grant, check_grants, repository_policy
-from .lifecycle import LifecycleRule, check_rules, render_policy
+from .lifecycle import LifecycleRule, check_rules, keeping_tags, render_policy
 
 TAG_MUTABILITIES = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE", "MUTABLE_WITH_EXCLUSION")
 ENCRYPTION_TYPES = ("KMS", "AES256")
@@ -132,9 +132,14 @@ class EcrRepository(pulumi.ComponentResource):
         spec: EcrRepositorySpec,
         partition: str = "aws",
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        runs_workload: bool = False,
     ) -> None:
+        """``runs_workload``: the stack runs an image of this repository; its lifecycle policy is
+        declared later, by :meth:`lifecycle`, once the tag the stack runs is known."""
         super().__init__(token("EcrRepository"), name, None, opts)
         check_repository_spec(spec)
+        self._name, self._spec = name, spec
 
         # protect stops `pulumi destroy`/a replacement from deleting it; retain_on_delete keeps
         # the images in AWS even if someone unprotects and removes it from the program.
@@ -161,14 +166,9 @@ class EcrRepository(pulumi.ComponentResource):
             opts=repo_opts,
         )
         child_opts = pulumi.ResourceOptions(parent=self)
-        self.lifecycle_policy = None
-        if spec.lifecycle_rules:
-            self.lifecycle_policy = aws.ecr.LifecyclePolicy(
-                f"{name}-lifecycle",
-                repository=self.repository.name,
-                policy=render_policy(spec.lifecycle_rules),
-                opts=child_opts,
-            )
+        self.lifecycle_policy: aws.ecr.LifecyclePolicy | None = None
+        if not runs_workload:
+            self.lifecycle()
         self.repository_policy = None
         policy = repository_policy(spec.grants, partition)
         if policy is not None:
@@ -189,3 +189,23 @@ class EcrRepository(pulumi.ComponentResource):
             "repository_name": self.repository_name,
             "registry_id": self.registry_id,
         })
+
+    def lifecycle(self, keep_tags: Sequence[str] = (),
+                  depends_on: Sequence[pulumi.Resource] = ()) -> aws.ecr.LifecyclePolicy | None:
+        """Declare the lifecycle policy (none without rules: every image is kept). ``keep_tags``:
+        the tags of the images the stack runs, kept by rules ahead of the spec's, so no rule can
+        expire them; ``depends_on``: what the policy waits for — the Deployment, so that the tag it
+        protects moves only once the rollout has succeeded (a failed one keeps the old protected)."""
+        if self.lifecycle_policy is not None:
+            raise ValueError(f"{self._name}: the lifecycle policy is declared already")
+        if not self._spec.lifecycle_rules:
+            return None
+        rules = keeping_tags(self._spec.lifecycle_rules, keep_tags)
+        check_rules(rules)
+        self.lifecycle_policy = aws.ecr.LifecyclePolicy(
+            f"{self._name}-lifecycle",
+            repository=self.repository.name,
+            policy=render_policy(rules),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+        )
+        return self.lifecycle_policy

@@ -2,8 +2,8 @@
 cluster, running that image by digest, and the load balancer in front of it."""
 
 from .front_door import ServiceFrontDoor, ServiceFrontDoorArgs
-from .image import ServiceImage, ServiceImageArgs
+from .image import ServiceImage, ServiceImageArgs, image_tag
 from .service import ServiceWorkload, ServiceWorkloadArgs
 
 __all__ = ["ServiceFrontDoor", "ServiceFrontDoorArgs", "ServiceImage", "ServiceImageArgs", "ServiceWorkload",
-           "ServiceWorkloadArgs"]
+           "ServiceWorkloadArgs", "image_tag"]

@@ -90,8 +90,14 @@ class FrontDoorSpec:
     waf: bool = False
     """A WAF web ACL of AWS managed rule groups on the load balancer (the stack's ``protect`` by default)."""
     deregistration_delay: int = 30
-    """Seconds a draining node keeps its open requests (0-3600); the pods' rolling update never
-    goes below the desired replicas, so this only covers nodes leaving."""
+    """Seconds a node leaving the target group keeps its open requests (0-3600): at least a pod's
+    preStop pause plus its server's drain, so the load balancer never gives up on a request sooner
+    than a terminating pod would. (A pod's own termination deregisters nothing here: instance
+    targets are nodes; its preStop pause covers it.)"""
+    idle_timeout: int = 50
+    """Seconds the load balancer keeps an idle connection (1-4000; the ALB's default is 60), below
+    the time the service's server keeps one, so the load balancer closes first: otherwise it may
+    send a request on a connection the server is closing, and answer 502."""
     protect: bool = False
     """The stack's ``protect``: the log bucket is also protected."""
 
@@ -165,6 +171,29 @@ def check_front_door_spec(spec: FrontDoorSpec) -> None:
         raise InvalidValue("access_log_retention_days", spec.access_log_retention_days, "is not 1-3653 days")
     if not 0 <= spec.deregistration_delay <= 3600:
         raise InvalidValue("deregistration_delay", spec.deregistration_delay, "is not 0-3600 seconds")
+    if not 1 <= spec.idle_timeout <= 4000:
+        raise InvalidValue("idle_timeout", spec.idle_timeout, "is not 1-4000 seconds (the load balancer's range)")
+
+
+def check_front_door_timing(spec: FrontDoorSpec, workload: WorkloadSpec, dockerfile: str) -> None:
+    """Raise ``InvalidValue`` (paths relative to ``front_door``) when the load balancer's timing
+    does not fit the service's: its idle timeout must be below the server's keep-alive ("configure
+    the idle timeout of your application to be larger than the idle timeout configured for the load
+    balancer", ELB user guide, application-load-balancers.html#connection-idle-timeout), and its
+    deregistration delay at least a pod's pause plus its server's drain."""
+    keep_alive = workload.server_keep_alive_seconds
+    if keep_alive is not None and spec.idle_timeout >= keep_alive:
+        raise InvalidValue("idle_timeout", spec.idle_timeout,
+                           f"is not below the {keep_alive:g} s the service's server keeps an idle connection "
+                           f"({dockerfile}'s command): the load balancer would send requests on connections the "
+                           "server is closing, and answer 502; lower it, or raise the server's "
+                           "--http1-header-read-timeout")
+    drain = workload.server_drain_seconds
+    needed = workload.prestop_seconds + (drain if drain is not None and drain != float("inf") else 0)
+    if spec.deregistration_delay < needed:
+        raise InvalidValue("deregistration_delay", spec.deregistration_delay,
+                           f"is below a pod's preStop pause plus its server's drain ({needed:g} s): a node leaving "
+                           "the target group would have its requests cut sooner than a terminating pod ends them")
 
 
 def _network(path: str, value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -265,7 +294,7 @@ class ServiceFrontDoor(pulumi.ComponentResource):
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-lb", load_balancer_type="application", internal=not internet, subnets=subnets,
             security_groups=[self.security_group.id], ip_address_type="ipv4",
-            drop_invalid_header_fields=True, desync_mitigation_mode="defensive",
+            drop_invalid_header_fields=True, desync_mitigation_mode="defensive", idle_timeout=spec.idle_timeout,
             enable_deletion_protection=spec.deletion_protection, access_logs=access_logs, tags=tags,
             # ELB writes a test object when logging is turned on: the bucket policy must exist first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=bucket_ready))

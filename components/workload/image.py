@@ -8,15 +8,26 @@ context, the ``.dockerignore`` itself, the build args, the platform and the targ
 means the same tag (no rebuild, no push), changed code a new tag. A superset of what the build
 sees is safe; a subset would be fatal, so nothing the build can see is left out.
 
-``pulumi preview`` builds nothing (``build_on_preview`` off: no Docker daemon needed);
-``pulumi up`` needs one to build and push.
+When ECR already holds the tag (a rollback to an earlier content, or any run after the push),
+the stack declares no ``docker.Image`` at all and runs the digest ECR lists for it: nothing can
+build or push. (An Image kept with ``ignore_changes`` would still push: the engine restores the
+ignored inputs *before* pulumi-docker's Check, which recomputes the build context's digest from the
+working tree, so Diff sees a change and Update pushes to the old, immutable tag.) An Image the
+state still holds from the release before simply leaves the state: pulumi-docker's Delete does
+nothing.
+
+``pulumi preview`` builds nothing (``build_on_preview`` off), but pulumi-docker connects to the
+Docker daemon whenever it starts (preview, up, refresh, destroy of a stack with an Image), and
+``pulumi up`` builds and pushes through it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,6 +168,49 @@ def dockerfile_port(dockerfile: Path) -> tuple[int | None, int | None]:
     return exposed, command
 
 
+GRANIAN_KEEP_ALIVE_DEFAULT = 30.0
+"""Seconds granian keeps an idle HTTP/1 keep-alive connection without ``--http1-header-read-timeout``
+(its default, 30000 ms: ``granian --help``; measured 30.0 s by the 2026-12-07 workload audit, W42)."""
+
+
+def dockerfile_command(dockerfile: Path) -> list[str] | None:
+    """The final exec-form (JSON) ``CMD`` of a Dockerfile, else None."""
+    command = None
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\s*CMD\s+(\[.*\])\s*$", line, re.I)
+        if match:
+            try:
+                parsed = json.loads(match[1])
+            except json.JSONDecodeError:
+                parsed = None
+            command = parsed if isinstance(parsed, list) and all(isinstance(a, str) for a in parsed) else None
+    return command
+
+
+def server_timing(dockerfile: Path) -> tuple[float | None, float | None]:
+    """(seconds the image's server keeps an idle keep-alive connection, seconds it may take to finish
+    what is in flight after SIGTERM), from its command when the server is granian; None when not
+    known (another server). Without ``--workers-kill-timeout`` granian waits for its workers without
+    limit (the drain is infinite: only the kubelet's SIGKILL ends it)."""
+    command = dockerfile_command(dockerfile)
+    if not command or Path(command[0]).name != "granian":
+        return None, None
+
+    def flag(name: str) -> str | None:
+        for i, arg in enumerate(command):
+            if arg == name and i + 1 < len(command):
+                return command[i + 1]
+            if arg.startswith(f"{name}="):
+                return arg.split("=", 1)[1]
+        return None
+
+    read_timeout, kill_timeout = flag("--http1-header-read-timeout"), flag("--workers-kill-timeout")
+    keep_alive = int(read_timeout) / 1000 if read_timeout and read_timeout.isdigit() else GRANIAN_KEEP_ALIVE_DEFAULT
+    seconds = re.fullmatch(r"([0-9]+)s?", kill_timeout or "")
+    drain = float(seconds[1]) if seconds else float("inf")
+    return keep_alive, drain
+
+
 def dockerfile_user(dockerfile: Path) -> int | None:
     """The numeric UID of the Dockerfile's last ``USER`` (``USER 10001:10001``), else None."""
     uid = None
@@ -233,6 +287,13 @@ def check_image_spec(args: ImageSpec, root: Path | None = None) -> None:
             raise InvalidValue(f"build_args.{key}", key, "is not a build argument name")
 
 
+def image_tag(spec: ImageSpec, root: Path | None = None) -> str:
+    """The content tag of ``spec``'s build, with paths relative to ``root`` (the project directory)."""
+    root = root or Path.cwd()
+    return content_tag(root / spec.context, root / spec.dockerfile_path, spec.build_args, spec.platform,
+                       spec.target, paths=(spec.context, spec.dockerfile_path))
+
+
 def existing_digest(repository: str, tag: str, parent: pulumi.Resource) -> str | None:
     """The digest ``tag`` has in ``repository`` already, or None (also when the repository does not
     exist yet: a first run). ECR's ListImages, through the provider — asked only once the
@@ -251,9 +312,11 @@ class ServiceImage(pulumi.ComponentResource):
     """The service's image in ECR, by content tag; ``repo_digest`` is what a Deployment runs."""
 
     tag: str
+    image: docker.Image | None
+    """The build and push, declared only when ECR does not hold the tag yet."""
     image_name: pulumi.Output[str]
     repo_digest: pulumi.Output[str]
-    """``REPOSITORY@sha256:...``: the image that was pushed (and scanned), not a tag that could move."""
+    """``REPOSITORY@sha256:...``: the image pushed, or the one ECR holds, never a tag that could move."""
     pushed: bool
     """Whether this run pushes the tag (False: it is already in ECR, and its digest is run)."""
 
@@ -261,18 +324,22 @@ class ServiceImage(pulumi.ComponentResource):
         super().__init__(token("ServiceImage"), name, None, opts)
         spec = args.spec
         check_image_spec(spec)
-        root = Path.cwd()
-        self.tag = content_tag(root / spec.context, root / spec.dockerfile_path, spec.build_args, spec.platform,
-                               spec.target, paths=(spec.context, spec.dockerfile_path))
-        # Already in ECR (a rollback to an earlier content, or a run after the push): run that digest.
-        # Its tag is immutable: pushing it again is refused even with the same digest, so the build
-        # below then pushes nothing and ignores the changes that would make pulumi-docker push.
+        self.tag = image_tag(spec)
+        self.image_name = pulumi.Output.concat(args.repository_url, ":", self.tag)
         existing = existing_digest(args.repository_name, self.tag, self)
+        self.pushed = existing is None
+        if existing is not None:
+            # Already in ECR (a rollback, or a run after the push): run that digest; declare nothing
+            # that could build or push (its tag is immutable: a second push is refused).
+            self.image = None
+            self.repo_digest = pulumi.Output.concat(args.repository_url, "@", existing)
+            self.register_outputs({"tag": self.tag, "repo_digest": self.repo_digest})
+            return
         auth = aws.ecr.get_authorization_token_output(
             registry_id=args.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
         self.image = docker.Image(
             f"{name}-image",
-            image_name=pulumi.Output.concat(args.repository_url, ":", self.tag),
+            image_name=self.image_name,
             build=docker.DockerBuildArgs(
                 context=spec.context, dockerfile=spec.dockerfile_path, platform=spec.platform,
                 args=dict(spec.build_args) or None, target=spec.target),
@@ -280,13 +347,14 @@ class ServiceImage(pulumi.ComponentResource):
                 server=auth.proxy_endpoint, username=auth.user_name,
                 # The token is a password for 12 hours: never in the state in plain text.
                 password=pulumi.Output.secret(auth.password)),
-            # preview builds nothing; up builds and pushes a new tag, and never an existing one.
-            build_on_preview=False, skip_push=existing is not None,
+            # preview builds nothing; up builds and pushes the tag ECR does not hold.
+            build_on_preview=False, skip_push=False,
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=list(args.depends_on),
-                ignore_changes=["imageName", "build", "skipPush"] if existing is not None else None))
-        self.image_name = self.image.image_name
-        self.pushed = existing is None
-        self.repo_digest = (pulumi.Output.concat(args.repository_url, "@", existing) if existing is not None
-                            else self.image.repo_digest)
+                # ECR does not hold the tag, so this `up` must push it, even when the state holds
+                # an Image with exactly these inputs (the tag was pushed, then deleted or expired:
+                # Diff would find nothing and the Deployment would run a digest ECR no longer has).
+                # A value no earlier run had makes the engine replace the Image, i.e. push again.
+                replacement_trigger=secrets.token_hex(16)))
+        self.repo_digest = self.image.repo_digest
         self.register_outputs({"tag": self.tag, "repo_digest": self.repo_digest})

@@ -27,6 +27,11 @@ from ..shared.errors import InvalidValue
 NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1123 label (a namespace)
 _SERVICE_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1035 label (a Service)
+# The namespaces Kubernetes itself creates and uses: the workload's namespace is labelled to enforce
+# the restricted profile, which would refuse the system pods that run there (kube-proxy, the VPC CNI,
+# CoreDNS in kube-system), and the program would declare a Namespace that already exists.
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
+MAX_PRESTOP_SECONDS = 300
 _CPU_RE = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)\Z")
 # Kubernetes quantities as the API server reads them: a decimal with a binary or decimal suffix
 # (0.5Gi, 1.5G, 512Mi), or an exponent (129e6).
@@ -77,6 +82,18 @@ class WorkloadSpec:
     """Memory limit, at least the request."""
     node_port: int = 32410
     """The chapter's NodePort (30000-32767)."""
+    prestop_seconds: int = 15
+    """The preStop pause (the kubelet's own ``sleep`` handler: nothing runs in the container). A
+    terminating pod keeps serving while its endpoint's removal reaches every node's kube-proxy;
+    SIGTERM comes after it."""
+    termination_grace_seconds: int = 30
+    """From the start of a pod's termination to SIGKILL: above the pause plus the server's drain."""
+    server_keep_alive_seconds: float | None = None
+    """How long the image's server keeps an idle keep-alive connection (from its command; None:
+    not known). The load balancer's idle timeout must be below it."""
+    server_drain_seconds: float | None = None
+    """How long the image's server may take after SIGTERM to finish what is in flight (from its
+    command; None: no limit, or not known)."""
 
     @property
     def namespace_name(self) -> str:
@@ -114,6 +131,11 @@ def check_workload_spec(args: WorkloadSpec) -> None:
     if not isinstance(args.namespace_name, str) or not _NAME_RE.match(args.namespace_name):
         raise InvalidValue("namespace", args.namespace_name,
                            "is not a Kubernetes namespace name (lowercase letters, digits and -, at most 63)")
+    if args.namespace_name in SYSTEM_NAMESPACES:
+        raise InvalidValue("namespace", args.namespace_name,
+                           f"is one of Kubernetes' own namespaces ({', '.join(SYSTEM_NAMESPACES)}); the workload's "
+                           "namespace enforces the restricted Pod Security profile, which would refuse the system "
+                           "pods there: give the service a namespace of its own")
     if not isinstance(args.replicas, int) or isinstance(args.replicas, bool) or not 1 <= args.replicas <= 100:
         raise InvalidValue("replicas", args.replicas, "is not a number of replicas (1-100)")
     for key in ("container_port", "service_port"):
@@ -137,6 +159,24 @@ def check_workload_spec(args: WorkloadSpec) -> None:
                            f"is below memory_request ({args.memory_request}); Kubernetes refuses the pod")
     if not isinstance(args.run_as_user, int) or args.run_as_user <= 0:
         raise InvalidValue("run_as_user", args.run_as_user, "must be the image's non-root numeric UID")
+    if not 1 <= args.prestop_seconds <= MAX_PRESTOP_SECONDS:
+        raise InvalidValue("prestop_seconds", args.prestop_seconds,
+                           f"is not 1-{MAX_PRESTOP_SECONDS} seconds (the pause lets the pod's endpoint removal reach "
+                           "every node before the server stops accepting)")
+    drain = args.server_drain_seconds
+    if drain == float("inf"):
+        raise InvalidValue("termination_grace_seconds", args.termination_grace_seconds,
+                           "cannot bound the server's drain: its command sets no limit (granian: add "
+                           "--workers-kill-timeout SECONDS to the Dockerfile's CMD), so the kubelet's SIGKILL would "
+                           "end requests in flight instead of the server")
+    if drain is not None and args.termination_grace_seconds <= args.prestop_seconds + drain:
+        raise InvalidValue("termination_grace_seconds", args.termination_grace_seconds,
+                           f"is not above the preStop pause ({args.prestop_seconds} s) plus the server's drain "
+                           f"({drain:g} s): the kubelet would SIGKILL requests still in flight")
+    if args.termination_grace_seconds <= args.prestop_seconds:
+        raise InvalidValue("termination_grace_seconds", args.termination_grace_seconds,
+                           f"is not above the preStop pause ({args.prestop_seconds} s): the grace period includes "
+                           "it, and the server would get no time to finish what is in flight")
 
 
 class ServiceWorkload(pulumi.ComponentResource):
@@ -196,6 +236,12 @@ class ServiceWorkload(pulumi.ComponentResource):
                 capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
                 seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),
             volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+            # A terminating pod's endpoint is removed while the kubelet runs this; the server gets
+            # SIGTERM only after it, once no node sends it new connections. The kubelet's own sleep
+            # handler (on by default since Kubernetes 1.30, GA in 1.34, KEP-3960) needs nothing in
+            # the image, which suits the read-only root filesystem and the restricted profile.
+            lifecycle=k8s.core.v1.LifecycleArgs(pre_stop=k8s.core.v1.LifecycleHandlerArgs(
+                sleep=k8s.core.v1.SleepActionArgs(seconds=spec.prestop_seconds))),
         )
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
@@ -212,6 +258,8 @@ class ServiceWorkload(pulumi.ComponentResource):
                     spec=k8s.core.v1.PodSpecArgs(
                         service_account_name=spec.name,
                         automount_service_account_token=False,
+                        # SIGKILL this long after termination starts: the pause, then the server's drain.
+                        termination_grace_period_seconds=spec.termination_grace_seconds,
                         security_context=k8s.core.v1.PodSecurityContextArgs(
                             run_as_non_root=True, run_as_user=uid, run_as_group=uid, fs_group=uid,
                             seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),

@@ -212,6 +212,20 @@ def test_merge_deploys_dev_then_prod_after_its_approved_preview_never_cancelled(
     assert jobs["preview-prod"]["runs-on"] != jobs["prod"]["runs-on"]
 
 
+def test_after_an_up_that_pushed_only_its_image_build_leaves_the_state(plans):
+    """The Image an `up` pushed is declared by no later run (its tag is in ECR): a targeted `up`
+    right after drops it, so drift's --expect-no-changes and the next previews see no deletion."""
+    jobs = workflow("deploy.yml")["jobs"]
+    for stack in ("dev", "prod"):
+        lines = run_lines(jobs[stack])
+        settle = lines.index('--target "$urn"')
+        assert lines.index(f'pulumi up --stack "$PULUMI_ORG/{stack}" --policy-pack policy_pack --yes') < settle
+        assert 'get("image_resource")' in lines[lines.rindex("pulumi stack output", 0, settle):settle]
+        assert 'if [ -n "$urn" ]' in lines[:settle]
+    plan = plans("dev")
+    assert plan.outputs["service"]["image_resource"] == plan.one("docker:index/image:Image", "image-image").urn
+
+
 def test_drift_previews_with_refresh_and_expects_no_changes():
     job = workflow("drift.yml")["jobs"]["drift"]
     assert "--refresh --expect-no-changes" in run_lines(job)

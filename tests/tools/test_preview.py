@@ -160,3 +160,44 @@ def test_cache_credentials_from_a_secure_stack_value(stack_file, tmp_path):
     plan = json.loads(text)
     (version,) = [r for r in plan["resources"] if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
     assert version["inputs"]["secretString"] == "[secret]"
+
+
+DIGEST = "sha256:" + "ab" * 32
+
+
+def test_a_rollback_preview_builds_nothing_and_runs_the_digest_ecr_holds(plans):
+    """`--ecr-image` makes the offline ECR hold a tag: the plan of a rollback to it."""
+    tag = plans("dev").outputs["service"]["tag"]
+    result = preview("dev", "--no-cost", "--ecr-image", f"myapp:{tag}={DIGEST}",
+                     "--ecr-image", f"myapp:sha-0000000000000000=sha256:{'cd' * 32}")
+    assert result.returncode == 0, result.stderr
+    assert f"ECR holds (--ecr-image): myapp:{tag}={DIGEST}, myapp:sha-0000000000000000=" in result.stdout
+    assert "docker:index/image:Image" not in result.stdout
+    assert "Image builds: none (the tag is in ECR: the Deployment runs its digest)" in result.stdout
+    assert (f"spec.template.spec.containers[0].image: 111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp@{DIGEST}"
+            in result.stdout)
+
+
+def test_without_the_tag_in_ecr_the_preview_shows_the_build(plans, capsys):
+    tag = plans("dev").outputs["service"]["tag"]
+    assert main(["dev", "--no-cost", "--no-policy", "--ecr-image", f"myapp:sha-0000000000000000={DIGEST}"]) == 0
+    text = capsys.readouterr().out
+    assert "+ docker:index/image:Image  image-image" in text
+    assert (f"Image builds: 111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp:{tag} (built and pushed by "
+            "`pulumi up`)") in text
+
+
+@pytest.mark.parametrize("value, message", [
+    ("myapp", "'myapp' is not REPOSITORY:TAG=sha256:DIGEST (e.g. myapp:sha-0f37d15b3dfe60c3=sha256:<64 hex digits>)"),
+    (f"myapp={DIGEST}", f"'myapp={DIGEST}' is not REPOSITORY:TAG=sha256:DIGEST"),
+    (f"MyApp:v1={DIGEST}", f"'MyApp:v1={DIGEST}': 'MyApp' is not an ECR repository name (2-256 lowercase letters, "
+                           "digits and . _ -, optionally in /-separated namespaces)"),
+    (f"myapp:-v1={DIGEST}", f"'myapp:-v1={DIGEST}': '-v1' is not an image tag (1-128 letters, digits, _ . -; not "
+                            "starting with . or -)"),
+    ("myapp:v1=sha256:12", "'myapp:v1=sha256:12': 'sha256:12' is not an image digest (sha256: and 64 lowercase hex "
+                           "digits)"),
+])
+def test_a_bad_ecr_image_exits_2_naming_the_value(value, message):
+    result = preview("dev", "--ecr-image", value)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: argument --ecr-image: {message}" in result.stderr

@@ -5,6 +5,7 @@ makes pulumi-docker rebuild; the first push waits for replication."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from components.workload.image import content_tag
 from stack_config import ConfigError, parse
 from tests.conftest import PROJECT, raw_config
-from tools.harness import PlatformMocks, load_stack, run_program
+from tools.harness import ROOT, ImageState, PlatformMocks, load_stack, run_program
 
 IMAGE = "docker:index/image:Image"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -26,20 +27,117 @@ def _run(stack: str, images: dict[str, dict[str, str]]):
 
 def test_a_new_tag_is_built_and_pushed(plans):
     image = plans("dev").one(IMAGE, "image-image")
-    assert image.inputs["skipPush"] is False and image.ignore_changes == []
+    assert image.inputs["skipPush"] is False and image.inputs["buildOnPreview"] is False
+    assert image.ignore_changes == []
 
 
-def test_a_rollback_runs_the_existing_digest_and_never_pushes_its_tag_again(plans):
+def test_with_the_tag_in_ecr_the_plan_declares_no_image_and_runs_its_digest(plans):
     tag = plans("dev").outputs["service"]["tag"]
     plan = _run("dev", {"myapp": {tag: DIGEST, "sha-0000000000000000": "sha256:" + "cd" * 32}})
-    image = plan.one(IMAGE, "image-image")
-    # The tag is in ECR already (content A -> B -> A): pushing it again would be refused.
-    assert image.inputs["skipPush"] is True
-    # ...and an Image in the state (B's) is not updated to A's name or build: no push at all.
-    assert image.ignore_changes == ["imageName", "build", "skipPush"]
+    # The tag is in ECR already (content A -> B -> A): nothing may build or push it again.
+    assert plan.by_type(IMAGE) == []
     pod = plan.one(DEPLOYMENT, "service-deployment").inputs["spec"]["template"]["spec"]
     assert pod["containers"][0]["image"] == f"111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp@{DIGEST}"
     assert plan.outputs["service"]["image"].endswith(f"@{DIGEST}")
+    assert plan.outputs["service"]["image_resource"] is None  # nothing for the deploy workflow to drop
+
+
+class Releases:
+    """`pulumi up` of the dev stack, release after release, from a copy of the project whose
+    service code a test edits: ECR's contents and the docker.Image state carry from one `up` to the
+    next, and each `up` replays the engine's and pulumi-docker's steps (tools/harness/mocks/docker.py)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.ecr: dict[str, dict[str, str]] = {}
+        self.state: dict[str, ImageState] = {}
+        self.mocks: PlatformMocks | None = None
+
+    def code(self, version: str) -> None:
+        """The service's source at ``version`` (a different main.py is a different build context)."""
+        main = self.root / "app" / "main.py"
+        text = (ROOT / "app" / "main.py").read_text(encoding="utf-8")
+        main.write_text(text + (f"\n# release {version}\n" if version != "A" else ""), encoding="utf-8")
+
+    def up(self):
+        settings = load_stack("dev", root=self.root)
+        self.mocks = PlatformMocks(settings.account, settings.region, images=self.ecr, state=self.state)
+        plan = run_program(settings, self.root / "__main__.py", mocks=self.mocks)
+        self.ecr, self.state = self.mocks.images, self.mocks.docker.state()
+        return plan
+
+
+@pytest.fixture
+def releases(tmp_path: Path) -> Releases:
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml"):
+        shutil.copy2(ROOT / name, root / name)
+    skip = shutil.ignore_patterns(".venv", "__pycache__", ".pytest_cache", "bench", "tests")
+    for name in ("components", "stack_config", "app"):
+        shutil.copytree(ROOT / name, root / name, ignore=skip)
+    return Releases(root)
+
+
+def _running(plan) -> str:
+    return plan.one(DEPLOYMENT, "service-deployment").inputs["spec"]["template"]["spec"]["containers"][0]["image"]
+
+
+def test_a_rollback_builds_and_pushes_nothing_and_runs_the_digest_ecr_has(releases):
+    """Content A, then B, then A again (a revert): the third `up` must not push. Under
+    `ignore_changes`, the engine restores B's imageName, build and skipPush before pulumi-docker's
+    Check, Check recomputes the context digest from A's tree, Diff sees it and Update pushes A under
+    B's immutable tag — ECR refuses, and every later `up` fails the same way (audit W2)."""
+    releases.code("A")
+    first = releases.up()
+    tag_a = first.outputs["service"]["tag"]
+    assert releases.mocks.docker.pushes == [f"111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp:{tag_a}"]
+    digest_a = releases.ecr["myapp"][tag_a]
+    assert _running(first) == f"111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp@{digest_a}"
+
+    releases.code("B")
+    second = releases.up()
+    tag_b = second.outputs["service"]["tag"]
+    assert tag_b != tag_a and releases.mocks.docker.pushes[-1].endswith(f":{tag_b}")
+
+    releases.code("A")
+    back = releases.up()
+    assert back.outputs["service"]["tag"] == tag_a
+    assert back.by_type(IMAGE) == [] and releases.mocks.docker.pushes == []  # nothing built, nothing pushed
+    assert _running(back) == f"111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp@{digest_a}"
+    # B's Image leaves the state (pulumi-docker's Delete does nothing: B stays in ECR).
+    assert releases.mocks.docker.deleted == [second.one(IMAGE, "image-image").urn]
+    assert releases.ecr["myapp"] == {tag_a: digest_a, tag_b: releases.ecr["myapp"][tag_b]}
+    # And the next `up` of the same code changes nothing.
+    again = releases.up()
+    assert again.by_type(IMAGE) == [] and releases.mocks.docker.pushes == [] and _running(again) == _running(back)
+
+
+def test_a_tag_gone_from_ecr_is_pushed_again_even_when_the_state_holds_its_image(releases):
+    """The running tag deleted (by hand, or expired) right after its push: the state still holds
+    an Image with exactly these inputs, so pulumi-docker's Diff finds nothing — the Image's
+    replacement trigger makes the engine replace it, i.e. build and push the tag again, and the
+    Deployment runs the new push, not a digest ECR no longer has."""
+    releases.code("A")
+    first = releases.up()
+    tag = first.outputs["service"]["tag"]
+    del releases.ecr["myapp"][tag]
+    again = releases.up()
+    urn = again.one(IMAGE, "image-image").urn
+    assert releases.mocks.docker.steps == {urn: "replace"}
+    assert releases.mocks.docker.pushes == [f"111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp:{tag}"]
+    assert _running(again) == f"111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp@{releases.ecr['myapp'][tag]}"
+
+
+def test_a_tag_gone_from_ecr_after_its_image_left_the_state_is_pushed_again(releases):
+    releases.code("A")
+    tag = releases.up().outputs["service"]["tag"]
+    releases.up()  # the tag is in ECR: the Image leaves the state
+    assert releases.state == {}
+    del releases.ecr["myapp"][tag]
+    plan = releases.up()
+    assert releases.mocks.docker.steps == {plan.one(IMAGE, "image-image").urn: "create"}
+    assert releases.mocks.docker.pushes == [f"111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp:{tag}"]
 
 
 @pytest.fixture
@@ -102,7 +200,8 @@ def test_the_workloads_own_tags_expire_in_every_registry_that_holds_them(plans, 
     from components.ecr.lifecycle import rules_selecting
 
     plan = plans(stack)
-    tag = plan.outputs["service"]["tag"]
+    tag = "sha-" + "1" * 16  # any content tag but the running one (which a rule of its own keeps)
+    assert tag != plan.outputs["service"]["tag"]
     policies = {r.inputs["repository"]: r.inputs["policy"]
                 for r in plan.by_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")}
     assert rules_selecting(policies["myapp"], tag), f"{stack}: no rule of myapp's lifecycle selects {tag}"

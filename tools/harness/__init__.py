@@ -10,7 +10,7 @@ inputs) and mocks that answer with plausible provider outputs for the stack's ac
 - ``monitor``: the recording monitor, the plan and the runner.
 """
 
-from .mocks import EngineError, LiveCluster, PlatformMocks
+from .mocks import EngineError, ImageState, LiveCluster, PlatformMocks
 from .monitor import (
            Plan,
            PlannedResource,
@@ -22,6 +22,7 @@ from .monitor import (
 )
 from .stack_files import ROOT, StackFileError, StackSettings, load_stack, read_project, stack_names
 
-__all__ = ["ROOT", "EngineError", "LiveCluster", "Plan", "PlannedResource", "PlatformMocks", "ProgramError", "RecordingMonitor",
+__all__ = ["ROOT", "EngineError", "ImageState", "LiveCluster", "Plan", "PlannedResource", "PlatformMocks",
+           "ProgramError", "RecordingMonitor",
            "StackFileError", "StackSettings", "load_stack", "read_project", "run_function", "run_program",
            "run_stack", "stack_names"]

@@ -243,6 +243,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         if request.transforms:
             args.transform_child = _engine_transform(list(request.transforms))  # type: ignore[attr-defined]
+        # What the engine also acts on, for the mocks that model it (tools/harness/mocks/docker.py).
+        args.urn = urn  # type: ignore[attr-defined]
+        args.ignore_changes = list(request.ignoreChanges)  # type: ignore[attr-defined]
+        args.replacement_trigger = (  # type: ignore[attr-defined]
+            _plain(json_format.MessageToDict(request.replacement_trigger))
+            if request.HasField("replacement_trigger") else None)
         id_, state = self.mocks.new_resource(args)
         planned.children = {value[CHILD_REF]["type"]: value[CHILD_REF].get("inputs", {})
                             for value in state.values() if isinstance(value, dict) and CHILD_REF in value}
@@ -412,6 +418,9 @@ def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
             if added:
                 sys.path.remove(program_dir)
 
+    mocks = mocks or PlatformMocks(settings.account, settings.region)
+    if isinstance(mocks, PlatformMocks):
+        mocks.docker.root = program.parent
     return run_function(settings, run, mocks)
 
 

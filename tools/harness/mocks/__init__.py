@@ -14,14 +14,16 @@ from components.shared.regions import ALL_REGIONS, dns_suffix, partition_of
 from tools import tokens as t
 
 from . import aws, docker, eks, kubernetes  # noqa: F401  (each registers its answers)
+from .docker import DockerImages, ImageState
 from .eks import EksWorld, EngineError, LiveCluster
 from .registry import CALLS, CHILD_REF, Where, lookup
 
-__all__ = ["CHILD_REF", "EngineError", "LiveCluster", "PlatformMocks", "Where"]
+__all__ = ["CHILD_REF", "STATEFUL_CALLS", "STATEFUL_TYPES", "EngineError", "ImageState", "LiveCluster", "PlatformMocks", "Where"]
 
 
 # Provider functions answered from the mocks' own state (what ECR holds, which clusters exist, who
 # runs the program) rather than from the registry's table.
+STATEFUL_TYPES = (t.IMAGE,)  # replayed against the stack's state (mocks/docker.py)
 STATEFUL_CALLS = (t.GET_REPOSITORIES, t.GET_IMAGES, t.GET_CALLER_IDENTITY, t.GET_CLUSTERS, t.GET_CLUSTER,
                   t.GET_NODE_GROUPS, t.GET_NODE_GROUP, t.GET_PARAMETER)
 
@@ -31,14 +33,15 @@ class PlatformMocks(pulumi.runtime.Mocks):
 
     def __init__(self, account: str, region: str, images: Mapping[str, Mapping[str, str]] | None = None,
                  clusters: Mapping[str, LiveCluster] | None = None,
-                 parameters: Mapping[str, str] | None = None, caller: str | None = None) -> None:
+                 parameters: Mapping[str, str] | None = None, caller: str | None = None,
+                 state: Mapping[str, ImageState] | None = None) -> None:
         self.account = account
         # Who runs the program (sts:GetCallerIdentity's ARN): a workstation user by default; a CI
         # role's session to see what the program does when that role runs it.
         self.caller = caller
         self.region = region if region in ALL_REGIONS else "us-east-1"
         # What ECR already holds: repository name -> {tag: digest} (ListImages answers from it; by
-        # default every repository is empty, as on a first deploy).
+        # default every repository is empty, as on a first deploy). The run's pushes land here.
         self.images = {repo: dict(tags) for repo, tags in (images or {}).items()}
         # The EKS clusters that exist already, by EKS name (by default none: a first deploy), and
         # the ones the program declares: what EKS's version rules are judged against.
@@ -46,6 +49,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
         # Public SSM parameters whose value a test sets (an AMI release AWS has just published);
         # the others answer with the mock's stand-in releases.
         self.parameters = dict(parameters or {})
+        # The docker.Image resources of the stack's state (URN -> ImageState; by default none, as on
+        # a first deploy): the run replays the engine's and pulumi-docker's steps against them.
+        self.docker = DockerImages(self.images, state or {})
         # Explicit providers by ID (a reference is "URN::ID"): (account, region) they manage.
         self._providers: dict[str, tuple[str, str]] = {}
 
@@ -60,6 +66,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = dict(args.inputs)
         where = self._where(inputs, args.provider)
+        if args.typ == t.IMAGE:
+            return self.docker.register(getattr(args, "urn", args.name), inputs,
+                                        list(getattr(args, "ignore_changes", ())),
+                                        getattr(args, "replacement_trigger", None), where)
         if args.typ == t.AWS_PROVIDER:
             # The provider's account and region apply to every resource that names it.
             ids = inputs.get("allowedAccountIds")
