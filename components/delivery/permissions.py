@@ -240,6 +240,11 @@ MANAGED: Mapping[str, Actions] = {
     "aws:wafv2/webAclAssociation:WebAclAssociation": Actions(
         ("wafv2:AssociateWebACL", "elasticloadbalancing:SetWebACL"), ("wafv2:GetWebACLForResource",), (),
         ("wafv2:DisassociateWebACL",)),
+    # The scan gate: a dynamic resource whose create and update (in the program's dynamic provider,
+    # components/supply_chain) wait for the image's scan; read and delete call nothing.
+    "pulumi-python:dynamic:ScanFindingsGate": Actions(
+        ("ecr:DescribeImageScanFindings", "inspector2:ListCoverage", "inspector2:ListFindings"), (),
+        ("ecr:DescribeImageScanFindings", "inspector2:ListCoverage", "inspector2:ListFindings"), ()),
 }
 # Types whose resources are only the program's components, providers or Kubernetes/Docker objects:
 # no AWS IAM action (the image push is ECR's, below; Kubernetes is the access entries').

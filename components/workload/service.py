@@ -24,6 +24,8 @@ from .. import token
 from ..eks.node_group import KUBERNETES_EFFECTS, EksNodeGroup
 from ..shared.errors import InvalidValue
 
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+"""Where EKS's add-ons run: the admission policy (components/supply_chain/admission.py) binds none."""
 NODE_PORT_RANGE = (30000, 32767)  # the API server's default --service-node-port-range
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1123 label (a namespace)
 _SERVICE_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1035 label (a Service)
@@ -114,6 +116,10 @@ def check_workload_spec(args: WorkloadSpec) -> None:
     if not isinstance(args.namespace_name, str) or not _NAME_RE.match(args.namespace_name):
         raise InvalidValue("namespace", args.namespace_name,
                            "is not a Kubernetes namespace name (lowercase letters, digits and -, at most 63)")
+    if args.namespace_name in SYSTEM_NAMESPACES:
+        raise InvalidValue("namespace", args.namespace_name,
+                           "is a system namespace (EKS's add-ons run there from AWS's registries); the admission "
+                           "policy leaves those alone, so the service would run unchecked: choose another")
     if not isinstance(args.replicas, int) or isinstance(args.replicas, bool) or not 1 <= args.replicas <= 100:
         raise InvalidValue("replicas", args.replicas, "is not a number of replicas (1-100)")
     for key in ("container_port", "service_port"):
