@@ -10,8 +10,8 @@ import copy
 
 import pytest
 
-from components.supply_chain import admission as adm
 from components.shared.placement import Placement
+from components.supply_chain import admission as adm
 from tests.conftest import config_error as error
 from tests.conftest import run_config
 from tools import admission as a
@@ -19,6 +19,7 @@ from tools import tokens as t
 from tools.harness import ROOT, load_stack, run_program, stack_names
 
 GOOD_DIGEST = "sha256:" + "0123456789abcdef" * 4
+NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 
 def _plans():
@@ -189,8 +190,6 @@ def test_a_label_on_the_namespace_cannot_take_it_out(dev):
     request = a.Request(_pod("nginx:latest"), namespace_labels={"policy": "off", NAMESPACE_LABEL: "other"})
     assert not a.admit(policies, bindings, request).allowed
 
-
-NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 
 def test_an_expression_that_errs_refuses_under_fail(dev):
