@@ -1,7 +1,7 @@
 """The container platform: reads the stack's configuration once, composes the components, exports
 what a user needs. Reads top-down like the architecture diagram in the README:
 registry → scanning → replication → caches → delivery roles → network → cluster (with the roles'
-access entries) → node groups → runners → image → workload → front door. Each component gets its spec (from the stack file) plus its wiring (other
+access entries) → node groups → runners → image → scan gate → admission policy → workload → front door. Each component gets its spec (from the stack file) plus its wiring (other
 components and their outputs); nothing here reads or reshapes config.
 """
 
@@ -24,6 +24,8 @@ from components.ecr import (
 )
 from components.eks import AccessGrant, EksCluster, EksClusterArgs, EksNetwork, EksNodeGroup, EksNodeGroupArgs
 from components.shared.boundary import PermissionsBoundary, every_role_carries
+from components.supply_chain.admission import ImageAdmission, ImageAdmissionArgs
+from components.supply_chain.scan_gate import ImageScanGate, ImageScanGateArgs
 from components.workload import (
     ServiceFrontDoor,
     ServiceFrontDoorArgs,
@@ -110,15 +112,24 @@ if (k := settings.kubernetes) is not None:
             settings.runners, network=network, cluster_security_group_id=cluster.cluster_security_group_id,
             log_key_arn=cluster.key_arn))
 
-    if (w := k.workload) is not None and cluster.provider is not None:
+    if (w := k.workload) is not None and cluster.provider is not None and settings.admission is not None:
         repository = registry.repositories[w.repository]
         image = ServiceImage("image", ServiceImageArgs(
             w.image, repository_url=repository.repository_url, registry_id=repository.registry_id,
             repository_name=w.repository, depends_on=[replication] if replication is not None else []))
+        # The Deployment runs the gate's image: `pulumi up` changes it only once the registry's scan
+        # of a new digest has finished with no finding at or above the stack's threshold.
+        gate = ImageScanGate("scan-gate", ImageScanGateArgs(
+            w.scan_gate, image=image.repo_digest, registry_id=repository.registry_id, repository_name=w.repository,
+            region=settings.region, scan_type=settings.scanning.scan_type, aws_profile=k.cluster.aws_profile))
+        # In the cluster, only digest-pinned images from this registry (or its caches) run in the
+        # workload's namespace: in force before anything is created there.
+        admission = ImageAdmission("admission", ImageAdmissionArgs(
+            settings.admission, provider=cluster.provider, registry_id=repository.registry_id))
         # Nodes that can pull must exist before the Deployment waits for its pods.
         service = ServiceWorkload("service", ServiceWorkloadArgs(
-            w.service, provider=cluster.provider, image=image.repo_digest, node_group=groups[w.node_group],
-            depends_on=list(groups.values())))
+            w.service, provider=cluster.provider, image=gate.image, node_group=groups[w.node_group],
+            depends_on=[*groups.values(), admission]))
 
         # Its lifecycle keeps the image the stack runs, and moves on only once the rollout succeeded.
         repository.lifecycle(keep_tags=[image.tag], depends_on=[service.deployment])

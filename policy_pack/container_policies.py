@@ -18,6 +18,7 @@ import eks_policies
 import iam_policies
 import kubernetes_policies
 import network_policies
+import supply_chain_policies
 from ecr_policies import (  # noqa: F401 (the pack's API, used by tests and tools)
     _filter_covers,
     ecr_immutable_tags,
@@ -44,6 +45,7 @@ from iam_policies import (  # noqa: F401
 )
 from kubernetes_policies import k8s_image_from_ecr, k8s_no_latest_tag, k8s_pod_security  # noqa: F401
 from network_policies import network_no_internet_ingress, network_public_web_ingress  # noqa: F401
+from supply_chain_policies import k8s_admission_pinned_images, k8s_scan_gate_before_rollout  # noqa: F401
 from support import (  # noqa: F401
     AWS_CLUSTER,
     AWS_NODE_GROUP,
@@ -52,18 +54,23 @@ from support import (  # noqa: F401
     MANAGED_NODE_GROUP,
     PACK_NAME,
     POD,
+    POD_WORKLOADS,
     REGISTRY,
     REGISTRY_POLICY,
     REPOSITORY,
     REPOSITORY_POLICY,
     ROLE,
     ROLE_POLICY_ATTACHMENT,
+    SCAN_GATE,
     SCANNING,
     TEMPLATE,
+    VALIDATING_ADMISSION_POLICY,
+    VALIDATING_ADMISSION_POLICY_BINDING,
     WORKLOADS,
     policies,
 )
 
 # The order the pack lists its policies in: by family, each in declaration order.
-FAMILIES = (ecr_policies, kubernetes_policies, eks_policies, iam_policies, network_policies, lb_policies)
+FAMILIES = (ecr_policies, kubernetes_policies, supply_chain_policies, eks_policies, iam_policies, network_policies,
+            lb_policies)
 POLICIES = policies([family.__name__ for family in FAMILIES])

@@ -70,6 +70,13 @@ LISTENER = "aws:lb/listener:Listener"
 POD = "kubernetes:core/v1:Pod"
 WORKLOADS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
              "kubernetes:apps/v1:DaemonSet")
+# Everything that makes pods, from a template or itself.
+POD_WORKLOADS = (*WORKLOADS, POD, "kubernetes:apps/v1:ReplicaSet", "kubernetes:batch/v1:Job",
+                 "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:ReplicationController")
+VALIDATING_ADMISSION_POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+VALIDATING_ADMISSION_POLICY_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+# The scan gate: a Python dynamic resource (components/supply_chain/scan_gate.py).
+SCAN_GATE = "pulumi-python:dynamic:ScanFindingsGate"
 
 UNKNOWNS = frozenset({UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE,
                       UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE})

@@ -23,6 +23,7 @@ replication) is ``__main__.py``'s: this package returns the Args a stack asks fo
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,10 +38,11 @@ from components.ecr.lifecycle import render_policy
 from components.ecr.pull_through_cache import PullThroughCacheSpec, check_cache_spec
 from components.ecr.registry import EcrRegistrySpec, RegistryEncryption, check_registry_spec
 from components.ecr.replication import EcrReplicationSpec, check_replication_spec, destinations
-from components.ecr.scanning import RegistryScanningSpec, check_scanning_spec
+from components.ecr.scanning import ON_PUSH, RegistryScanningSpec, check_scanning_spec
 from components.shared.boundary import BoundarySpec
 from components.shared.placement import Placement
 from components.shared.regions import ALL_REGIONS
+from components.supply_chain.admission import ImageAdmissionSpec, check_admission_spec
 
 from . import schema
 from .cache import cache_section
@@ -86,6 +88,8 @@ class PlatformConfig:
     runners: RunnerSpec | None = None
     """Where the cluster-facing CI jobs run (with ``delivery``)."""
     cost: CostAssumptions = field(default_factory=CostAssumptions)
+    admission: ImageAdmissionSpec | None = None
+    """With a workload: the images pods in its namespace may run (the admission policy)."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
     warnings: tuple[str, ...] = ()
     """What the stack will discover too late otherwise; ``load()`` logs each at preview."""
@@ -243,6 +247,15 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         raise ConfigError("bootstrap", True, "is for a stack with a cluster (network and cluster); this stack "
                                              "has none, so every run reaches all it creates: leave bootstrap out")
 
+    admission = None
+    if kubernetes is not None and (workload := kubernetes.workload) is not None:
+        _check_scanned_on_push(workload.repository, scanning, fields)
+        admission = ImageAdmissionSpec(
+            placement=placement, namespaces=(workload.service.namespace_name,),
+            repositories=tuple(r.name for r in repositories),
+            cache_prefixes=tuple(rule.repository_prefix for rule in cache.rules) if cache is not None else ())
+        domain(lambda: check_admission_spec(admission), "workload")
+
     delivery = runners = None
     if "delivery" in fields:
         assumed = [d.assume_role_arn for d in destinations(replication_rules) if d.assume_role_arn is not None]
@@ -276,11 +289,23 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         project=project, stack=stack, region=region_value, partition=placement.partition,
         environment=environment, tags=tags, registry=registry, scanning=scanning,
         replication=replication, cache=cache, kubernetes=kubernetes, delivery=delivery, runners=runners,
+        admission=admission,
         boundary=BoundarySpec(placement=placement, scope=scope),
         cost=cost,
         placement=placement,
         secret_keys=frozenset(secret_keys), warnings=tuple(warnings),
     )
+
+
+def _check_scanned_on_push(repository: str, scanning: RegistryScanningSpec, fields: Mapping[str, Value]) -> None:
+    """The scan gate waits for the scan of the workload's image: a repository no scan-on-push (or
+    continuous) rule covers is never scanned, and every ``up`` would wait for nothing."""
+    if any(rule.frequency in ON_PUSH and any(fnmatch.fnmatchcase(repository, f) for f in rule.filters)
+           for rule in scanning.rules):
+        return
+    where = fields["workload"].child("repository", repository)
+    raise where.fail("is not scanned on push: no SCAN_ON_PUSH or CONTINUOUS_SCAN rule of scanning.rules matches "
+                     "it, and the scan gate waits for the scan of each new image; add a rule whose filters match it")
 
 
 def current_config_map() -> tuple[dict[str, Any], list[str]]:

@@ -31,6 +31,8 @@ from components.eks.node_group import (
     NodeGroupSpec,
     Taint,
 )
+from components.supply_chain.findings import MAX_TIMEOUT_MINUTES, THRESHOLDS, Allowance
+from components.supply_chain.scan_gate import ScanGateSpec
 from components.workload.front_door import SCHEMES, TLS_POLICIES, FrontDoorSpec
 from components.workload.image import PLATFORMS, ImageSpec
 from components.workload.service import WorkloadSpec
@@ -221,6 +223,15 @@ KEYS: tuple[Key, ...] = (
     Key('workload.node_port', 'workload', 'integer', '`32410`', "The chapter's NodePort; 30000-32767. A fixed port in the upper band can collide with one Kubernetes allocated dynamically (`provided port is already allocated`): pick another if so."),
     Key('workload.prestop_seconds', 'workload', 'integer', '`15`', "The preStop pause (1-300), the kubelet's own `sleep` handler (Kubernetes 1.30+): a terminating pod keeps serving while its endpoint's removal reaches every node, and gets SIGTERM only after it. `docs/deploying.md` has what a rollout costs with it."),
     Key('workload.termination_grace_seconds', 'workload', 'integer', '`30`', "From the start of a pod's termination to SIGKILL. Above the pause plus the server's drain (granian's `--workers-kill-timeout` in the Dockerfile's CMD, which must be set); anything less is refused."),
+    Key('workload.scan_gate', 'workload', 'object', '`HIGH`, 10 minutes, nothing allowed', "The scan gate, below: during `pulumi up`, before the Deployment runs a new image, the registry's scan of that digest must finish and pass. Always on for a workload (the policy pack requires it); `max_severity: none` makes it wait without stopping anything."),
+    # workload.scan_gate
+    Key('workload.scan_gate.max_severity', 'workload.scan_gate', '', '`HIGH`', 'A finding at this severity or above stops the rollout, unless it is allowed (`allow`). `none`: no finding does; the gate still waits for the scan. A finding the scanner has not rated yet (`UNDEFINED`, `UNTRIAGED`) counts as at every threshold but `none`.', choices=THRESHOLDS),
+    Key('workload.scan_gate.timeout_minutes', 'workload.scan_gate', 'integer', '`10`', f"How long `pulumi up` waits for the scan (1-{MAX_TIMEOUT_MINUTES}); then it stops with the last status, and the next `up` waits again. Basic scans usually finish in a minute or two; Inspector's first scan of an image can take longer."),
+    Key('workload.scan_gate.allow', 'workload.scan_gate', 'list of objects', '`[]`', 'Findings accepted for a while, below. An entry past its date no longer counts (the preview warns; a stopped rollout names it).'),
+    # workload.scan_gate.allow[]
+    Key('workload.scan_gate.allow[].id', 'workload.scan_gate.allow[]', 'string', '— (required)', 'The vulnerability ID as the scan names it (`CVE-2024-1234`, `GHSA-…`); matched without regard to case.'),
+    Key('workload.scan_gate.allow[].expires', 'workload.scan_gate.allow[]', 'date `YYYY-MM-DD`', '— (required)', 'The last day (UTC) the entry counts; quote it in YAML (`"2027-01-31"`).'),
+    Key('workload.scan_gate.allow[].reason', 'workload.scan_gate.allow[]', 'string', '— (required)', 'Why the finding is acceptable until then (a ticket, the fix awaited).'),
     # front_door
     Key('front_door.scheme', 'front_door', '', '— (required)', '`internet-facing`: the load balancer in the public subnets, with public addresses. `internal`: in the private subnets, reached from the VPC and networks routed to it (VPN, peering).', choices=SCHEMES),
     Key('front_door.certificate', 'front_door', '`create` | `none` | ACM certificate ARN', '— (required)', "`create`: an ACM certificate for `hostname`, DNS-validated in `zone` (the listener waits for it to be issued). An ARN: a certificate of the stack's region and account. `none`: HTTP only, for an internal load balancer (an internet-facing one without TLS is refused); the pack's advisory `lb-tls-listeners` names it. Never a silent default: a stack says which."),
@@ -281,6 +292,7 @@ SPEC_OF: dict[str, type] = {
     "network": EksNetworkSpec, "cluster": EksClusterSpec, "cluster.admins[]": ClusterAdmin,
     "cluster.node_groups[]": NodeGroupSpec, "cluster.node_groups[].taints[]": Taint,
     "delivery": GithubActionsRolesSpec, "delivery.runners": RunnerSpec, "front_door": FrontDoorSpec,
+    "workload.scan_gate": ScanGateSpec, "workload.scan_gate.allow[]": Allowance,
 }
 IMAGE_KEYS = ("context", "dockerfile", "platform", "build_args", "target")
 FIELD_OF: dict[str, str] = {
@@ -294,11 +306,13 @@ def spec_field(path: str) -> tuple[type, str] | None:
     k = _BY_PATH[path]
     if path == "delivery.runners":
         return None  # read into its own spec (below), not a field of the roles'
-    if path in ("cluster.node_groups", "workload.repository"):
+    if path in ("cluster.node_groups", "workload.repository", "workload.scan_gate"):
         from .eks import KubernetesConfig  # they import this module
         from .workload import WorkloadConfig
 
-        return (KubernetesConfig, "node_groups") if path == "cluster.node_groups" else (WorkloadConfig, "repository")
+        if path == "cluster.node_groups":
+            return KubernetesConfig, "node_groups"
+        return WorkloadConfig, path.rsplit(".", 1)[1]
     if k.parent == "workload":
         return (ImageSpec if k.name in IMAGE_KEYS else WorkloadSpec), k.name
     if k.parent == "cost":

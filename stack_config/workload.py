@@ -10,6 +10,8 @@ from pathlib import Path
 from components.ecr.repository import EcrRepositorySpec
 from components.eks.node_group import NodeGroupSpec
 from components.shared.errors import InvalidValue
+from components.supply_chain.findings import Allowance
+from components.supply_chain.scan_gate import ScanGateSpec, check_scan_gate_spec
 from components.workload.image import (
     ImageSpec,
     check_image_spec,
@@ -35,6 +37,25 @@ class WorkloadConfig:
     """The build."""
     service: WorkloadSpec
     """The Kubernetes objects."""
+    scan_gate: ScanGateSpec = ScanGateSpec()
+    """What ``pulumi up`` waits for, and judges, before the Deployment runs a new image."""
+
+
+def _allowance(node: Value) -> Allowance:
+    fields = node.object(schema.keys_of("workload.scan_gate.allow[]"))
+    return Allowance(id=required(fields, node, "id", " (the vulnerability ID: CVE-2024-1234)").string(),
+                     expires=required(fields, node, "expires", ' (the last day it counts: "2027-01-31")').value,
+                     reason=required(fields, node, "reason", " (why the finding is acceptable until then)").value)
+
+
+def scan_gate_section(node: Value) -> ScanGateSpec:
+    fields = node.object(schema.keys_of("workload.scan_gate"))
+    spec = ScanGateSpec(**given(fields, {
+        "max_severity": lambda v: v.enum(schema.choices("workload.scan_gate.max_severity")),
+        "timeout_minutes": Value.positive_int,
+        "allow": lambda v: tuple(_allowance(item) for item in v.list())}))
+    domain(lambda: check_scan_gate_spec(spec), node.path)
+    return spec
 
 
 def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], groups: Sequence[NodeGroupSpec],
@@ -45,6 +66,7 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
                           "clients reach the service through the front door's load balancer (front_door), "
                           "which admits these ranges; move the list there")
     fields = node.object(schema.keys_of("workload"))
+    scan_gate = given(fields, {"scan_gate": scan_gate_section}).get("scan_gate", ScanGateSpec())
     repository = required(fields, node, "repository", " (a repository of `repositories`)").string()
     names = [r.name for r in repositories]
     if repository not in names:
@@ -105,4 +127,5 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
             raise ConfigError(f"{node.path}.namespace", err.value,
                               f"(the default: the workload's name) {err.reason}") from None
     domain(lambda: check_workload_spec(service), "workload")
-    return WorkloadConfig(repository=repository, node_group=group.name, image=image, service=service)
+    return WorkloadConfig(repository=repository, node_group=group.name, image=image, service=service,
+                          scan_gate=scan_gate)

@@ -16,6 +16,8 @@ held in, each registry whose scanning configuration covers the repository. ECR s
 lifecycle rules' tag filters: each kind of push (untagged, ``cost.tag_mix``'s sample tags, the
 workload's content tags) goes to the first rule that selects it; what no rule selects is never
 expired. The front door: load balancer hours and LCUs, public addresses, WAF, access-log storage.
+The scan gate: its ECR and Inspector reads during ``pulumi up``, which are not billed (an item at $0
+with its source, so the estimate says what the gate adds).
 
 Not included: data transfer to the internet, cross-AZ traffic, requests (KMS, Secrets Manager,
 ECR, S3 API), ACM, Route 53, Inspector scans of pull-through cache repositories, taxes, free tiers,
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from components.eks.versions import VERSIONS, standard_support_end
+from components.supply_chain.findings import MAX_TIMEOUT_MINUTES, POLL_SECONDS
 from stack_config.cost import CostAssumptions
 from tools import tokens as t
 from tools.harness import Plan, PlannedResource
@@ -482,6 +485,22 @@ def _runners(resources: list[PlannedResource], c: _Context) -> None:
         c.price.add(res.urn, f"CodeBuild runner {res.name} ({compute}, {kind}; assumed "
                              f"{c.a.runner_minutes_per_month:g} build-minutes)", c.a.runner_minutes_per_month,
                     "build-minute", price, c.where(res))
+def _scan_gate(resources: list[PlannedResource], c: _Context) -> None:
+    """The scan gate's reads during ``pulumi up``: one run per new image of the workload
+    (``cost.workload_pushes_per_day``), each polling every ``POLL_SECONDS`` for at most its timeout
+    (one DescribeImageScanFindings per poll for BASIC; one ListCoverage per poll and a
+    ListFindings page for ENHANCED). ECR and Inspector charge nothing for these calls (the price
+    book's ``scan_gate`` source): the item shows the most it can call, at $0. The wait itself runs
+    inside the deploy job (the runner's build minutes, which the estimate does not price)."""
+    for res in resources:
+        where = c.where(res)
+        polls = float(res.inputs.get("timeoutMinutes") or MAX_TIMEOUT_MINUTES) * 60 / POLL_SECONDS + 1
+        scan_type = str(res.inputs.get("scanType"))
+        per_run = polls + (1 if scan_type == "ENHANCED" else 0)
+        runs = c.a.workload_pushes_per_day * DAYS
+        c.price.add(res.urn, f"scan gate {res.name}: {scan_type} scan reads during `pulumi up` (at most "
+                             f"{per_run:.0f} calls for each of {runs:.0f} new images; not billed)",
+                    runs * per_run, "API call", c.g["scan_gate_api_call"], where)
 
 
 PRICERS: dict[str, Pricer] = {
@@ -500,6 +519,7 @@ PRICERS: dict[str, Pricer] = {
     t.LOAD_BALANCER: _load_balancer,
     t.WEB_ACL: _web_acl,
     t.CODEBUILD_PROJECT: _runners,
+    t.SCAN_GATE: _scan_gate,
 }
 """Resource type → its pricer, in the order the estimate lists them. Every other type is free or
 outside the estimate (see the module docstring)."""

@@ -328,7 +328,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
               f"written to {args.tfplan}; {len(unmapped)} without a Terraform counterpart "
               f"({len(unmapped) - len(cloud)} components" + (f", {len(cloud)} others:" if cloud else ")"), file=out)
         for item in cloud:
-            print(f"    {item['type']}  {item['urn'].split('::')[-1]}", file=out)
+            why = "" if item["reason"] == "no Terraform counterpart" else f"  ({item['reason']})"
+            print(f"    {item['type']}  {item['urn'].split('::')[-1]}{why}", file=out)
     if report is not None and report.mandatory:
         print(f"error: {len(report.mandatory)} mandatory policy violations", file=err)
         return EXIT_FAILED

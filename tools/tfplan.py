@@ -8,7 +8,8 @@ and the list fields Pulumi pluralises keep Terraform's singular block names
 (``encryptionConfigurations`` → ``encryption_configuration``).
 
 Only types in :data:`TF_TYPES` are written; every other resource (components, providers,
-remote components) is listed in ``unmapped`` — never silently dropped.
+remote components, Kubernetes objects, the scan gate's dynamic resource) is listed in ``unmapped``
+with its reason — never silently dropped.
 """
 
 from __future__ import annotations
@@ -171,6 +172,16 @@ def _name(res: PlannedResource) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", res.name)
 
 
+def _unmapped_reason(res: PlannedResource) -> str:
+    if not res.custom:
+        return "component"
+    if res.type.startswith(t.DYNAMIC_PREFIX):
+        # The scan gate: its provider runs in the program's dynamic provider during `pulumi up`
+        # and holds no cloud resource, so there is nothing for a scanner to check.
+        return "dynamic resource: a step of `pulumi up`, no cloud resource"
+    return "no Terraform counterpart"
+
+
 def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
     """(Terraform plan JSON, the resources that have no Terraform counterpart)."""
     resources: list[dict[str, Any]] = []
@@ -187,8 +198,7 @@ def to_tfplan(plan: Plan) -> tuple[dict, list[dict]]:
     for res in plan.resources:
         tf_type = TF_TYPES.get(res.type) or PROJECTED.get(res.type)
         if tf_type is None:
-            unmapped.append({"urn": res.urn, "type": res.type,
-                             "reason": "component" if not res.custom else "no Terraform counterpart"})
+            unmapped.append({"urn": res.urn, "type": res.type, "reason": _unmapped_reason(res)})
             continue
         name = _name(res)
         address = f"{tf_type}.{name}"

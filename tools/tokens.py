@@ -86,6 +86,14 @@ WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 # The workload.
 IMAGE = "docker:index/image:Image"
 KUBERNETES_PREFIX = "kubernetes:"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+VALIDATING_ADMISSION_POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+VALIDATING_ADMISSION_POLICY_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+
+# Python dynamic resources: every type of the package pulumi-python is served by the SDK's dynamic
+# provider (python -m pulumi.dynamic), which unpickles the provider from the "__provider" input.
+DYNAMIC_PREFIX = "pulumi-python:dynamic"
+SCAN_GATE = "pulumi-python:dynamic:ScanFindingsGate"
 
 # Invokes the program makes.
 GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"

@@ -29,7 +29,8 @@ _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1123 labe
 _SERVICE_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1035 label (a Service)
 # The namespaces Kubernetes itself creates and uses: the workload's namespace is labelled to enforce
 # the restricted profile, which would refuse the system pods that run there (kube-proxy, the VPC CNI,
-# CoreDNS in kube-system), and the program would declare a Namespace that already exists.
+# CoreDNS in kube-system), and the program would declare a Namespace that already exists. The image
+# admission policy (components/supply_chain/admission.py) binds none of them.
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
 MAX_PRESTOP_SECONDS = 300
 _CPU_RE = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)\Z")
@@ -135,7 +136,8 @@ def check_workload_spec(args: WorkloadSpec) -> None:
         raise InvalidValue("namespace", args.namespace_name,
                            f"is one of Kubernetes' own namespaces ({', '.join(SYSTEM_NAMESPACES)}); the workload's "
                            "namespace enforces the restricted Pod Security profile, which would refuse the system "
-                           "pods there: give the service a namespace of its own")
+                           "pods there, and the image admission policy leaves system namespaces alone, so the "
+                           "service would run unchecked: give the service a namespace of its own")
     if not isinstance(args.replicas, int) or isinstance(args.replicas, bool) or not 1 <= args.replicas <= 100:
         raise InvalidValue("replicas", args.replicas, "is not a number of replicas (1-100)")
     for key in ("container_port", "service_port"):

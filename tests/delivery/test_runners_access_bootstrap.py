@@ -170,14 +170,18 @@ def test_prods_workstation_step_creates_what_aws_apis_reach_and_no_kubernetes_ob
                 PROJECT_TYPE, "aws:iam/role:Role", "aws:eks/accessEntry:AccessEntry",
                 "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"):
         assert first.by_type(typ), typ
-    # ...and the second step (from the runner in the VPC) adds exactly the image and the workload.
+    # ...and the second step (from the runner in the VPC) adds exactly the image, its scan gate, the
+    # admission policy and the workload.
     added = {r.urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] for r in full.resources} - \
             {r.urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] for r in first.resources}
     assert added == {"pulumi:providers:kubernetes", "containerplatform:index:ServiceImage",
                      "containerplatform:index:ServiceWorkload", "docker:index/image:Image",
                      "kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount",
                      "kubernetes:apps/v1:Deployment", "kubernetes:policy/v1:PodDisruptionBudget",
-                     "kubernetes:core/v1:Service"}
+                     "kubernetes:core/v1:Service", "containerplatform:index:ImageScanGate",
+                     "pulumi-python:dynamic:ScanFindingsGate", "containerplatform:index:ImageAdmission",
+                     "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+                     "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"}
     assert {r.urn for r in first.resources} <= {r.urn for r in full.resources}
     assert any(w.startswith("bootstrap: this run creates no Kubernetes provider and the workload") for w in first.warnings)
     assert "service" not in first.outputs and "service" in full.outputs

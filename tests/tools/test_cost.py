@@ -381,3 +381,23 @@ def test_tag_mix_errors(mix, message):
     with pytest.raises(ConfigError) as caught:
         parse(raw_config({"repositories": [{"name": "ab"}], "cost": {"tag_mix": mix}}), project=PROJECT, stack="t")
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("scanning, per_run", [({}, 61), ({"type": "ENHANCED", "rules": [
+    {"frequency": "CONTINUOUS_SCAN", "filters": ["*"]}]}, 62)])
+def test_the_scan_gate_adds_its_reads_at_no_charge_with_the_source(scanning, per_run):
+    config = {**cluster_stack(), "workload": {"repository": "myapp"}, **({"scanning": scanning} if scanning else {})}
+    rep = report(config, workload_pushes_per_day=3)
+    (item,) = items(rep, "scan gate")
+    kind = scanning.get("type", "BASIC")
+    assert item.item == (f"scan gate scan-gate-findings: {kind} scan reads during `pulumi up` (at most {per_run} "
+                         "calls for each of 91 new images; not billed)")
+    assert item.unit == "API call" and item.unit_price == 0 == item.monthly
+    assert item.quantity == pytest.approx(3 * 730 / 24 * per_run)
+    assert PRICES["global"]["scan_gate_api_call"] == 0
+    source = PRICES["sources"]["scan_gate"]
+    assert "https://aws.amazon.com/ecr/pricing/" in source and "https://aws.amazon.com/inspector/pricing/" in source
+    # A shorter timeout polls less.
+    (short,) = items(report({**config, "workload": {"repository": "myapp", "scan_gate": {"timeout_minutes": 2}}}),
+                     "scan gate")
+    assert "at most " + str(per_run - 48) + " calls" in short.item

@@ -105,7 +105,8 @@ def test_allowed_exclusion_filters_let_a_repository_pass(stack_file, tmp_path):
      "ecr-immutable-tags, ecr-kms-encryption, ecr-lifecycle-policy, ecr-no-public-principal, ecr-scan-on-push, "
      "ecr-template-scan-on-push, eks-control-plane-logging, eks-deletion-protection, eks-no-open-public-endpoint, "
      "eks-node-role-can-pull, eks-secrets-encryption, iam-no-administrator-access, iam-no-full-admin, "
-     "iam-passrole-scoped, iam-trust-narrowed, k8s-image-from-ecr, k8s-no-latest-tag, k8s-pod-security, lb-drop-invalid-headers, "
+     "iam-passrole-scoped, iam-trust-narrowed, k8s-admission-pinned-images, k8s-image-from-ecr, k8s-no-latest-tag, "
+     "k8s-pod-security, k8s-scan-gate-before-rollout, lb-drop-invalid-headers, "
      "lb-https-listeners, lb-tls-listeners, lb-tls-policy, network-no-internet-ingress, network-public-web-ingress "
      '(or "all" for every level)'),
     ({"ecr-kms-encryption": "strict"}, 'error: policy config: ecr-kms-encryption.enforcementLevel: "strict" is '

@@ -139,3 +139,10 @@ def test_the_export_projects_pulumi_eks_own_security_groups_when_it_creates_them
     findings = {c for c in failed(checkov(plan_file)) if "cluster-eks-e" in c[1] or "nodeSecurityGroup" in c[1]}
     assert ("CKV_AWS_382", "aws_security_group_rule.cluster-eks-eksNodeInternetEgressRule") in findings
 
+
+
+def test_the_scan_gate_is_listed_as_a_step_of_up_not_dropped(plans):
+    _, unmapped = to_tfplan(plans("dev"))
+    (gate,) = [u for u in unmapped if u["type"] == "pulumi-python:dynamic:ScanFindingsGate"]
+    assert gate["reason"] == "dynamic resource: a step of `pulumi up`, no cloud resource"
+    assert gate["urn"].endswith("::scan-gate-findings")

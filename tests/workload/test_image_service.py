@@ -137,13 +137,15 @@ def test_the_pods_run_as_the_dockerfiles_user():
                               "-, at most 63)"),
     *[({"namespace": ns}, f'workload.namespace: "{ns}" is one of Kubernetes\' own namespaces (kube-system, '
                           "kube-public, kube-node-lease, default); the workload's namespace enforces the restricted "
-                          "Pod Security profile, which would refuse the system pods there: give the service a "
-                          "namespace of its own")
+                          "Pod Security profile, which would refuse the system pods there, and the image admission "
+                          "policy leaves system namespaces alone, so the service would run unchecked: give the service "
+                          "a namespace of its own")
       for ns in ("kube-system", "kube-public", "kube-node-lease", "default")],
     ({"name": "default"}, 'workload.namespace: "default" (the default: the workload\'s name) is one of Kubernetes\' '
                           "own namespaces (kube-system, kube-public, kube-node-lease, default); the workload's "
                           "namespace enforces the restricted Pod Security profile, which would refuse the system "
-                          "pods there: give the service a namespace of its own"),
+                          "pods there, and the image admission policy leaves system namespaces alone, so the service "
+                          "would run unchecked: give the service a namespace of its own"),
     ({"replicas": 0}, "workload.replicas: 0 is not a positive integer"),
     ({"build_args": {"BAD-NAME": "x"}}, 'workload.build_args.BAD-NAME: "BAD-NAME" is not a build argument name'),
 ])

@@ -253,6 +253,17 @@ TYPES: tuple[Declared, ...] = (
                               for a in ("ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
                                         "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage",
                                         "ecr:BatchGetImage"))),
+    # The scan gate (components/supply_chain): a Python dynamic resource whose provider runs in the
+    # engine's dynamic-provider process during `up`, with the credentials of whoever runs it, and calls
+    # AWS through boto3 (components/supply_chain/findings.py). Check and Diff call nothing; create and
+    # update wait for the digest's scan; read and delete make no call.
+    Declared("pulumi-python:dynamic:ScanFindingsGate", None, None, iam_resource="ecr:repository",
+             operations=tuple((op, a, url) for op in ("create", "update") for a, url in (
+                 ("ecr:DescribeImageScanFindings",
+                  "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImageScanFindings.html"),
+                 ("inspector2:ListCoverage", "https://docs.aws.amazon.com/inspector/v2/APIReference/API_ListCoverage.html"),
+                 ("inspector2:ListFindings", "https://docs.aws.amazon.com/inspector/v2/APIReference/API_ListFindings.html"),
+             ))),
     # pulumi-eks's remote components: their plugin creates the children (sources in pulumi-eks's
     # nodejs/eks); the offline plan holds only the component. Only the children the program's
     # arguments make (components/eks: its own service role, no pulumi-eks security groups, no

@@ -4,6 +4,7 @@ the engine would receive it (type, name, parent, provider, options, inputs, depe
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import runpy
 import sys
@@ -295,6 +296,7 @@ class RecordingEngine(pulumi_mocks.MockEngine):
         super().__init__(None)
         self.warnings: list[str] = []
         self.errors: list[str] = []
+        self.infos: list[str] = []
 
     def Log(self, request):  # noqa: N802
         if request.severity >= engine_pb2.ERROR:
@@ -302,6 +304,8 @@ class RecordingEngine(pulumi_mocks.MockEngine):
         elif request.severity >= engine_pb2.WARNING:
             self.warnings.append(request.message)
         else:
+            if request.severity == engine_pb2.INFO:
+                self.infos.append(request.message)
             super().Log(request)
 
 
@@ -322,6 +326,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     invokes: list[PlannedInvoke] = field(default_factory=list)
     """Every provider function the program called, in call order."""
+    infos: list[str] = field(default_factory=list)
+    """What the program logged at info level (the CLI shows it under Diagnostics); not in the JSON."""
 
     def by_type(self, typ: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == typ]
@@ -359,15 +365,32 @@ def _ordered(planned: Mapping[str, PlannedResource]) -> list[PlannedResource]:
 _RUN_LOCK = threading.Lock()
 
 
+def _retrieve_failures() -> None:
+    """Mark the exceptions a failed run left in its futures as retrieved.
+
+    A failed registration fails every output waiting on it, and nobody retrieves those
+    exceptions: each future's finalizer then logs "exception was never retrieved" with a
+    traceback, which Python 3.11 formats with ``ast.parse``. Run by a garbage collection that
+    happens inside an unrelated ``ast.parse`` (pytest importing a module), that nested parse fails
+    the outer one ("SystemError: AST constructor recursion depth mismatch"). The run's error
+    itself is raised to the caller as before.
+    """
+    for obj in gc.get_objects():
+        if isinstance(obj, asyncio.Future) and obj.done() and not obj.cancelled():
+            obj.exception()
+
+
 def run_function(settings: StackSettings, program: Callable[[], Any],
-                 mocks: pulumi.runtime.Mocks | None = None) -> Plan:
-    """Run ``program`` (a callable that declares resources) under mocks with ``settings``' config.
+                 mocks: pulumi.runtime.Mocks | None = None, dry_run: bool = False) -> Plan:
+    """Run ``program`` (a callable that declares resources) under mocks with ``settings``' config;
+    ``dry_run`` as ``pulumi preview`` runs it (``pulumi.runtime.is_dry_run()``), else as ``up``.
 
     Errors the program raises (a bad config value, say) propagate unchanged.
     """
     mocks = mocks or PlatformMocks(settings.account, settings.region)
     monitor = RecordingMonitor(mocks)
     engine = RecordingEngine()
+    failed = False
     with _RUN_LOCK:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
@@ -378,28 +401,34 @@ def run_function(settings: StackSettings, program: Callable[[], Any],
                 engine=engine,
                 project=settings.project,
                 stack=settings.stack,
-                dry_run=False,
+                dry_run=dry_run,
                 organization="organization",
                 callbacks=None,
             ))
             pulumi_settings.ROOT.set(None)
             set_all_config(dict(settings.config), list(settings.secret_keys))
             loop.run_until_complete(run_in_stack(program))
+        except BaseException:
+            failed = True
+            raise
         finally:
             pulumi_settings.ROOT.set(None)
             loop.run_until_complete(loop.shutdown_default_executor())
             monitor.close_worker_loops()
             loop.close()
             asyncio.set_event_loop(None)
+            if failed:
+                _retrieve_failures()
     if engine.errors:
         raise ProgramError(sorted(set(engine.errors)))
     return Plan(project=settings.project, stack=settings.stack,
                 resources=_ordered(monitor.planned), outputs=monitor.stack_outputs,
-                warnings=sorted(set(engine.warnings)), invokes=list(monitor.invokes))
+                warnings=sorted(set(engine.warnings)), invokes=list(monitor.invokes),
+                infos=list(dict.fromkeys(engine.infos)))
 
 
 def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
-                mocks: pulumi.runtime.Mocks | None = None) -> Plan:
+                mocks: pulumi.runtime.Mocks | None = None, dry_run: bool = False) -> Plan:
     """Run a Pulumi program file (the real ``__main__.py`` by default) as the language host does."""
     program_dir = str(program.parent)
 
@@ -421,7 +450,7 @@ def run_program(settings: StackSettings, program: Path = ROOT / "__main__.py",
     mocks = mocks or PlatformMocks(settings.account, settings.region)
     if isinstance(mocks, PlatformMocks):
         mocks.docker.root = program.parent
-    return run_function(settings, run, mocks)
+    return run_function(settings, run, mocks, dry_run)
 
 
 

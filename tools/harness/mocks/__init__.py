@@ -13,7 +13,7 @@ import pulumi
 from components.shared.regions import ALL_REGIONS, dns_suffix, partition_of
 from tools import tokens as t
 
-from . import aws, docker, eks, kubernetes  # noqa: F401  (each registers its answers)
+from . import aws, docker, dynamic, eks, kubernetes  # noqa: F401  (each registers its answers)
 from .docker import DockerImages, ImageState
 from .eks import EksWorld, EngineError, LiveCluster
 from .registry import CALLS, CHILD_REF, Where, lookup
