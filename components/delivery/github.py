@@ -40,7 +40,7 @@ from ..shared.errors import InvalidValue
 from ..shared.iam import web_identity_trust
 from ..shared.placement import Placement
 from ..shared.scope import PlatformScope
-from .permissions import deploy_policy_document, preview_policy_document
+from .permissions import deploy_policy_documents, deploy_policy_split, preview_policy_document
 
 ISSUER = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
@@ -228,10 +228,22 @@ class GithubActionsRoles(pulumi.ComponentResource):
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(arn, deploy_subjects(spec))),
             max_session_duration=3600, tags=tags,
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
-        aws.iam.RolePolicy(
-            f"{name}-deploy-platform", role=deploy.id,
-            policy=account.apply(lambda a: deploy_policy_document(args.scope, a)),
-            opts=pulumi.ResourceOptions(parent=deploy))
+        # Managed policies, not an inline one: the deploy role's actions are over IAM's 10,240
+        # characters of inline policy a role may have (permissions.deploy_policy_split).
+        scope = args.scope
+
+        def part(i: int) -> pulumi.Output[str]:
+            return account.apply(lambda a: deploy_policy_documents(scope, a)[i])
+
+        for i, _group in enumerate(deploy_policy_split(scope)):
+            document = aws.iam.Policy(
+                f"{name}-deploy-platform-{i}", name=f"{role_name(spec, 'deploy')}-{i}",
+                description=f"pulumi up of stack {pulumi.get_stack()}, part {i + 1}: the catalog's actions on the "
+                            "stack's own resources (docs/delivery.md#what-each-job-may-do)",
+                policy=part(i),
+                tags=tags, opts=pulumi.ResourceOptions(parent=deploy))
+            aws.iam.RolePolicyAttachment(f"{name}-deploy-platform-{i}", role=deploy.name, policy_arn=document.arn,
+                                         opts=pulumi.ResourceOptions(parent=document))
         for i, policy_arn in enumerate(spec.deploy_policy_arns):
             aws.iam.RolePolicyAttachment(f"{name}-deploy-{i}", role=deploy.name, policy_arn=policy_arn,
                                          opts=pulumi.ResourceOptions(parent=deploy))

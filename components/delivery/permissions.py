@@ -21,10 +21,11 @@ matches is a read of metadata (never one of ``catalog.data_reads()``); everythin
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterable, Sequence
 
 from ..shared import catalog
-from ..shared.iam import Statement, document
+from ..shared.iam import Statement, document, policy
 from ..shared.scope import PlatformScope
 
 # Services whose actions are global (requests name us-east-1): not limited by the stack's region.
@@ -147,8 +148,38 @@ def preview_statements(scope: PlatformScope) -> list[Statement]:
     return statements
 
 
-def deploy_policy_document(scope: PlatformScope, account: str) -> str:
-    return document(deploy_statements(scope, account))
+# IAM: a managed policy holds at most 6,144 characters (whitespace not counted).
+MANAGED_POLICY_LIMIT = 6_144
+_ANY_ACCOUNT = "000000000000"  # ARNs are as long for every account: the split is the same
+
+
+def _size(statements: Sequence[Statement]) -> int:
+    return len(json.dumps(policy(statements), separators=(",", ":")))
+
+
+def deploy_policy_split(scope: PlatformScope) -> list[list[int]]:
+    """The deploy role's statements, in groups that each fit a managed policy: the role gets one
+    managed policy a group (a role's inline policies are limited to 10,240 characters in all, its
+    managed policies to 10 of 6,144 each). Known before the account is: resources are created from it."""
+    statements = deploy_statements(scope, _ANY_ACCOUNT)
+    groups: list[list[int]] = [[]]
+    for i in range(len(statements)):
+        candidate = [*groups[-1], i]
+        if groups[-1] and _size([statements[j] for j in candidate]) > MANAGED_POLICY_LIMIT:
+            groups.append([i])
+        else:
+            groups[-1] = candidate
+    for group in groups:
+        if _size([statements[j] for j in group]) > MANAGED_POLICY_LIMIT:
+            raise ValueError(f"the deploy role's statement {statements[group[0]].sid} alone is over IAM's "
+                             f"{MANAGED_POLICY_LIMIT} characters: split it")
+    return groups
+
+
+def deploy_policy_documents(scope: PlatformScope, account: str) -> list[str]:
+    """The deploy role's managed policies (``deploy_policy_split``'s groups)."""
+    statements = deploy_statements(scope, account)
+    return [document([statements[i] for i in group]) for group in deploy_policy_split(scope)]
 
 
 def preview_policy_document(scope: PlatformScope) -> str:

@@ -23,7 +23,6 @@ runner for that one job and is gone after it. So the runner:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ import pulumi_aws as aws
 from .. import token
 from ..eks.network import LOG_RETENTION_DAYS, EksNetwork
 from ..shared.errors import InvalidValue
+from ..shared.iam import Statement, document, service_trust
 from ..shared.placement import Placement
 from ..shared.scope import runner_log_group
 
@@ -142,36 +142,28 @@ def service_role_policy(*, partition: str, region: str, account: str, log_group_
                         subnet_arns: Sequence[str], connection_arn: str) -> str:
     """What a VPC CodeBuild runner needs, and nothing else (AWS's CodeBuild user guide: logs,
     the VPC network interfaces CodeBuild manages, and the GitHub connection)."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "OwnBuildLogs", "Effect": "Allow",
-         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [log_group_arn, f"{log_group_arn}:*"]},
-        {"Sid": "DescribeTheVpc", "Effect": "Allow",
-         "Action": ["ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-                    "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"],
-         "Resource": "*"},
-        {"Sid": "BuildNetworkInterfaces", "Effect": "Allow",
-         "Action": ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"], "Resource": "*"},
-        {"Sid": "AttachInThePrivateSubnetsOnly", "Effect": "Allow",
-         "Action": "ec2:CreateNetworkInterfacePermission",
-         "Resource": f"arn:{partition}:ec2:{region}:{account}:network-interface/*",
-         "Condition": {"StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com"},
-                       "ArnEquals": {"ec2:Subnet": list(subnet_arns)}}},
-        {"Sid": "GithubConnection", "Effect": "Allow",
-         "Action": ["codeconnections:UseConnection", "codeconnections:GetConnection",
-                    "codeconnections:GetConnectionToken", "codestar-connections:UseConnection",
-                    "codestar-connections:GetConnection", "codestar-connections:GetConnectionToken"],
-         "Resource": connection_arn},
-    ]})
+    return document([
+        Statement("OwnBuildLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                  resources=[log_group_arn, f"{log_group_arn}:*"]),
+        Statement("DescribeTheVpc", actions=["ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
+                                             "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"]),
+        Statement("BuildNetworkInterfaces", actions=["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"]),
+        Statement("AttachInThePrivateSubnetsOnly", actions="ec2:CreateNetworkInterfacePermission",
+                  resources=f"arn:{partition}:ec2:{region}:{account}:network-interface/*",
+                  conditions={"StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com"},
+                              "ArnEquals": {"ec2:Subnet": list(subnet_arns)}}),
+        Statement("GithubConnection", actions=[
+            "codeconnections:UseConnection", "codeconnections:GetConnection", "codeconnections:GetConnectionToken",
+            "codestar-connections:UseConnection", "codestar-connections:GetConnection",
+            "codestar-connections:GetConnectionToken"], resources=connection_arn),
+    ])
 
 
 def trust_policy(account: str, partition: str, region: str, project_name: str) -> str:
     """CodeBuild may assume the role for this project only (no confused deputy)."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account},
-                      "ArnLike": {"aws:SourceArn": f"arn:{partition}:codebuild:{region}:{account}:project/{project_name}"}},
-    }]})
+    return service_trust("codebuild.amazonaws.com", conditions={
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnLike": {"aws:SourceArn": f"arn:{partition}:codebuild:{region}:{account}:project/{project_name}"}})
 
 
 @dataclass(frozen=True)

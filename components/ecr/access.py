@@ -6,12 +6,12 @@ account's IAM lets act) or one IAM role.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..shared.arns import ACCOUNT_RE, ROLE_ARN_RE
 from ..shared.errors import InvalidValue
+from ..shared.iam import Principal, Statement, document
 
 PULL_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",
@@ -92,12 +92,8 @@ def repository_policy(grants: Sequence[Grant], partition: str = "aws") -> str | 
     ):
         principals = sorted(principal_arn(g.principal, partition) for g in grants if wanted(g))
         if principals:
-            statements.append({
-                "Sid": sid,
-                "Effect": "Allow",
-                "Principal": {"AWS": principals},
-                "Action": sorted(actions),
-            })
+            statements.append(Statement(sid, actions=sorted(actions), principal=Principal(aws=principals),
+                                        resources=()))
     if not statements:
         return None
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return document(statements)

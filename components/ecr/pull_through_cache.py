@@ -11,7 +11,6 @@ immutable tags stop ECR from updating a cached image when its upstream tag moves
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import pulumi_aws as aws
 
 from .. import token
 from ..shared.errors import InvalidValue
+from ..shared.iam import Statement, document
 from ..shared.placement import Placement
 from .templates import TemplateEncryption, creation_template, template_role
 
@@ -196,12 +196,9 @@ def puller_policy(account: str, region: str, partition: str, prefixes: Sequence[
     """What a puller needs beyond AmazonEC2ContainerRegistryReadOnly to pull through the cache
     the first time: import the upstream image, creating (and tagging) its repository if need be,
     only below the cache prefixes."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "PullThroughCacheFirstPull",
-        "Effect": "Allow",
-        "Action": list(PULL_ACTIONS),
-        "Resource": [f"arn:{partition}:ecr:{region}:{account}:repository/{p}/*" for p in prefixes],
-    }]})
+    return document([Statement(
+        "PullThroughCacheFirstPull", actions=list(PULL_ACTIONS),
+        resources=[f"arn:{partition}:ecr:{region}:{account}:repository/{p}/*" for p in prefixes])])
 
 
 class PullThroughCache(pulumi.ComponentResource):

@@ -12,7 +12,6 @@ prefix that covers a repository called ``myapp``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import pulumi_aws as aws
 from .. import token
 from ..shared.arns import ACCOUNT_RE, ROLE_ARN_RE, check_kms_key_arn
 from ..shared.errors import InvalidValue
+from ..shared.iam import Principal, Statement, document
 from ..shared.kms import ecr_key
 from ..shared.placement import Placement
 from ..shared.regions import ALL_REGIONS, partition_of
@@ -226,13 +226,10 @@ def replicated(rules: Sequence[ReplicationRule], names: Sequence[str]) -> dict[s
 
 def registry_policy_document(source_account: str, dest: ReplicationDestination, partition: str) -> str:
     """The destination registry's policy letting the source account replicate into it."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": f"ReplicateFrom{source_account}",
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:{partition}:iam::{source_account}:root"},
-        "Action": list(REPLICATION_ACTIONS),
-        "Resource": f"arn:{partition}:ecr:{dest.region}:{dest.account}:repository/*",
-    }]})
+    return document([Statement(
+        f"ReplicateFrom{source_account}", actions=list(REPLICATION_ACTIONS),
+        principal=Principal(aws=f"arn:{partition}:iam::{source_account}:root"),
+        resources=f"arn:{partition}:ecr:{dest.region}:{dest.account}:repository/*")])
 
 
 class EcrReplication(pulumi.ComponentResource):

@@ -8,12 +8,13 @@ template's prefix always has "/" appended by AWS (``docker-hub`` matches ``docke
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+
+from ..shared.iam import Statement, document, service_trust
 
 ECR_SERVICE = "ecr.amazonaws.com"
 
@@ -53,33 +54,26 @@ def template_role(name: str, account_id: pulumi.Input[str], partition: str,
     role = aws.iam.Role(
         f"{name}-template-role",
         description="Assumed by Amazon ECR to create repositories from repository creation templates",
-        assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": ECR_SERVICE}, "Action": "sts:AssumeRole"}]}),
+        assume_role_policy=service_trust(ECR_SERVICE),
         tags=dict(tags) or None,
         opts=opts,
     )
 
-    def document(args: list) -> str:
+    def role_policy(args: list) -> str:
         account, *keys = args
-        statements = [{
-            "Sid": "CreateTaggedRepositories",
-            "Effect": "Allow",
-            "Action": ["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"],
-            "Resource": f"arn:{partition}:ecr:*:{account}:repository/*",
-        }]
+        statements = [Statement(
+            "CreateTaggedRepositories", actions=["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"],
+            resources=f"arn:{partition}:ecr:*:{account}:repository/*")]
         if keys:
-            statements.append({
-                "Sid": "EncryptWithTheTemplateKeys",
-                "Effect": "Allow",
-                "Action": ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
-                "Resource": sorted(keys),
-            })
-        return json.dumps({"Version": "2012-10-17", "Statement": statements})
+            statements.append(Statement(
+                "EncryptWithTheTemplateKeys", actions=["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
+                resources=sorted(keys)))
+        return document(statements)
 
     policy = aws.iam.RolePolicy(
         f"{name}-template-role-policy",
         role=role.id,
-        policy=pulumi.Output.all(account_id, *key_arns).apply(document),
+        policy=pulumi.Output.all(account_id, *key_arns).apply(role_policy),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=role)),
     )
     return TemplateRole(role, policy)

@@ -29,6 +29,7 @@ from .. import token
 from ..shared.arns import ROLE_ARN_RE, check_kms_key_arn
 from ..shared.cidrs import client_cidr, client_cidrs
 from ..shared.errors import InvalidValue
+from ..shared.iam import service_trust, web_identity_trust
 from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
 from ..shared.scope import cluster_log_group
@@ -385,9 +386,7 @@ class EksCluster(pulumi.ComponentResource):
         service_role = aws.iam.Role(
             f"{name}-service-role",
             description=f"EKS control plane of {spec.name}",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"},
-                "Action": ["sts:AssumeRole", "sts:TagSession"]}]}),
+            assume_role_policy=service_trust("eks.amazonaws.com", actions=("sts:AssumeRole", "sts:TagSession")),
             tags=tags, opts=pulumi.ResourceOptions(parent=self))
         service_policy = aws.iam.RolePolicyAttachment(
             f"{name}-service-role-policy", role=service_role.name,
@@ -479,10 +478,8 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-vpc-cni-role",
             description=f"VPC CNI (kube-system/aws-node) of EKS cluster {spec.name}, through IRSA",
             assume_role_policy=pulumi.Output.all(self.eks.oidc_provider_arn, issuer).apply(
-                lambda v: json.dumps({"Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Principal": {"Federated": v[0]}, "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {"StringEquals": {f"{v[1]}:sub": "system:serviceaccount:kube-system:aws-node",
-                                                   f"{v[1]}:aud": "sts.amazonaws.com"}}}]})),
+                lambda v: web_identity_trust(v[0], {"StringEquals": {
+                    f"{v[1]}:sub": "system:serviceaccount:kube-system:aws-node", f"{v[1]}:aud": "sts.amazonaws.com"}})),
             tags=dict(spec.placement.tags) or None, opts=pulumi.ResourceOptions(parent=self))
         policy = aws.iam.RolePolicyAttachment(
             f"{name}-vpc-cni-role-policy", role=role.name,

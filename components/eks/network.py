@@ -14,7 +14,6 @@ are then the VPC owner's).
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import pulumi_aws as aws
 
 from .. import token
 from ..shared.errors import InvalidValue
+from ..shared.iam import Statement, document, service_trust
 from ..shared.kms import ecr_key, eks_key_policy
 from ..shared.placement import Placement
 from ..shared.regions import ZONE_LETTERS, ZONES_AS_OF
@@ -304,16 +304,14 @@ class EksNetwork(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
             description="Lets VPC Flow Logs write to the flow log group",
-            assume_role_policy=account.apply(lambda a: json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:SourceAccount": a}}}]})),
+            assume_role_policy=account.apply(lambda a: service_trust(
+                "vpc-flow-logs.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": a}})),
             tags=tags, opts=child)
         policy = aws.iam.RolePolicy(
             f"{name}-flow-logs-role-policy", role=role.id,
-            policy=group.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Sid": "WriteFlowLogs", "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [arn, f"{arn}:*"]}]})),
+            policy=group.arn.apply(lambda arn: document([Statement(
+                "WriteFlowLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                resources=[arn, f"{arn}:*"])])),
             opts=pulumi.ResourceOptions(parent=role))
         aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination=group.arn,
                         log_destination_type="cloud-watch-logs", iam_role_arn=role.arn,

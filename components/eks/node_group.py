@@ -16,7 +16,6 @@ change the plan shows; and EKS node auto repair and an update config say how nod
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ import pulumi_eks as eks
 
 from .. import token
 from ..shared.errors import InvalidValue
+from ..shared.iam import service_trust
 from .cluster import EksCluster
 from .versions import VERSIONS, minor
 
@@ -345,8 +345,7 @@ class EksNodeGroup(pulumi.ComponentResource):
             f"{name}-role",
             name=explicit_name,
             description=f"EKS managed nodes {name}: join the cluster, run the VPC CNI, pull from ECR",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            assume_role_policy=service_trust("ec2.amazonaws.com"),
             tags=tags,
             # An explicit name must be free before a replacement can take it.
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))

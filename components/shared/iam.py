@@ -32,15 +32,19 @@ Conditions = Mapping[str, Mapping[str, str | Sequence[str]]]
 class Principal:
     """Who a resource or trust policy statement is about: IAM ARNs, a service, a federated provider."""
 
-    aws: Sequence[str] = ()
-    service: Sequence[str] = ()
+    aws: str | Sequence[str] = ()
+    service: str | Sequence[str] = ()
     federated: str | None = None
+    everyone: bool = False
+    """``"Principal": "*"``: every principal, signed or not (a bucket's deny-insecure-transport)."""
 
     def to_json(self) -> dict | str:
+        if self.everyone:
+            return "*"
         out: dict = {}
         for key, values in (("AWS", self.aws), ("Service", self.service)):
             if values:
-                out[key] = values[0] if len(values) == 1 else list(values)
+                out[key] = _one_or_list(values)
         if self.federated:
             out["Federated"] = self.federated
         if not out:
@@ -49,7 +53,7 @@ class Principal:
 
     @property
     def anyone(self) -> bool:
-        return "*" in self.aws
+        return self.everyone or "*" in _as_tuple(self.aws)
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,10 @@ class Statement:
 
     sid: str
     effect: Literal["Allow", "Deny"] = "Allow"
-    actions: Sequence[str] = ()
-    not_actions: Sequence[str] = ()
-    resources: Sequence[str] = ("*",)
-    not_resources: Sequence[str] = ()
+    actions: str | Sequence[str] = ()
+    not_actions: str | Sequence[str] = ()
+    resources: str | Sequence[str] = "*"
+    not_resources: str | Sequence[str] = ()
     principal: Principal | None = None
     conditions: Conditions = field(default_factory=dict)
 
@@ -72,11 +76,13 @@ class Statement:
             raise ValueError(f"{self.sid}: effect {self.effect!r} is not Allow or Deny")
         if bool(self.actions) == bool(self.not_actions):
             raise ValueError(f"{self.sid}: give actions or not_actions, exactly one")
-        for action in (*self.actions, *self.not_actions):
+        for action in (*_as_tuple(self.actions), *_as_tuple(self.not_actions)):
             if action != "*" and not _ACTION.match(action):
                 raise ValueError(f"{self.sid}: {action!r} is not an IAM action (service:Action)")
-        if self.not_resources and self.resources != ("*",):
+        if self.not_resources and _as_tuple(self.resources) not in (("*",), ()):
             raise ValueError(f"{self.sid}: give resources or not_resources, not both")
+        if not self.resources and not self.not_resources and self.principal is None:
+            raise ValueError(f"{self.sid}: an identity policy's statement names its resources")
         if self.principal is not None and self.principal.anyone and self.effect == "Allow" and not any(
                 op in _POSITIVE for op in self.conditions):
             raise ValueError(f"{self.sid}: a principal * is allowed only under a positive condition")
@@ -91,7 +97,7 @@ class Statement:
             out["NotAction"] = _one_or_list(self.not_actions)
         if self.not_resources:
             out["NotResource"] = _one_or_list(self.not_resources)
-        else:
+        elif self.resources:  # a repository policy names no resource: the repository is it
             out["Resource"] = _one_or_list(self.resources)
         if self.conditions:
             out["Condition"] = {op: {k: (v if isinstance(v, str) else list(v)) for k, v in keys.items()}
@@ -99,8 +105,14 @@ class Statement:
         return out
 
 
-def _one_or_list(values: Sequence[str]) -> str | list[str]:
-    return values[0] if len(values) == 1 else list(values)
+def _as_tuple(values: str | Sequence[str]) -> tuple[str, ...]:
+    return (values,) if isinstance(values, str) else tuple(values)
+
+
+def _one_or_list(values: str | Sequence[str]) -> str | list[str]:
+    """As given: a string stays one, a list stays a list (IAM reads both alike; readers of the
+    documents, and their tests, see what the program wrote)."""
+    return values if isinstance(values, str) else list(values)
 
 
 def policy(statements: Sequence[Statement], policy_id: str | None = None) -> dict:
@@ -126,7 +138,8 @@ def service_trust(*services: str, actions: Sequence[str] = ("sts:AssumeRole",),
     for service in services:
         if "*" in service or not re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?", service):
             raise ValueError(f"{service!r} is not an AWS service principal")
-    return document([Statement(sid, actions=actions, principal=Principal(service=services),
+    return document([Statement(sid, actions=actions[0] if len(actions) == 1 else actions,
+                               principal=Principal(service=services[0] if len(services) == 1 else services), resources=(),
                                conditions=conditions or {})])
 
 
@@ -135,5 +148,5 @@ def web_identity_trust(provider_arn: str, conditions: Conditions, sid: str = "Th
     them: a provider's every token would otherwise do)."""
     if not any(op in _POSITIVE for op in conditions):
         raise ValueError("a web-identity trust needs a positive condition on the token's claims")
-    return document([Statement(sid, actions=("sts:AssumeRoleWithWebIdentity",),
-                               principal=Principal(federated=provider_arn), conditions=conditions)])
+    return document([Statement(sid, actions="sts:AssumeRoleWithWebIdentity",
+                               principal=Principal(federated=provider_arn), resources=(), conditions=conditions)])

@@ -31,6 +31,7 @@ from ..eks.network import EksNetwork
 from ..eks.node_group import EksNodeGroup
 from ..shared.cidrs import client_cidr, covers_internet
 from ..shared.errors import InvalidValue
+from ..shared.iam import Principal, Statement, policy
 from ..shared.placement import Placement
 from ..shared.scope import access_log_bucket_prefix
 from .service import WorkloadSpec
@@ -454,9 +455,10 @@ class ServiceFrontDoor(pulumi.ComponentResource):
 
 def log_bucket_policy(bucket_arn: str, account: str, writer: Mapping[str, str]) -> dict:
     """ELB may write this account's logs under the prefix; nothing reaches the bucket without TLS."""
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "ElbAccessLogDelivery", "Effect": "Allow", "Principal": dict(writer), "Action": "s3:PutObject",
-         "Resource": f"{bucket_arn}/{LOG_PREFIX}/AWSLogs/{account}/*"},
-        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-    ]}
+    writer_principal = Principal(service=writer["Service"]) if "Service" in writer else Principal(aws=writer["AWS"])
+    return policy([
+        Statement("ElbAccessLogDelivery", actions="s3:PutObject", principal=writer_principal,
+                  resources=f"{bucket_arn}/{LOG_PREFIX}/AWSLogs/{account}/*"),
+        Statement("DenyInsecureTransport", effect="Deny", actions="s3:*", principal=Principal(everyone=True),
+                  resources=[bucket_arn, f"{bucket_arn}/*"], conditions={"Bool": {"aws:SecureTransport": "false"}}),
+    ])

@@ -44,8 +44,11 @@ class Stack:
         self.deploy_arn = f"arn:aws:sts::{self.account}:assumed-role/ci-deploy/session"
         # KMS also asks the key's own policy: the planned keys' policies, and AWS's ECR key.
         self.key_policies = key_policies(self.plan, self.account, self.scope.regions[0])
+        deploy_policies = [json.loads(r.inputs["policy"]) for r in self.plan.by_type(POLICY)
+                           if r.name.startswith("github-deploy-platform-")]
+        assert deploy_policies, "the deploy role's managed policies"
         self.roles = {
-            "deploy": Principal(self.deploy_arn, [json.loads(policies["github-deploy-platform"])], self.boundary),
+            "deploy": Principal(self.deploy_arn, deploy_policies, self.boundary),
             "preview": Principal(f"arn:aws:sts::{self.account}:assumed-role/ci-preview/session",
                                  [json.loads(policies["github-preview-metadata"])], self.boundary),
         }
@@ -158,8 +161,9 @@ def test_each_action_the_audit_found_missing_is_in_the_catalog_and_allowed(prod,
 
 def test_the_admin_managed_resources_are_the_delivery_roles_their_policies_and_the_boundary(prod):
     managed = sorted(r.name for r in prod.plan.resources if r.custom and admin_managed(prod.plan, r))
-    assert managed == ["boundary-policy", "github-deploy", "github-deploy-platform", "github-oidc",
-                       "github-preview", "github-preview-metadata"]
+    assert managed == ["boundary-policy", "github-deploy", *sorted(
+        f"github-deploy-platform-{i}" for i in range(len(prod.roles["deploy"].identity)) for _ in range(2)),
+        "github-oidc", "github-preview", "github-preview-metadata"]
 
 
 # ------------------------------------------------------------------------------ inescapable
@@ -351,7 +355,9 @@ def test_the_ci_policies_fit_in_aws_size_limits(stacks):
             size = len(json.dumps(json.loads(res.inputs["policy"]), separators=(",", ":")))
             by_role[res.inputs["role"]] = by_role.get(res.inputs["role"], 0) + size
         assert max(by_role.values()) <= 10_240, (name, by_role)
-        assert len(json.dumps(stack.boundary, separators=(",", ":"))) <= 6_144, name
+        for document in (stack.boundary, *stack.roles["deploy"].identity):
+            assert len(json.dumps(document, separators=(",", ":"))) <= 6_144, name
+        assert len(stack.roles["deploy"].identity) <= 10, "IAM attaches at most 10 managed policies to a role"
 
 
 def test_every_role_in_the_stacks_account_carries_the_boundary_and_the_stacks_path(prod):

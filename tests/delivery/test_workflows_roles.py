@@ -266,7 +266,11 @@ def test_the_roles_have_their_own_policies_and_the_oidc_provider_its_audience(pr
     roles, plan = prod_roles
     assert roles["github-deploy"].inputs["name"] == "container-platform-prod-gha-deploy"
     assert roles["github-preview"].inputs["name"] == "container-platform-prod-gha-preview"
-    assert not [r for r in plan.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if "github-" in r.parent]
+    # The deploy role's only attachments are its own managed policies (no AWS-managed policy): each
+    # attaches the policy it is the child of.
+    attached = [r for r in plan.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if "github-" in r.parent]
+    assert attached and all(r.parent.endswith(f"::{r.name}") and r.inputs["role"] == "container-platform-prod-gha-deploy"
+                            for r in attached)
     (provider,) = plan.by_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.inputs["url"] == "https://token.actions.githubusercontent.com"
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
