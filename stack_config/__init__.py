@@ -228,8 +228,7 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
 
     cache = None
     if "pull_through_cache" in fields:
-        secret = f"{project}:pull_through_cache" in set(secret_keys)
-        cache_rules, cache_lifecycle = cache_section(fields["pull_through_cache"], secret)
+        cache_rules, cache_lifecycle = cache_section(fields["pull_through_cache"])
         # The cached repositories' key is the registry's: __main__.py passes the registry's key
         # output (a created key exists only once the registry declares it).
         cache = PullThroughCacheSpec(

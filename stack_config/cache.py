@@ -1,4 +1,4 @@
-"""The ``pull_through_cache`` section: upstreams, credentials and the cached repositories' lifecycle."""
+"""The ``pull_through_cache`` section: upstreams, their credentials' secret and the cached repositories' lifecycle."""
 
 from __future__ import annotations
 
@@ -7,24 +7,34 @@ from components.ecr.pull_through_cache import CacheRule, Credentials
 
 from . import schema
 from .registry import lifecycle
-from .values import ConfigError, Value, opt
+from .values import NOT_SHOWN, ConfigError, Value, opt
 
 # Cached images can be pulled again from upstream; moving upstream tags leave untagged images.
 DEFAULT_CACHE_LIFECYCLE = {"untagged_expire_days": 14, "keep_last": 100}
 
-def _credentials(node: Value, secret: bool) -> Credentials:
+# The secret an administrator creates for a credentialed upstream (docs/deploying.md).
+_CREATE_SECRET = ("aws secretsmanager create-secret --name ecr-pullthroughcache/NAME "
+                  "--secret-string '{\"username\":\"USER\",\"accessToken\":\"TOKEN\"}'")
+
+
+def _credentials(node: Value) -> Credentials:
+    if isinstance(node.value, dict):
+        for key in ("username", "access_token"):
+            if key in node.value:
+                # The stack would keep the token in its state and read it back on every refresh
+                # (secretsmanager:GetSecretValue, which the preview role must never have).
+                raise ConfigError(f"{node.path}.{key}", NOT_SHOWN,
+                                  "is no longer accepted: the stack does not keep upstream tokens. Create "
+                                  f"the secret once as an administrator ({_CREATE_SECRET}) and set "
+                                  f"{node.path}.secret_arn to its ARN")
     fields = node.object(schema.keys_of("pull_through_cache.rules[].credentials"))
-    if "access_token" in fields and not secret:
-        raise ConfigError(f"{node.path}.access_token", "(not shown)",
-                          "must be set as a secret: pulumi config set --secret --path "
-                          f"'PROJECT:{node.path}.access_token' TOKEN")
-    # The component stores them only inside a secret Output (the secret's value).
-    return Credentials(secret_arn=opt(fields, "secret_arn", Value.string),
-                       username=opt(fields, "username", Value.string),
-                       access_token=opt(fields, "access_token", Value.string))
+    if "secret_arn" not in fields:
+        raise ConfigError(f"{node.path}.secret_arn", None,
+                          "is required: the ARN of a Secrets Manager secret named ecr-pullthroughcache/...")
+    return Credentials(secret_arn=fields["secret_arn"].string())
 
 
-def cache_section(node: Value, secret: bool) -> tuple[list[CacheRule], list[LifecycleRule]]:
+def cache_section(node: Value) -> tuple[list[CacheRule], list[LifecycleRule]]:
     fields = node.object(schema.keys_of("pull_through_cache"))
     if "rules" not in fields:
         raise ConfigError(f"{node.path}.rules", None, "is required (a list of upstreams to cache)")
@@ -37,7 +47,7 @@ def cache_section(node: Value, secret: bool) -> tuple[list[CacheRule], list[Life
             upstream=rule["upstream"].string(),
             prefix=opt(rule, "prefix", Value.string),
             registry_url=opt(rule, "registry_url", Value.string),
-            credentials=opt(rule, "credentials", lambda v: _credentials(v, secret)),
+            credentials=opt(rule, "credentials", _credentials),
         ))
     lifecycle_node = fields.get("lifecycle") or Value(DEFAULT_CACHE_LIFECYCLE, f"{node.path}.lifecycle")
     return rules, lifecycle(lifecycle_node)

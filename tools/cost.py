@@ -361,12 +361,6 @@ def _key(resources: list[PlannedResource], c: _Context) -> None:
                     "key-month", price, c.where(res))
 
 
-def _secret(resources: list[PlannedResource], c: _Context) -> None:
-    for res in resources:
-        c.price.add(res.urn, f"Secrets Manager secret {res.name}", 1, "secret-month", c.g["secret_month"],
-                    c.where(res))
-
-
 def _flow_log(resources: list[PlannedResource], c: _Context) -> None:
     for res in resources:
         where = c.where(res)
@@ -510,7 +504,6 @@ PRICERS: dict[str, Pricer] = {
     t.EIP: _eip,
     t.ENDPOINT: _endpoint,
     t.KEY: _key,
-    t.SECRET: _secret,
     t.FLOW_LOG: _flow_log,
     t.LOG_GROUP: _log_group,
     t.REPOSITORY: _repositories,  # with their lifecycle policies and replicas

@@ -3,7 +3,8 @@ internet access.
 
 Upstreams AWS supports without credentials: ECR Public, Quay, registry.k8s.io. With credentials
 (a Secrets Manager secret whose name starts with ``ecr-pullthroughcache/``, in the same account and
-region): Docker Hub, GitHub, GitLab, Azure Container Registry, Chainguard. Cached repositories are
+region, which an administrator creates — see ``Credentials``): Docker Hub, GitHub, GitLab, Azure
+Container Registry, Chainguard. Cached repositories are
 created by ECR on the first pull, with the settings of a creation template applied for
 PULL_THROUGH_CACHE: KMS encryption and a lifecycle policy, and MUTABLE tags — AWS documents that
 immutable tags stop ECR from updating a cached image when its upstream tag moves.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -62,11 +62,15 @@ PULL_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:Tag
 
 @dataclass(frozen=True)
 class Credentials:
-    """Upstream credentials: an existing secret's ARN, or a username and a secret token."""
+    """Upstream credentials: the ARN of a secret an administrator keeps.
 
-    secret_arn: str | None = None
-    username: pulumi.Input[str] | None = None
-    access_token: pulumi.Input[str] | None = None
+    The stack does not create the secret. A secret it managed would put the token in the stack's
+    state, and every refresh of it reads the value (``secretsmanager:GetSecretValue``) — an action the
+    preview role that pull requests run with must never have, and the deploy role need not: ECR
+    reads the secret itself, through its service-linked role.
+    """
+
+    secret_arn: str
 
 
 @dataclass(frozen=True)
@@ -143,34 +147,26 @@ def check_cache_spec(args: PullThroughCacheSpec) -> None:
         creds = rule.credentials
         if needs and creds is None:
             raise InvalidValue(f"{where}.credentials", None,
-                               f"are required for {rule.upstream}: a secret_arn, or username and "
-                               "access_token (pulumi config set --secret)")
+                               f"are required for {rule.upstream}: the secret_arn of a Secrets Manager secret "
+                               f"named {SECRET_PREFIX}... (docs/deploying.md, Pull-through cache credentials)")
         if not needs and creds is not None:
             raise InvalidValue(f"{where}.credentials", "(set)",
                                f"are not accepted for {rule.upstream}, which AWS caches anonymously")
         if creds is None:
             continue
-        if creds.secret_arn is not None:
-            if creds.username is not None or creds.access_token is not None:
-                raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
-                                   "cannot be combined with username/access_token; choose one")
-            match = _CREDENTIAL_ARN_RE.match(creds.secret_arn)
-            if match is None:
-                raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
-                                   "is not the ARN of a Secrets Manager secret whose name starts with "
-                                   f"{SECRET_PREFIX}")
-            if match["region"] != args.placement.region:
-                raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
-                                   f"is in {match['region']}; ECR reads the secret only in the registry's "
-                                   f"region {args.placement.region}")
-            if args.placement.account is not None and match["account"] != args.placement.account:
-                raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
-                                   f"is a secret of account {match['account']}; ECR reads the secret only in "
-                                   f"the registry's account {args.placement.account}")
-        elif creds.username is None or creds.access_token is None:
-            missing = "username" if creds.username is None else "access_token"
-            raise InvalidValue(f"{where}.credentials.{missing}", None,
-                               "is required (or give secret_arn)")
+        match = _CREDENTIAL_ARN_RE.match(creds.secret_arn)
+        if match is None:
+            raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
+                               "is not the ARN of a Secrets Manager secret whose name starts with "
+                               f"{SECRET_PREFIX}")
+        if match["region"] != args.placement.region:
+            raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
+                               f"is in {match['region']}; ECR reads the secret only in the registry's "
+                               f"region {args.placement.region}")
+        if args.placement.account is not None and match["account"] != args.placement.account:
+            raise InvalidValue(f"{where}.credentials.secret_arn", creds.secret_arn,
+                               f"is a secret of account {match['account']}; ECR reads the secret only in "
+                               f"the registry's account {args.placement.account}")
 
 
 def cached_image(image: str, rules: Sequence[CacheRule], registry_host: str) -> str:
@@ -234,7 +230,6 @@ class PullThroughCache(pulumi.ComponentResource):
         for rule in spec.rules:
             prefix = rule.repository_prefix
             slug = prefix.replace("/", "-")
-            credential_arn, credential_ready = self._credential_arn(f"{name}-{slug}", rule, spec, child)
             template = creation_template(
                 f"{name}-{slug}-template",
                 prefix=prefix,
@@ -253,12 +248,11 @@ class PullThroughCache(pulumi.ComponentResource):
                 f"{name}-{slug}",
                 ecr_repository_prefix=prefix,
                 upstream_registry_url=rule.upstream_url,
-                credential_arn=credential_arn,
+                credential_arn=rule.credentials.secret_arn if rule.credentials else None,
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    # AWS reads the secret's value when the rule is created, and a cached repository
-                    # created before its template exists keeps AWS's defaults.
-                    depends_on=[template, role.role, role.policy, *credential_ready],
+                    # A cached repository created before its template exists keeps AWS's defaults.
+                    depends_on=[template, role.role, role.policy],
                     # A new upstream URL replaces the rule; AWS refuses a second rule for the prefix.
                     delete_before_replace=True,
                 ),
@@ -275,31 +269,3 @@ class PullThroughCache(pulumi.ComponentResource):
     def cached_image(self, image: str) -> pulumi.Output[str]:
         """The cached reference of an upstream image (see :func:`cached_image`)."""
         return self.registry_host.apply(lambda host: cached_image(image, self._rules, host))
-
-    @staticmethod
-    def _credential_arn(name: str, rule: CacheRule, args: PullThroughCacheSpec, opts: pulumi.ResourceOptions,
-                        ) -> tuple[pulumi.Input[str] | None, list[pulumi.Resource]]:
-        """The rule's credential ARN, and what must exist before the rule (the secret's value)."""
-        creds = rule.credentials
-        if creds is None:
-            return None, []
-        if creds.secret_arn is not None:
-            return creds.secret_arn, []
-        secret = aws.secretsmanager.Secret(
-            f"{name}-credentials",
-            # ECR only reads secrets whose names start with ecr-pullthroughcache/.
-            name_prefix=f"{SECRET_PREFIX}{rule.repository_prefix.replace('/', '-')}-",
-            description=f"Credentials ECR uses to pull from {rule.upstream_url}",
-            tags=dict(args.placement.tags) or None,
-            opts=opts,
-        )
-        version = aws.secretsmanager.SecretVersion(
-            f"{name}-credentials-version",
-            secret_id=secret.id,
-            # The token (and user name) exist in the state only as a secret.
-            # (Any: mypy cannot infer Output.secret's type variable from an Output.)
-            secret_string=pulumi.Output.secret(cast(Any, pulumi.Output.json_dumps(
-                {"username": creds.username, "accessToken": creds.access_token}))),
-            opts=pulumi.ResourceOptions(parent=secret),
-        )
-        return secret.arn, [version]

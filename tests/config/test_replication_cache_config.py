@@ -155,11 +155,9 @@ def test_cache_rules_default_prefix_lifecycle_and_encryption():
     assert cfg.cache.encryption_type == "KMS"
 
 
-def test_credentials_from_a_secret_value_are_accepted():
-    cfg = parse_config(cache({"upstream": "docker-hub", "credentials": {"username": "me", "access_token": "t0k"}}),
-                       secret_keys=["pull_through_cache"])
-    creds = cfg.cache.rules[0].credentials
-    assert (creds.username, creds.access_token, creds.secret_arn) == ("me", "t0k", None)
+def test_credentials_are_an_administrators_secret_arn():
+    cfg = parse_config(cache({"upstream": "docker-hub", "credentials": {"secret_arn": SECRET_ARN}}))
+    assert cfg.cache.rules[0].credentials.secret_arn == SECRET_ARN
 
 
 @pytest.mark.parametrize("rules, message", [
@@ -167,7 +165,8 @@ def test_credentials_from_a_secret_value_are_accepted():
      "cache; allowed: ecr-public, quay, k8s, docker-hub, github-container-registry, gitlab-container-registry, "
      "azure-container-registry, chainguard"),
     ([{"upstream": "docker-hub"}], "pull_through_cache.rules[0].credentials: null are required for docker-hub: "
-     "a secret_arn, or username and access_token (pulumi config set --secret)"),
+     "the secret_arn of a Secrets Manager secret named ecr-pullthroughcache/... (docs/deploying.md, "
+     'Pull-through cache credentials)'),
     ([{"upstream": "quay", "credentials": {"secret_arn": SECRET_ARN}}],
      'pull_through_cache.rules[0].credentials: "(set)" are not accepted for quay, which AWS caches anonymously'),
     ([{"upstream": "docker-hub", "credentials": {"secret_arn": "arn:aws:secretsmanager:eu-central-1:"
@@ -178,8 +177,9 @@ def test_credentials_from_a_secret_value_are_accepted():
     ([{"upstream": "docker-hub", "credentials": {"secret_arn": SECRET_ARN.replace("eu-central-1", "us-east-1")}}],
      f'pull_through_cache.rules[0].credentials.secret_arn: "{SECRET_ARN.replace("eu-central-1", "us-east-1")}" '
      "is in us-east-1; ECR reads the secret only in the registry's region eu-central-1"),
-    ([{"upstream": "docker-hub", "credentials": {"username": "me"}}],
-     "pull_through_cache.rules[0].credentials.access_token: null is required (or give secret_arn)"),
+    ([{"upstream": "docker-hub", "credentials": {}}],
+     "pull_through_cache.rules[0].credentials.secret_arn: null is required: the ARN of a Secrets Manager "
+     "secret named ecr-pullthroughcache/..."),
     ([{"upstream": "ecr-public"}, {"upstream": "quay", "prefix": "ecr-public"}],
      'pull_through_cache.rules[1].prefix: "ecr-public" is already the prefix of rules[0]'),
     ([{"upstream": "quay", "prefix": "Q"}],
@@ -194,12 +194,19 @@ def test_cache_errors(rules, message):
     assert error_of(cache(*rules)) == message
 
 
-def test_plaintext_access_token_is_refused_without_echoing_it():
-    message = error_of(cache({"upstream": "docker-hub", "credentials": {"username": "me", "access_token": "t0k"}}))
-    assert message == ('pull_through_cache.rules[0].credentials.access_token: "(not shown)" must be set as a '
-                       "secret: pulumi config set --secret --path 'PROJECT:pull_through_cache.rules[0]."
-                       "credentials.access_token' TOKEN")
-    assert "t0k" not in message
+@pytest.mark.parametrize("credentials", [{"username": "octo-user-7", "access_token": "t0k"}, {"access_token": "t0k"},
+                                         {"secret_arn": SECRET_ARN, "access_token": "t0k"}])
+@pytest.mark.parametrize("secret", [False, True])
+def test_a_token_in_the_stack_is_refused_without_echoing_it(credentials, secret):
+    """Secret or not: a token the stack kept would sit in its state and be read back on refresh."""
+    message = error_of(cache({"upstream": "docker-hub", "credentials": credentials}),
+                       secret_keys=["pull_through_cache"] if secret else [])
+    key = "username" if "username" in credentials else "access_token"
+    assert message.startswith(f'pull_through_cache.rules[0].credentials.{key}: "(not shown)" is no longer '
+                              "accepted: the stack does not keep upstream tokens. Create the secret once as an "
+                              "administrator (aws secretsmanager create-secret --name ecr-pullthroughcache/NAME ")
+    assert message.endswith("and set pull_through_cache.rules[0].credentials.secret_arn to its ARN")
+    assert "t0k" not in message and "octo-user-7" not in message
 
 
 def test_cache_lifecycle_is_validated_like_any_lifecycle():

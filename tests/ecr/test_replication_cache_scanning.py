@@ -179,20 +179,13 @@ def test_cache_rules_templates_and_outputs():
                      "arn:aws:ecr:eu-central-1:111122223333:repository/docker-hub/*"]}]
 
 
-def test_credentials_from_a_secret_value_become_a_secret_in_secrets_manager():
-    def declare():
-        # As the config reader makes them: secret Outputs, created while the program runs.
-        creds = Credentials(username=pulumi.Output.secret("me"), access_token=pulumi.Output.secret("dckr_pat_x"))
-        PullThroughCache("cache", cache_args(CacheRule("docker-hub", credentials=creds)))
-
-    plan = run(declare)
-    secret = plan.one("aws:secretsmanager/secret:Secret", "cache-docker-hub-credentials")
-    assert secret.inputs["namePrefix"] == "ecr-pullthroughcache/docker-hub-"
-    version = plan.one("aws:secretsmanager/secretVersion:SecretVersion", "cache-docker-hub-credentials-version")
-    assert version.inputs["secretString"] == "[secret]"  # never in the plan in clear
+def test_credentials_are_the_administrators_secret_and_the_stack_keeps_none():
+    arn = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+    plan = run(lambda: PullThroughCache("cache", cache_args(
+        CacheRule("docker-hub", credentials=Credentials(secret_arn=arn)))))
     rule = plan.one("aws:ecr/pullThroughCacheRule:PullThroughCacheRule", "cache-docker-hub")
-    assert rule.inputs["credentialArn"] == secret.outputs["arn"]
-    assert ":secret:ecr-pullthroughcache/docker-hub-" in rule.inputs["credentialArn"]
+    assert rule.inputs["credentialArn"] == arn
+    assert not [r for r in plan.resources if r.type.startswith("aws:secretsmanager/")]
 
 
 def test_cache_template_uses_the_registry_key():

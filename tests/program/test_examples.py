@@ -36,8 +36,11 @@ def test_example_previews_and_passes_the_gate(path, tmp_path, capsys):
         assert len([r for r in plan["resources"] if r["type"] == "aws:ec2/vpcEndpoint:VpcEndpoint"]) == 7
         assert plan["warnings"] == []
     if stack == "cache-credentials":
-        versions = [r for r in plan["resources"] if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
-        assert len(versions) == 2 and all(v["inputs"]["secretString"] == "[secret]" for v in versions)
+        rules = [r for r in plan["resources"] if r["type"] == "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"]
+        assert sorted(r["inputs"].get("credentialArn", "") for r in rules)[1:] == [
+            "arn:aws:secretsmanager:eu-central-1:111122223333:secret:ecr-pullthroughcache/docker-hub-AbCdEf",
+            "arn:aws:secretsmanager:eu-central-1:111122223333:secret:ecr-pullthroughcache/ghcr-GhIjKl"]
+        assert not [r for r in plan["resources"] if r["type"].startswith("aws:secretsmanager/")]
     if stack == "two-node-groups":
         groups = [r for r in plan["resources"] if r["type"] == "eks:index:ManagedNodeGroup"]
         assert sorted(g["name"] for g in groups) == ["graviton-nodes", "nodes-nodes"]

@@ -39,8 +39,7 @@ def cluster_stack(node_group=None, cluster=None, network=None, region="eu-centra
 
 def test_prices_file_has_a_date_and_a_source_per_kind():
     assert PRICES["checked"] == "2026-11-28" and PRICES["hours_per_month"] == HOURS == 730
-    assert set(PRICES["sources"]) >= {"eks", "privatelink", "nat", "ec2", "ebs", "kms", "secretsmanager",
-                                      "cloudwatch", "ecr"}
+    assert set(PRICES["sources"]) >= {"eks", "privatelink", "nat", "ec2", "ebs", "kms", "cloudwatch", "ecr"}
     for region, figures in PRICES["regions"].items():
         assert {"nat_hour", "endpoint_az_hour", "ecr_storage_gb_month", "ec2"} <= set(figures), region
 
@@ -91,14 +90,10 @@ def test_nat_gateways_and_endpoints_per_az():
     assert not items(private, "NAT")
 
 
-def test_keys_secrets_and_logs():
-    rep = report({**cluster_stack(), "pull_through_cache": {"rules": [
-        {"upstream": "docker-hub", "credentials": {"username": "me", "access_token": "x"}}]}},
-                 secret_keys=["container-platform:pull_through_cache"])
+def test_keys_and_logs():
+    rep = report(cluster_stack())
     assert {i.item for i in items(rep, "KMS key")} == {"KMS key cluster-key (2 rotations at 730 days)",
                                                        "KMS key network-flow-logs-key (2 rotations at 730 days)"}
-    (secret,) = items(rep, "Secrets Manager")
-    assert secret.monthly == 0.40
     ingestion = items(rep, "EKS control-plane log ingestion")[0]
     assert (ingestion.quantity, ingestion.unit_price) == (5, EU["logs_ingest_gb"])
 

@@ -18,7 +18,6 @@ KEY = "aws:kms/key:Key"
 REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
-SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 
 
 def up(config: dict, policy_config: dict | None = None):
@@ -73,13 +72,11 @@ def test_replication_waits_for_everything_that_makes_replicas_compliant(plans):
     assert not missing, missing
 
 
-def test_a_cache_rule_waits_for_its_secret_value_and_template_and_is_replaced_delete_first():
+def test_a_cache_rule_waits_for_its_template_and_is_replaced_delete_first():
+    arn = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:ecr-pullthroughcache/hub-Ab12Cd"
     plan = run_config({"repositories": [{"name": "ab"}], "pull_through_cache": {"rules": [
-        {"upstream": "docker-hub", "credentials": {"username": "me", "access_token": "tok"}},
-        {"upstream": "quay"}]}}, secret_keys=["container-platform:pull_through_cache"])
+        {"upstream": "docker-hub", "credentials": {"secret_arn": arn}}, {"upstream": "quay"}]}})
     hub = plan.one(CACHE_RULE, "cache-docker-hub")
-    version = plan.one(SECRET_VERSION, "cache-docker-hub-credentials-version")
-    assert version.urn in hub.dependencies
     assert plan.one(TEMPLATE, "cache-docker-hub-template").urn in hub.dependencies
     for rule in plan.by_type(CACHE_RULE):
         assert rule.delete_before_replace, rule.name

@@ -116,10 +116,6 @@ TYPES: tuple[Declared, ...] = (
                             for a in ("ecr:CreateRepository", "ecr:PutLifecyclePolicy", "ecr:SetRepositoryPolicy")))),
     # KMS, Secrets Manager, logs
     Declared("aws:kms/key:Key", "aws_kms_key", "internal/service/kms", billed=True, iam_resource="kms:key"),
-    Declared("aws:secretsmanager/secret:Secret", "aws_secretsmanager_secret", "internal/service/secretsmanager",
-             billed=True, iam_resource="secretsmanager:secret"),
-    Declared("aws:secretsmanager/secretVersion:SecretVersion", "aws_secretsmanager_secret_version",
-             "internal/service/secretsmanager", iam_resource="secretsmanager:secret", default_answer=True),
     Declared("aws:cloudwatch/logGroup:LogGroup", "aws_cloudwatch_log_group", "internal/service/logs", billed=True,
              iam_resource="logs:log-group"),
     # IAM

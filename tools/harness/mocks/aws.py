@@ -61,14 +61,6 @@ def oidc_provider(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dic
     return arn, {**inputs, "arn": arn}
 
 
-@answers(t.SECRET)
-def secret(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
-    suffix = w.suffix(name)
-    secret_name = inputs.get("name") or f"{inputs.get('namePrefix', name)}{suffix}"
-    arn = f"arn:{w.partition}:secretsmanager:{w.region}:{w.account}:secret:{secret_name}-{suffix[:6]}"
-    return arn, {**inputs, "name": secret_name, "arn": arn, "region": w.region}
-
-
 @answers(*_EC2_ID_PREFIXES)
 def ec2(typ: str, name: str, inputs: dict, w: Where) -> tuple[str, dict]:
     prefix = _EC2_ID_PREFIXES[typ]
