@@ -33,6 +33,7 @@ from typing import Any
 import pulumi
 
 from components.delivery.github import GithubActionsRolesSpec
+from components.delivery.permissions import deploy_policy_split
 from components.delivery.runners import RunnerSpec
 from components.ecr.lifecycle import render_policy
 from components.ecr.pull_through_cache import PullThroughCacheSpec, check_cache_spec
@@ -42,6 +43,7 @@ from components.ecr.scanning import ON_PUSH, RegistryScanningSpec, check_scannin
 from components.shared.boundary import BoundarySpec
 from components.shared.placement import Placement
 from components.shared.regions import ALL_REGIONS
+from components.shared.scope import PlatformScope
 from components.supply_chain.admission import ImageAdmissionSpec, check_admission_spec
 
 from . import schema
@@ -267,6 +269,8 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
                            regions=[region_value, *same_account_regions], repositories=repositories,
                            destinations=destinations(replication_rules), kubernetes=kubernetes,
                            delivery=delivery, runners=runners)
+    if delivery is not None:
+        _check_managed_policy_count(delivery, scope)
 
     warnings = []
     network = kubernetes.network if kubernetes is not None else None
@@ -294,6 +298,21 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
         placement=placement,
         secret_keys=frozenset(secret_keys), warnings=tuple(warnings),
     )
+
+
+# IAM's default quota of managed policies attached to one role (adjustable up to 20 through Service
+# Quotas: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+MANAGED_POLICIES_PER_ROLE = 10
+
+
+def _check_managed_policy_count(delivery: GithubActionsRolesSpec, scope: PlatformScope) -> None:
+    generated = len(deploy_policy_split(scope))
+    extra = len(delivery.deploy_policy_arns)
+    if generated + extra > MANAGED_POLICIES_PER_ROLE:
+        raise ConfigError("delivery.deploy_policy_arns", list(delivery.deploy_policy_arns),
+                          f"lists {extra} policies; with the {generated} the deploy role's own permissions take, "
+                          f"that is over IAM's {MANAGED_POLICIES_PER_ROLE} managed policies per role: list at most "
+                          f"{MANAGED_POLICIES_PER_ROLE - generated}")
 
 
 def _check_scanned_on_push(repository: str, scanning: RegistryScanningSpec, fields: Mapping[str, Value]) -> None:

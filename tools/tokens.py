@@ -1,8 +1,10 @@
 """The resource type tokens the offline tools share: the mock harness, the Terraform-plan export
 and the cost estimate each key a table by these, so a token is spelled once here.
 
-The policy pack keeps its own copies (it runs in its own process, from its own directory);
-``tests/policies/test_support.py`` pins them equal to these.
+Every AWS and pulumi-eks type here is one of the catalog's (``components/shared/catalog.json``, the
+types the program can plan) and a token the installed SDKs register; the policy pack keeps its own
+copies (it runs in its own process, from its own directory). ``tests/catalog/test_catalog.py`` pins
+both.
 """
 
 from __future__ import annotations

@@ -239,7 +239,7 @@ class GithubActionsRoles(pulumi.ComponentResource):
             document = aws.iam.Policy(
                 f"{name}-deploy-platform-{i}", name=f"{role_name(spec, 'deploy')}-{i}",
                 description=f"pulumi up of stack {pulumi.get_stack()}, part {i + 1}: the catalog's actions on the "
-                            "stack's own resources (docs/delivery.md#what-each-job-may-do)",
+                            "stack's own resources (docs/permissions.md)",
                 policy=part(i),
                 tags=tags, opts=pulumi.ResourceOptions(parent=deploy))
             aws.iam.RolePolicyAttachment(f"{name}-deploy-platform-{i}", role=deploy.name, policy_arn=document.arn,

@@ -13,7 +13,9 @@ own resources by the permissions boundary (``shared/boundary.py``, from ``shared
   every read of data rather than metadata; in a replication destination it assumes only the
   read-only role.
 
-Policy size: AWS limits a role's inline policies to 10,240 characters. Read actions are listed as
+Policy size: the deploy role's statements go in managed policies of at most 6,144 characters each
+(``deploy_policy_split``; IAM attaches 10 to a role by default), the preview role's in one inline
+policy (a role's inline policies: 10,240 in all). Read actions are listed as
 ``service:Describe*``/``service:List*`` where AWS's IAM data shows every action that wildcard
 matches is a read of metadata (never one of ``catalog.data_reads()``); everything else is listed exactly.
 """

@@ -5,7 +5,7 @@ Each record says which Terraform type bridges it, whether AWS bills for it, its 
 and the IAM actions each operation needs (``create``, ``read``, ``update``, ``delete``, and
 ``invoke`` for provider functions), each with its source: the terraform-provider-aws function
 that makes the call (``path@commit:function``) or the AWS page that requires it. The data is
-generated from the providers' source (``tools/catalog``; ``docs/delivery.md#the-catalog`` says how
+generated from the providers' source (``tools/catalog``; ``docs/permissions.md#the-catalog`` says how
 to regenerate it) into ``catalog.json`` beside this module; the CI roles' policies
 (``components/delivery/permissions.py``), the boundary, the offline tools' tokens and the
 Terraform-plan export all read it.
@@ -80,7 +80,7 @@ def access_level(action: str) -> str:
     """AWS's access level of an action the catalog names (``Read``, ``List``, ``Write``, ...)."""
     levels: Mapping[str, str] = _raw()["access_levels"]  # type: ignore[assignment]
     if action not in levels:
-        raise KeyError(f"{action} is not in the catalog: regenerate it (docs/delivery.md#the-catalog)")
+        raise KeyError(f"{action} is not in the catalog: regenerate it (docs/permissions.md#the-catalog)")
     return levels[action]
 
 

