@@ -154,7 +154,7 @@ def cluster_section(node: Value, placement: Placement, *, project: str, stack: s
             "name": Value.string, "version": Value.string,
             "upgrade_policy": lambda v: v.enum(schema.choices("cluster.upgrade_policy")),
             "admins": lambda v: tuple(_admin(a) for a in v.list()),
-            "public_access_cidrs": Value.strings, "secrets_key_arn": Value.string, "log_types": Value.strings,
+            "public_access_cidrs": Value.strings, "operator_cidrs": Value.strings, "secrets_key_arn": Value.string, "log_types": Value.strings,
             "log_retention_days": Value.positive_int, "deletion_protection": Value.boolean,
             "zonal_shift": Value.boolean, "creator_arn": Value.string})})
     domain(lambda: check_cluster_spec(spec), "cluster")

@@ -100,6 +100,9 @@ class EksClusterSpec:
     is applied through the cluster's endpoint."""
     public_access_cidrs: Sequence[str] = ()
     """A public API endpoint for these CIDRs only; none: private endpoint only."""
+    operator_cidrs: Sequence[str] = ()
+    """Networks routed into the VPC (a VPN's client range, an office over Direct Connect, a bastion's
+    subnet) admitted to the private API endpoint: TCP 443 on the cluster security group."""
     secrets_key_arn: str | None = None
     """A KMS key for Kubernetes secrets and the log group; None: the component creates one."""
     log_types: Sequence[str] = REQUIRED_LOG_TYPES
@@ -217,6 +220,7 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
         client_cidrs("public_access_cidrs", list(args.public_access_cidrs),
                      "opens the Kubernetes API to the whole internet; list your office or VPN ranges, or leave "
                      "public_access_cidrs empty and reach the private endpoint through the VPC")
+    _check_operator_cidrs(args.operator_cidrs)
     if args.assume_role_arn is not None and not ROLE_ARN_RE.match(args.assume_role_arn):
         raise InvalidValue("assume_role_arn", args.assume_role_arn,
                            "is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
@@ -233,6 +237,37 @@ def check_cluster_spec(args: EksClusterSpec) -> None:
     if args.log_retention_days not in LOG_RETENTION_DAYS:
         raise InvalidValue("log_retention_days", args.log_retention_days,
                            f"is not a CloudWatch Logs retention ({', '.join(map(str, LOG_RETENTION_DAYS))})")
+
+
+def _check_operator_cidrs(cidrs: Sequence[str]) -> None:
+    """IPv4 ranges, each once, never together the internet: the private endpoint's ingress rules."""
+    seen: dict[ipaddress.IPv4Network | ipaddress.IPv6Network, int] = {}
+    for i, cidr in enumerate(cidrs):
+        where = f"operator_cidrs[{i}]"
+        if isinstance(cidr, str) and "/" not in cidr and _is_address(cidr):
+            raise InvalidValue(where, cidr, f"is an address, not a CIDR block: write {cidr}/32")
+        network = client_cidr(where, cidr, OPERATOR_INTERNET)
+        if not isinstance(network, ipaddress.IPv4Network):
+            # The cluster is IPv4 (no ip_family option): its private endpoint has IPv4 addresses only.
+            raise InvalidValue(where, cidr, "is an IPv6 range; the cluster's private endpoint has IPv4 addresses "
+                                            "only (list the IPv4 range your VPN or office reaches the VPC from)")
+        if network in seen:
+            # EC2 refuses a second identical rule (InvalidPermission.Duplicate).
+            raise InvalidValue(where, cidr, f"is already operator_cidrs[{seen[network]}]")
+        seen[network] = i
+    if cidrs:
+        client_cidrs("operator_cidrs", list(cidrs), OPERATOR_INTERNET)
+
+
+OPERATOR_INTERNET = ("would admit the whole internet to the Kubernetes API; list the ranges your VPN, office "
+                     "link or bastion reaches the VPC from (docs/deploying.md: reaching a private endpoint)")
+
+
+def operator_rule_name(cidr: str) -> str:
+    """The Pulumi name suffix of the rule for ``cidr``: keyed by the range, so reordering the list
+    or removing one range touches only that range's rule."""
+    network = ipaddress.ip_network(cidr)
+    return f"{network.network_address}-{network.prefixlen}"
 
 
 def _is_address(value: str) -> bool:
@@ -459,6 +494,13 @@ class EksCluster(pulumi.ComponentResource):
         self.endpoint = self.eks.eks_cluster.endpoint
         self.oidc_issuer = self.eks.oidc_issuer
         self.cluster_security_group_id = self.eks.eks_cluster.vpc_config.cluster_security_group_id
+        # The private endpoint's network interfaces carry the cluster security group, which admits
+        # only itself (nodes) and the runners' group: operators' networks get 443 here, nothing else.
+        self.operator_rules = [aws.vpc.SecurityGroupIngressRule(
+            f"{name}-operators-{operator_rule_name(cidr)}", security_group_id=self.cluster_security_group_id,
+            cidr_ipv4=cidr, ip_protocol="tcp", from_port=443, to_port=443,
+            description=f"Kubernetes API from an operators' network ({cidr})", tags=tags,
+            opts=pulumi.ResourceOptions(parent=self)) for cidr in spec.operator_cidrs]
         self.kubeconfig = pulumi.Output.secret(kubeconfig_json)
         self.private_subnet_ids = network.private_subnet_ids
         self.key_arn = pulumi.Output.from_input(key_arn)

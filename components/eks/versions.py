@@ -3,7 +3,8 @@
 EKS gives each version 14 months of standard support, then 12 months of extended support at a
 higher hourly price (the upgrade policy decides whether a cluster may stay on it). Update this
 table when AWS publishes its release calendar changes (EKS user guide, "Amazon EKS Kubernetes
-release calendar"); the default is the newest version in standard support.
+release calendar"); the default is ``DEFAULT_VERSION``, in standard support for months to come
+(not necessarily the newest).
 """
 
 from __future__ import annotations

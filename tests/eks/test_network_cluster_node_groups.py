@@ -105,7 +105,7 @@ def test_network_errors(network, message):
      "ARN it points to (aws kms describe-key --key-id ALIAS_ARN --query KeyMetadata.Arn): ECR templates refuse "
      "aliases, and a repository reads the key ARN back, so every later up would replace it"),
     ({"nodegroup": {}}, 'cluster.nodegroup: {} is set on an unknown key; did you mean node_groups? allowed keys: '
-                        "name, version, upgrade_policy, admins, creator_arn, public_access_cidrs, secrets_key_arn, log_types, "
+                        "name, version, upgrade_policy, admins, creator_arn, public_access_cidrs, operator_cidrs, secrets_key_arn, log_types, "
                         "log_retention_days, deletion_protection, zonal_shift, node_groups"),
 ])
 def test_cluster_errors(cluster, message):

@@ -16,9 +16,10 @@ from tests.conftest import raw_config
 from tools import config_docs
 from tools.harness import ROOT, read_project, stack_names
 
-# Pulumi's project schema (sdk/go/common/workspace/project.json) types project config as one of
-# these; an array must name its items' type; a default must be of the declared type.
-PULUMI_CONFIG_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list}
+# Pulumi's project schema (sdk/go/common/workspace/project.json, simpleConfigType, at pulumi/pulumi
+# pkg/v3.259.0) types project config as one of these; an array must name its items' type; a default
+# must be of the declared type.
+PULUMI_CONFIG_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list, "object": dict}
 
 
 def test_project_file_declares_runtime_and_config_the_pulumi_way():

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.conftest import config_error, run_config
+from tools.harness import load_stack
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
@@ -106,7 +107,12 @@ def test_security_groups_admit_clients_on_the_listeners_and_the_node_port_from_t
     on_nodes = [r.inputs for r in plan.by_type(INGRESS) if r.inputs["securityGroupId"] == nodes_group]
     to_node_port = [r for r in on_nodes if r.get("fromPort") == node_port]
     assert to_node_port == [{**to_node_port[0], "referencedSecurityGroupId": lb_group.resource_id}]
-    assert not [r for r in on_nodes if "cidrIpv4" in r or "cidrIpv6" in r], "no CIDR reaches the nodes"
+    # No CIDR reaches the nodes, but the operators' networks (cluster.operator_cidrs) on the API's 443:
+    # the cluster security group is both the private endpoint's and the managed nodes'.
+    operators = set(json.loads(load_stack(stack_name).config["container-platform:cluster"]).get("operator_cidrs", []))
+    by_cidr = [r for r in on_nodes if "cidrIpv4" in r or "cidrIpv6" in r]
+    assert {r["cidrIpv4"] for r in by_cidr} == operators, "no CIDR reaches the nodes but the operators' networks"
+    assert all((r["ipProtocol"], r["fromPort"], r["toPort"]) == ("tcp", 443, 443) for r in by_cidr)
     assert not [r for r in plan.resources if r.name.startswith("service-nodeport")], "the old CIDR rule is gone"
 
 
