@@ -289,6 +289,24 @@ def test_a_second_stack_in_the_account_uses_the_existing_provider():
     ({}, "delivery.github_repository: null is required (OWNER/REPO)"),
     ({"github_repository": "just-a-name"}, 'delivery.github_repository: "just-a-name" is not a GitHub repository '
                                            "(OWNER/REPO)"),
+    # What people paste: a clone URL, a web URL, an SSH remote, a clone path. Each would reach the
+    # trust subjects (matching no token) and the runners' clone URL as written.
+    ({"github_repository": "https://github.com/example-org/container-platform.git"},
+     'delivery.github_repository: "https://github.com/example-org/container-platform.git" is a URL; give '
+     "OWNER/REPO as GitHub names it: example-org/container-platform"),
+    ({"github_repository": "git@github.com:Example-Org/Platform.git"},
+     'delivery.github_repository: "git@github.com:Example-Org/Platform.git" is a URL; give OWNER/REPO as GitHub '
+     "names it: Example-Org/Platform"),
+    ({"github_repository": "github.com/example-org/container-platform/"},
+     'delivery.github_repository: "github.com/example-org/container-platform/" is a URL; give OWNER/REPO as '
+     "GitHub names it: example-org/container-platform"),
+    ({"github_repository": "example-org/container-platform.git"},
+     'delivery.github_repository: "example-org/container-platform.git" ends in .git (a clone path); give '
+     "OWNER/REPO as GitHub names it: example-org/container-platform"),
+    ({"github_repository": "-example/container-platform"},
+     'delivery.github_repository: "-example/container-platform" is not a GitHub repository (OWNER/REPO)'),
+    ({"github_repository": "example-org/.."},
+     'delivery.github_repository: "example-org/.." is not a GitHub repository (OWNER/REPO)'),
     ({"github_repository": REPO, "oidc_provider_arn": "arn:aws:iam::111122223333:oidc-provider/example.com"},
      'delivery.oidc_provider_arn: "arn:aws:iam::111122223333:oidc-provider/example.com" is not the ARN of an IAM '
      "OIDC provider for token.actions.githubusercontent.com"),
