@@ -40,6 +40,7 @@ from ..shared.errors import InvalidValue
 from ..shared.iam import web_identity_trust
 from ..shared.placement import Placement
 from ..shared.scope import PlatformScope
+from .durations import DEPLOY_SESSION_SECONDS, PREVIEW_SESSION_SECONDS
 from .permissions import deploy_policy_documents, deploy_policy_split, preview_policy_document
 
 ISSUER = "token.actions.githubusercontent.com"
@@ -245,7 +246,7 @@ class GithubActionsRoles(pulumi.ComponentResource):
             f"{name}-preview", name=role_name(spec, "preview"), path="/",
             description=f"pulumi preview of stack {pulumi.get_stack()} from {spec.repository}: metadata only",
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(arn, preview_subjects(spec))),
-            max_session_duration=3600, tags=tags,
+            max_session_duration=PREVIEW_SESSION_SECONDS, tags=tags,
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         aws.iam.RolePolicy(
             f"{name}-preview-metadata", role=preview.id,
@@ -256,7 +257,9 @@ class GithubActionsRoles(pulumi.ComponentResource):
             description=f"pulumi up of stack {pulumi.get_stack()} from {spec.repository}: the deploy workflow "
                         f"on {spec.default_branch}, environment {spec.environment} only",
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(arn, deploy_subjects(spec))),
-            max_session_duration=3600, tags=tags,
+            # An `up` that outlives its credentials stops half-applied with the stack locked: the
+            # session lasts the longest update (a cluster upgrade, durations.py).
+            max_session_duration=DEPLOY_SESSION_SECONDS, tags=tags,
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         # Managed policies, not an inline one: the deploy role's actions are over IAM's 10,240
         # characters of inline policy a role may have (permissions.deploy_policy_split).
