@@ -162,6 +162,8 @@ if roles is not None:
         "deploy_role_arn": roles.deploy_role_arn,
         "runners": None if settings.runners is None else {
             "mode": settings.runners.mode,
+            # None until the connection is AVAILABLE: the project and its webhook wait for it.
             "project_name": runners.project_name if k is not None and runners is not None else None,
             "connection_arn": runners.connection_arn if k is not None and runners is not None else None,
+            "connection_status": runners.connection_status if k is not None and runners is not None else None,
         }})

@@ -41,7 +41,9 @@ def runners_section(node: Value, roles: GithubActionsRolesSpec, kubernetes: Kube
         "architecture": lambda v: v.enum(schema.choices("delivery.runners.architecture")),
         "compute_type": lambda v: v.enum(schema.choices("delivery.runners.compute_type")),
         "connection_arn": Value.string, "labels": Value.strings,
-        "log_retention_days": Value.positive_int, "build_timeout_minutes": Value.positive_int})
+        "log_retention_days": Value.positive_int, "build_timeout_minutes": Value.positive_int,
+        "pull_requests": Value.boolean,
+        "actor_ids": lambda v: tuple(item.positive_int() for item in v.list())})
     mode = keys.setdefault("mode", "codebuild" if kubernetes is not None else "github-hosted")
     where = "delivery.runners"
     project = f"{kubernetes.cluster.name}-gha-runner" if kubernetes is not None else f"{roles.environment}-gha-runner"

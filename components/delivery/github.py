@@ -40,11 +40,14 @@ from ..shared.errors import InvalidValue
 from ..shared.iam import web_identity_trust
 from ..shared.placement import Placement
 from ..shared.scope import PlatformScope
+from .durations import DEPLOY_SESSION_SECONDS, PREVIEW_SESSION_SECONDS
 from .permissions import deploy_policy_documents, deploy_policy_split, preview_policy_document
 
 ISSUER = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
-_REPOSITORY_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
+# GitHub logins: letters, digits and single hyphens, not at either end, 39 at most; repository
+# names: letters, digits, ".", "_", "-", 100 at most.
+_REPOSITORY_RE = re.compile(r"^(?=[A-Za-z0-9-]{1,39}/)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*/[A-Za-z0-9._-]{1,100}\Z")
 _ENVIRONMENT_RE = re.compile(r"^[A-Za-z0-9._-]{1,255}\Z")
 _PROVIDER_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>[0-9]{12}):"
@@ -84,11 +87,39 @@ class GithubActionsRolesSpec:
     ``assume_role_arn``): the preview role may assume them too, so a preview can read there."""
 
 
+# What people paste instead of OWNER/REPO: a web or clone URL (https, ssh, scp-like), or the clone
+# path with its ``.git``. GitHub's REST API takes "the name of the repository without the .git
+# extension" (docs.github.com/rest/repos/repos#get-a-repository); the OIDC ``sub`` carries
+# ``repository`` as GitHub spells it, and IAM compares it case-sensitively.
+_URL_RE = re.compile(r"^(?:(?:https?|ssh|git)://(?:[^@/]+@)?(?:www\.)?github\.com[:/]|git@github\.com:|(?:www\.)?github\.com/)"
+                     r"(?P<path>[^?#]*?)/?(?:[?#].*)?\Z", re.IGNORECASE)
+
+
+def repository_error(value: object) -> str | None:
+    """Why ``value`` is not ``OWNER/REPO`` as GitHub names a repository (None: it is). A URL or a
+    ``.git`` suffix is refused with the OWNER/REPO it stands for: it would otherwise go into the
+    roles' trust subjects (which then match no token) and the runners' clone URL as written."""
+    if not isinstance(value, str):
+        return "is not a GitHub repository (OWNER/REPO)"
+    url = _URL_RE.match(value)
+    path = url["path"] if url else value
+    suggestion = path[:-4] if path.lower().endswith(".git") else path
+    if url or path.lower().endswith(".git"):
+        what = "is a URL" if url else "ends in .git (a clone path)"
+        if _REPOSITORY_RE.match(suggestion):
+            return f"{what}; give OWNER/REPO as GitHub names it: {suggestion}"
+        return f"{what}; give OWNER/REPO as GitHub names it"
+    if not _REPOSITORY_RE.match(value) or value.split("/", 1)[1] in (".", ".."):
+        return "is not a GitHub repository (OWNER/REPO)"
+    return None
+
+
 def check_roles_spec(spec: GithubActionsRolesSpec) -> None:
     """Raise ``InvalidValue`` (paths relative to ``delivery``)."""
     partition, account = spec.placement.partition, spec.placement.account
-    if not isinstance(spec.repository, str) or not _REPOSITORY_RE.match(spec.repository):
-        raise InvalidValue("github_repository", spec.repository, "is not a GitHub repository (OWNER/REPO)")
+    problem = repository_error(spec.repository)
+    if problem is not None:
+        raise InvalidValue("github_repository", spec.repository, problem)
     if not spec.environment or any(c in spec.environment for c in "*?"):
         raise InvalidValue("environment", spec.environment,
                            "must name one GitHub environment: the deploy role trusts exactly it (an empty or "
@@ -215,7 +246,7 @@ class GithubActionsRoles(pulumi.ComponentResource):
             f"{name}-preview", name=role_name(spec, "preview"), path="/",
             description=f"pulumi preview of stack {pulumi.get_stack()} from {spec.repository}: metadata only",
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(arn, preview_subjects(spec))),
-            max_session_duration=3600, tags=tags,
+            max_session_duration=PREVIEW_SESSION_SECONDS, tags=tags,
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         aws.iam.RolePolicy(
             f"{name}-preview-metadata", role=preview.id,
@@ -226,7 +257,9 @@ class GithubActionsRoles(pulumi.ComponentResource):
             description=f"pulumi up of stack {pulumi.get_stack()} from {spec.repository}: the deploy workflow "
                         f"on {spec.default_branch}, environment {spec.environment} only",
             assume_role_policy=self.provider_arn.apply(lambda arn: trust_policy(arn, deploy_subjects(spec))),
-            max_session_duration=3600, tags=tags,
+            # An `up` that outlives its credentials stops half-applied with the stack locked: the
+            # session lasts the longest update (a cluster upgrade, durations.py).
+            max_session_duration=DEPLOY_SESSION_SECONDS, tags=tags,
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         # Managed policies, not an inline one: the deploy role's actions are over IAM's 10,240
         # characters of inline policy a role may have (permissions.deploy_policy_split).

@@ -7,17 +7,28 @@ one ephemeral build per queued job whose ``runs-on`` names it
 (``codebuild-PROJECT-${{ github.run_id }}-${{ github.run_attempt }}``); the build registers as the
 runner for that one job and is gone after it. So the runner:
 
+* exists only once its **GitHub connection is AVAILABLE**: CodeBuild cannot use a PENDING
+  connection (AWS: a pending connection "must be completed (moved to available) before it can be
+  used"), and approving it is a console step no API can do. The stack creates the connection on
+  its first ``up`` and says what to approve; once ``delivery.runners.connection_arn`` names it, each
+  run reads its status (by ARN, a read that cannot fail for want of the connection, which the stack
+  file says exists) and declares the runner (its project, webhook, role, logs and network) only when it is AVAILABLE;
 * runs in the network's **private subnets** (CodeBuild gives its interfaces no public address: the
   VPC's NAT carries its traffic to GitHub and AWS), under a security group that only sends HTTPS
   out, and which the **cluster's security group admits on 443** (the private API endpoint);
-* is started only by **this repository's** workflow jobs, of the three workflows that need it
-  (the webhook's filters), through a CodeConnections connection to GitHub — created ``PENDING``;
-  approving it in the console is the one manual step;
+* is started by **this repository's** queued jobs (a repository webhook). The webhook's filters
+  for workflow-job events are few (botocore's ``WebhookFilter`` documentation: ``HEAD_REF`` and
+  ``BASE_REF`` work with push and pull-request events only, ``WORKFLOW_NAME`` with workflow-job
+  events — but a workflow's name is free text any branch can copy); the one a job cannot choose is
+  ``ACTOR_ACCOUNT_ID``, the GitHub account whose action queued it. A stack whose runner must serve
+  trusted jobs only (prod: ``pull_requests: false``) lists those accounts (``actor_ids``);
 * builds on the **node group's architecture** (``ARM_CONTAINER`` for Graviton nodes), with
   Docker enabled (privileged mode: the build runs ``dockerd``), so images build natively;
 * has a **service role with only what a runner needs**: its own log group, the VPC network
-  interfaces CodeBuild creates, and the connection. Deploy rights come from the workflow's OIDC
-  role, never from this role (every step of every job could use it);
+  interfaces CodeBuild creates, and reading the connection and its token (what AWS documents for
+  a GitHub App connection: ``GetConnection``, ``GetConnectionToken``, in the ARN's own service
+  prefix). Deploy rights come from the workflow's OIDC role, never from this role (every step of
+  every job could use it);
 * logs to a log group with a retention, encrypted with the cluster's key.
 """
 
@@ -37,6 +48,7 @@ from ..shared.errors import InvalidValue
 from ..shared.iam import Statement, document, service_trust
 from ..shared.placement import Placement
 from ..shared.scope import runner_log_group
+from .durations import DEPLOY_SESSION_SECONDS
 
 RunnerMode = Literal["codebuild", "self-hosted", "github-hosted"]
 RUNNER_MODES: tuple[str, ...] = get_args(RunnerMode)
@@ -46,6 +58,12 @@ Architecture = Literal["amd64", "arm64"]
 ARCHITECTURES: tuple[str, ...] = get_args(Architecture)
 # The workflows whose jobs may start a runner (their `name:`); tests pin them to .github/workflows.
 WORKFLOWS = ("pull request", "deploy", "drift")
+# The workflows of the default branch only: a stack whose runner serves no pull request.
+TRUSTED_WORKFLOWS = ("deploy", "drift")
+# How long one job may take on a runner by default: as long as the deploy role's session, which
+# outlasts the longest update the stack makes (a cluster upgrade, durations.py) and the deploy
+# jobs' timeout-minutes below it.
+DEFAULT_BUILD_TIMEOUT_MINUTES = DEPLOY_SESSION_SECONDS // 60
 # CodeBuild's Amazon Linux 2023 standard images, per architecture (environment type, image).
 IMAGES = {"amd64": ("LINUX_CONTAINER", "aws/codebuild/amazonlinux-x86_64-standard:5.0"),
           "arm64": ("ARM_CONTAINER", "aws/codebuild/amazonlinux-aarch64-standard:3.0")}
@@ -80,8 +98,16 @@ class RunnerSpec:
     """With ``self-hosted``: the labels of your runners that reach the cluster's endpoint."""
     log_retention_days: int = 90
     """Retention of the runners' build logs."""
-    build_timeout_minutes: int = 120
-    """The longest a job may run on a runner (5-2160)."""
+    build_timeout_minutes: int = DEFAULT_BUILD_TIMEOUT_MINUTES
+    """The longest a job may run on a runner (5-2160): above every job's ``timeout-minutes``."""
+    pull_requests: bool = True
+    """Pull requests' cloud previews run on this runner; ``False``: only the default branch's deploy
+    and drift jobs do (the webhook's workflow filter, and ``tools/stacks.py`` gives pull requests no
+    label for it)."""
+    actor_ids: Sequence[int] = ()
+    """GitHub account IDs whose queued jobs start a runner (the webhook's ``ACTOR_ACCOUNT_ID``
+    filter); none: any job of the repository that names the runner. Required with
+    ``pull_requests: false``."""
 
 
 def check_runner_spec(spec: RunnerSpec) -> None:
@@ -110,6 +136,16 @@ def check_runner_spec(spec: RunnerSpec) -> None:
                            f"is not a CloudWatch Logs retention ({', '.join(map(str, LOG_RETENTION_DAYS))})")
     if not 5 <= spec.build_timeout_minutes <= 2160:
         raise InvalidValue("build_timeout_minutes", spec.build_timeout_minutes, "is not 5-2160 minutes")
+    for i, actor in enumerate(spec.actor_ids):
+        if not isinstance(actor, int) or isinstance(actor, bool) or actor <= 0:
+            raise InvalidValue(f"actor_ids[{i}]", actor,
+                               "is not a GitHub account's numeric ID (gh api users/LOGIN --jq .id)")
+    if not spec.pull_requests and not spec.actor_ids:
+        raise InvalidValue("actor_ids", [],
+                           "must list the GitHub accounts whose jobs may start the runner when pull_requests is "
+                           "false: a job's runs-on label and its workflow's name are whatever a pushed branch "
+                           "writes, so the account that queued it is the only thing the webhook can hold a "
+                           "pull request's job off by")
     if spec.connection_arn is not None:
         match = _CONNECTION_RE.match(spec.connection_arn)
         if match is None:
@@ -138,10 +174,34 @@ def runs_on(spec: RunnerSpec, job: str, run_id: str, attempt: str) -> list[str]:
     return ["ubuntu-latest"]
 
 
+def connection_actions(connection_arn: str) -> list[str]:
+    """What the service role may do with the GitHub connection: AWS's CodeBuild user guide for a
+    GitHub App connection ("GitHub App connections", docs.aws.amazon.com/codebuild/latest/userguide/
+    connections-github-app.html) gives the project's role ``GetConnectionToken`` and
+    ``GetConnection``; IAM checks the action of the ARN's own service prefix (``codeconnections``
+    for a connection created under that name, ``codestar-connections`` for an older one). No
+    ``UseConnection``: that is the caller's when it creates the project and webhook."""
+    service = connection_arn.split(":", 3)[2]
+    return [f"{service}:GetConnection", f"{service}:GetConnectionToken"]
+
+
+def webhook_filters(spec: RunnerSpec) -> list[dict[str, str]]:
+    """The webhook's one filter group: queued jobs of the runner's workflows, and with ``actor_ids``
+    only those the listed accounts queued (botocore's ``WebhookFilter`` documentation:
+    ``ACTOR_ACCOUNT_ID`` is the only filter of a workflow-job event a job cannot set itself)."""
+    workflows = WORKFLOWS if spec.pull_requests else TRUSTED_WORKFLOWS
+    filters = [{"type": "EVENT", "pattern": "WORKFLOW_JOB_QUEUED"},
+               {"type": "WORKFLOW_NAME", "pattern": "^(" + "|".join(re.escape(w) for w in workflows) + ")$"}]
+    if spec.actor_ids:
+        filters.append({"type": "ACTOR_ACCOUNT_ID",
+                        "pattern": "^(" + "|".join(str(a) for a in sorted(set(spec.actor_ids))) + ")$"})
+    return filters
+
+
 def service_role_policy(*, partition: str, region: str, account: str, log_group_arn: str,
                         subnet_arns: Sequence[str], connection_arn: str) -> str:
     """What a VPC CodeBuild runner needs, and nothing else (AWS's CodeBuild user guide: logs,
-    the VPC network interfaces CodeBuild manages, and the GitHub connection)."""
+    the VPC network interfaces CodeBuild manages, and reading the GitHub connection)."""
     return document([
         Statement("OwnBuildLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                   resources=[log_group_arn, f"{log_group_arn}:*"]),
@@ -152,10 +212,7 @@ def service_role_policy(*, partition: str, region: str, account: str, log_group_
                   resources=f"arn:{partition}:ec2:{region}:{account}:network-interface/*",
                   conditions={"StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com"},
                               "ArnEquals": {"ec2:Subnet": list(subnet_arns)}}),
-        Statement("GithubConnection", actions=[
-            "codeconnections:UseConnection", "codeconnections:GetConnection", "codeconnections:GetConnectionToken",
-            "codestar-connections:UseConnection", "codestar-connections:GetConnection",
-            "codestar-connections:GetConnectionToken"], resources=connection_arn),
+        Statement("GithubConnection", actions=connection_actions(connection_arn), resources=connection_arn),
     ])
 
 
@@ -181,14 +238,35 @@ class CodeBuildRunnersArgs:
     """The KMS key the runners' log group is encrypted with (``EksCluster.key_arn``)."""
 
 
+def console_url(partition: str, region: str) -> str:
+    """Where a connection is approved: the Developer Tools console's connections page."""
+    host = {"aws-cn": "console.amazonaws.cn", "aws-us-gov": "console.amazonaws-us-gov.com"}.get(
+        partition, "console.aws.amazon.com")
+    return f"https://{host}/codesuite/settings/connections?region={region}"
+
+
+def connection_status(connection_arn: str, opts: pulumi.InvokeOptions) -> str:
+    """The named connection's status (``PENDING``, ``AVAILABLE``, ``ERROR``), read by ARN.
+
+    pulumi-aws 7.51.1 has no CodeConnections function; ``codestarconnections.get_connection``
+    bridges Terraform's ``aws_codestarconnections_connection`` data source, which reads by ARN with
+    ``GetConnection`` (by name it lists and fails when none matches), then ``ListTagsForResource``.
+    A failed invoke fails the whole run: it is called only with an ARN the stack file names, never
+    for a connection this run creates (which does not exist yet when the program runs)."""
+    return str(aws.codestarconnections.get_connection(arn=connection_arn, opts=opts).connection_status)
+
+
 class CodeBuildRunners(pulumi.ComponentResource):
     """A CodeBuild project that hosts this repository's GitHub Actions runners in the VPC."""
 
-    project_name: pulumi.Output[str]
+    project_name: pulumi.Output[str] | None
+    """None until the connection is AVAILABLE (the project and its webhook wait for it)."""
     connection_arn: pulumi.Output[str]
     """The GitHub connection (approve it once in the console when the stack created it)."""
-    security_group_id: pulumi.Output[str]
-    role_arn: pulumi.Output[str]
+    connection_status: str | None
+    """The named connection's status as this run read it; None: the stack creates the connection."""
+    security_group_id: pulumi.Output[str] | None
+    role_arn: pulumi.Output[str] | None
     runs_on: str
     """The ``runs-on`` label pattern of a job on these runners."""
 
@@ -200,17 +278,56 @@ class CodeBuildRunners(pulumi.ComponentResource):
             raise InvalidValue("mode", spec.mode, "creates no runners; the component is for mode codebuild")
         placement, tags = spec.placement, dict(spec.placement.tags)
         partition, region = placement.partition, placement.region
-        child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        console = console_url(partition, region)
 
         connection_arn: pulumi.Input[str]
+        self.connection_status = None
         if spec.connection_arn is not None:
             connection_arn = spec.connection_arn
+            self.connection_status = connection_status(spec.connection_arn, pulumi.InvokeOptions(parent=self))
+            if self.connection_status != "AVAILABLE":
+                pulumi.log.warn(
+                    f"runners: the GitHub connection {spec.connection_arn} is {self.connection_status}, so this run "
+                    f"declares no runner for {spec.project_name} (CodeBuild cannot use a "
+                    f"connection that is not AVAILABLE) and no job of this stack can run on it yet. Approve it in "
+                    f"the AWS console, {console} (Update pending connection: install the AWS Connector app for "
+                    f"{spec.repository} only), then `pulumi up` again: that run adds the project and its webhook.",
+                    resource=self)
         else:
             # Created PENDING: the GitHub App handshake is a console step (no API exists for it).
-            connection_arn = aws.codeconnections.Connection(
-                f"{name}-github", name=spec.project_name[:32], provider_type="GitHub", tags=tags, opts=child).arn
+            # Kept when the stack file names it later (connection_arn): the next run stops declaring
+            # it, and dropping it from the state must not delete the connection just approved.
+            connection = aws.codeconnections.Connection(
+                f"{name}-github", name=spec.project_name[:32], provider_type="GitHub", tags=tags,
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
+            connection_arn = connection.arn
+            pulumi.log.warn(
+                f"runners: this run creates the GitHub connection {spec.project_name[:32]} (PENDING) and no runner "
+                f"(CodeBuild project, webhook, role, logs, network) yet: CodeBuild cannot use a connection before it is approved. Approve it in "
+                f"the AWS console, {console} (Update pending connection: install the AWS Connector app for "
+                f"{spec.repository} only), set delivery.runners.connection_arn to its ARN (the stack output "
+                f"delivery.runners.connection_arn), and `pulumi up` again: that run reads its status and adds the "
+                f"project and its webhook. Until then this stack's cloud jobs are skipped (tools/stacks.py).",
+                resource=connection)
 
+        self.project_name = self.security_group_id = self.role_arn = None
+        if self.connection_status == "AVAILABLE":
+            self._runner(name, spec, args, connection_arn, account)
+
+        self.connection_arn = pulumi.Output.from_input(connection_arn)
+        self.runs_on = f"codebuild-{spec.project_name}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}"
+        self.register_outputs({"project_name": self.project_name, "connection_arn": self.connection_arn,
+                               "connection_status": self.connection_status,
+                               "security_group_id": self.security_group_id, "runs_on": self.runs_on})
+
+    def _runner(self, name: str, spec: RunnerSpec, args: CodeBuildRunnersArgs, connection_arn: pulumi.Input[str],
+                account: pulumi.Output[str]) -> None:
+        """The runner itself, once its connection is AVAILABLE: its logs, network, role, project and
+        webhook."""
+        tags = dict(spec.placement.tags)
+        partition, region = spec.placement.partition, spec.placement.region
+        child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=runner_log_group(spec.project_name), retention_in_days=spec.log_retention_days,
             kms_key_id=args.log_key_arn, tags=tags, opts=child)
@@ -264,7 +381,8 @@ class CodeBuildRunners(pulumi.ComponentResource):
                 type="GITHUB", location=f"https://github.com/{spec.repository}.git",
                 auth=aws.codebuild.ProjectSourceAuthArgs(type="CODECONNECTIONS", resource=connection_arn)),
             vpc_config=aws.codebuild.ProjectVpcConfigArgs(
-                vpc_id=args.network.vpc_id, subnets=args.network.private_subnet_ids, security_group_ids=[group.id]),
+                vpc_id=args.network.vpc_id, subnets=args.network.private_subnet_ids,
+                security_group_ids=[group.id]),
             logs_config=aws.codebuild.ProjectLogsConfigArgs(
                 cloudwatch_logs=aws.codebuild.ProjectLogsConfigCloudwatchLogsArgs(
                     status="ENABLED", group_name=log_group.name)),
@@ -275,18 +393,11 @@ class CodeBuildRunners(pulumi.ComponentResource):
             f"{name}-webhook",
             project_name=project.name,
             build_type="BUILD",
-            # One build per queued job of this repository's cluster-facing workflows.
+            # One build per queued job of this repository's runner workflows (and accounts).
             filter_groups=[aws.codebuild.WebhookFilterGroupArgs(filters=[
-                aws.codebuild.WebhookFilterGroupFilterArgs(type="EVENT", pattern="WORKFLOW_JOB_QUEUED"),
-                aws.codebuild.WebhookFilterGroupFilterArgs(
-                    type="WORKFLOW_NAME", pattern="^(" + "|".join(re.escape(w) for w in WORKFLOWS) + ")$"),
-            ])],
+                aws.codebuild.WebhookFilterGroupFilterArgs(type=f["type"], pattern=f["pattern"])
+                for f in webhook_filters(spec)])],
             opts=pulumi.ResourceOptions(parent=project))
-
         self.project_name = project.name
-        self.connection_arn = pulumi.Output.from_input(connection_arn)
         self.security_group_id = group.id
         self.role_arn = role.arn
-        self.runs_on = f"codebuild-{spec.project_name}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}"
-        self.register_outputs({"project_name": self.project_name, "connection_arn": self.connection_arn,
-                               "security_group_id": self.security_group_id, "runs_on": self.runs_on})

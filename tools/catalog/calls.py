@@ -168,18 +168,19 @@ def walk(tree: Tree, entries: Iterable[Function], walk_: Walk | None = None, dep
             result.add(call)
         bare, methods, cross = _local_calls(fn)
         # Functions passed as values (`routeFinder = findRouteByIPv4Destination`) are followed too.
-        for name in set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*[(:])", fn.body)) & set(pkg.functions):
+        # (Sorted: the first function found to make a call is its cited source, the same every run.)
+        for name in sorted(set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*[(:])", fn.body)) & set(pkg.functions)):
             stack.append((pkg.functions[name], level + 1))
-        for name in bare:
+        for name in sorted(bare):
             if name in pkg.functions:
                 stack.append((pkg.functions[name], level + 1))
             elif (name[0].islower() and not PURE.match(name) and name not in _locals(fn) and name not in fn.imports
                   and name not in pkg.types):
                 result.missing.add(f"{fn.package}:{name} (called by {fn.cite()})")
-        for name in methods:
+        for name in sorted(methods):
             for method in pkg.methods.get(name, ()):
                 stack.append((method, level + 1))
-        for package, name in cross:
+        for package, name in sorted(cross):
             other = tree.packages.get(package)
             if other is None:
                 result.missing.add(f"{package} (package not read; called by {fn.cite()})")

@@ -241,6 +241,11 @@ TYPES: tuple[Declared, ...] = (
     Declared("aws:route53/getZone:getZone", "aws_route53_zone", "internal/service/route53", kind="invoke"),
     Declared("aws:elb/getServiceAccount:getServiceAccount", "aws_elb_service_account", "internal/service/elb",
              kind="invoke"),
+    # The runners' GitHub connection's status, read by ARN before the CodeBuild project and webhook
+    # that need it AVAILABLE are declared (components/delivery/runners.py). pulumi-aws 7.51.1 has no
+    # CodeConnections function: this one bridges the CodeStar Connections data source.
+    Declared("aws:codestarconnections/getConnection:getConnection", "aws_codestarconnections_connection",
+             "internal/service/codestarconnections", kind="invoke"),
     # The service's image: pulumi-docker builds with the local daemon and pushes with the
     # registry credentials the program passes (the ECR token). provider/image.go: Create and
     # Update build and push; Read returns the state; Delete is a no-op (no AWS call).

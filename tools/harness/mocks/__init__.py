@@ -25,7 +25,7 @@ __all__ = ["CHILD_REF", "STATEFUL_CALLS", "STATEFUL_TYPES", "EngineError", "Imag
 # runs the program) rather than from the registry's table.
 STATEFUL_TYPES = (t.IMAGE,)  # replayed against the stack's state (mocks/docker.py)
 STATEFUL_CALLS = (t.GET_REPOSITORIES, t.GET_IMAGES, t.GET_CALLER_IDENTITY, t.GET_CLUSTERS, t.GET_CLUSTER,
-                  t.GET_NODE_GROUPS, t.GET_NODE_GROUP, t.GET_PARAMETER)
+                  t.GET_NODE_GROUPS, t.GET_NODE_GROUP, t.GET_PARAMETER, t.GET_CONNECTION)
 
 
 class PlatformMocks(pulumi.runtime.Mocks):
@@ -34,7 +34,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def __init__(self, account: str, region: str, images: Mapping[str, Mapping[str, str]] | None = None,
                  clusters: Mapping[str, LiveCluster] | None = None,
                  parameters: Mapping[str, str] | None = None, caller: str | None = None,
-                 state: Mapping[str, ImageState] | None = None) -> None:
+                 state: Mapping[str, ImageState] | None = None,
+                 connections: Mapping[str, str] | None = None) -> None:
         self.account = account
         # Who runs the program (sts:GetCallerIdentity's ARN): a workstation user by default; a CI
         # role's session to see what the program does when that role runs it.
@@ -52,6 +53,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
         # The docker.Image resources of the stack's state (URN -> ImageState; by default none, as on
         # a first deploy): the run replays the engine's and pulumi-docker's steps against them.
         self.docker = DockerImages(self.images, state or {})
+        # The CodeConnections connections that exist, ARN -> status. None (the default): a stack
+        # file that names a connection names an approved one (AVAILABLE); a mapping: exactly these
+        # exist, and reading any other fails as GetConnection does (ResourceNotFoundException).
+        self.connections = None if connections is None else dict(connections)
         # Explicit providers by ID (a reference is "URN::ID"): (account, region) they manage.
         self._providers: dict[str, tuple[str, str]] = {}
 
@@ -108,9 +113,24 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return {"accountId": where.account, "arn": self.caller, "userId": "AROACALLER", "id": where.account}, []
         if args.token in (t.GET_CLUSTERS, t.GET_CLUSTER, t.GET_NODE_GROUPS, t.GET_NODE_GROUP):
             return eks.live_clusters(self.eks, args.args, self._where(args.args, args.provider), args.token), []
+        if args.token == t.GET_CONNECTION:
+            return self._connection(args.args, self._where(args.args, args.provider)), []
         if args.token == t.GET_PARAMETER:
             return eks.public_parameter(args.args, self._where(args.args, args.provider), self.parameters), []
         answer = CALLS.get(args.token)
         if answer is None:
             raise NotImplementedError(f"the offline preview has no mock answer for {args.token}")
         return answer(args.args, self._where(args.args, args.provider)), []
+
+    def _connection(self, args: Mapping[str, Any], where: Where) -> dict:
+        """As Terraform's ``aws_codestarconnections_connection`` answers (connection_data_source.go):
+        by ARN, GetConnection, whose error fails the read."""
+        arn = args.get("arn")
+        if not isinstance(arn, str):
+            raise Exception("reading CodeStar Connections Connection: the program reads connections by ARN only")
+        status = "AVAILABLE" if self.connections is None else self.connections.get(arn)
+        if status is None:
+            raise Exception(f"reading CodeStar Connections Connection ({arn}): couldn't find resource "
+                            "(ResourceNotFoundException)")
+        return {"arn": arn, "id": arn, "connectionStatus": status, "name": arn.rsplit("/", 1)[-1][:32],
+                "providerType": "GitHub", "hostArn": "", "region": where.region, "tags": {}}
