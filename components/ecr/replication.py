@@ -171,7 +171,7 @@ def check_replication_spec(args: EcrReplicationSpec) -> None:
                 raise InvalidValue(f"{where}.preview_role_arn", None,
                                    "is required with assume_role_arn when the stack has delivery roles: the "
                                    "preview role (pull requests, drift) assumes a read-only role there, never "
-                                   "the writer (docs/delivery.md#replication-destinations)")
+                                   "the writer (docs/delivery.md#cross-account-replication-in-prods-preview)")
             if dest.existing_template and dest.account is not None and dest.assume_role_arn is None:
                 raise InvalidValue(f"{where}.existing_template", True,
                                    "is for a destination whose side this stack declares (this account, or "

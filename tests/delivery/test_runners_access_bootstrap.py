@@ -335,7 +335,7 @@ def test_a_run_by_the_preview_role_assumes_the_destinations_read_only_role():
     ({"assume_role_arn": "arn:aws:iam::777788889999:role/w"},
      "replication.rules[0].destinations[0].preview_role_arn: null is required with assume_role_arn when the stack "
      "has delivery roles: the preview role (pull requests, drift) assumes a read-only role there, never the writer "
-     "(docs/delivery.md#replication-destinations)"),
+     "(docs/delivery.md#cross-account-replication-in-prods-preview)"),
 ])
 def test_destination_roles_are_checked(destination, message):
     config = {"repositories": [{"name": "myapp"}], "aws:allowedAccountIds": ["111122223333"],

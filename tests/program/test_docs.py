@@ -91,3 +91,17 @@ def test_the_check_can_fail(tmp_path):
 
 def test_the_generated_reference_is_current():
     assert config_docs.main(["--check"]) == 0
+
+
+def test_every_docs_anchor_the_code_names_lands_on_a_heading():
+    """Error messages and descriptions point users to docs/PAGE.md#ANCHOR: each must exist."""
+    broken = []
+    for top in ("components", "stack_config", "tools", "policy_pack"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            if "node_modules" in path.parts or ".venv" in path.parts:
+                continue
+            for page, anchor in re.findall(r"docs/([a-z-]+\.md)#([a-z0-9_-]+)", path.read_text()):
+                target = ROOT / "docs" / page
+                if not target.is_file() or anchor not in _anchors(target.read_text()):
+                    broken.append(f"{path.relative_to(ROOT)}: docs/{page}#{anchor}")
+    assert not broken, broken
