@@ -48,7 +48,8 @@ def test_example_previews_and_passes_the_gate(path, tmp_path, capsys):
         assert plan["outputs"]["cluster"]["node_groups"]["graviton"]["architecture"] == "arm64"
         image = next(r for r in plan["resources"] if r["type"] == "docker:index/image:Image")
         assert image["inputs"]["build"]["platform"] == "linux/arm64"
-        pod = next(r for r in plan["resources"] if r["type"] == "kubernetes:apps/v1:Deployment")
+        pod = next(r for r in plan["resources"] if r["type"] == "kubernetes:apps/v1:Deployment"
+                   and r["name"] == "service-deployment")
         pod_spec = pod["inputs"]["spec"]["template"]["spec"]
         assert pod_spec["tolerations"] == [{"key": "dedicated", "operator": "Equal", "value": "myapp",
                                             "effect": "NoSchedule"}]
