@@ -21,7 +21,7 @@ def lines():
     main.configure_logging("INFO", stream)
     yield lambda: [entry for entry in map(json.loads, stream.getvalue().splitlines())
                    if entry["logger"].startswith("myapp")]
-    main.configure_logging("INFO")
+    main.configure_logging()
 
 
 client = TestClient(main.app)
@@ -77,13 +77,15 @@ def test_a_line_written_while_handling_a_request_carries_its_id(lines):
     assert main.request_id.get() is None  # nothing leaks out of the request
 
 
-def test_warning_level_leaves_out_the_access_lines():
+def test_the_default_level_warning_leaves_out_the_access_lines(monkeypatch):
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
     stream = io.StringIO()
-    main.configure_logging("WARNING", stream)
+    main.configure_logging(stream=stream)
     try:
+        assert logging.getLogger().level == logging.WARNING
         client.get("/")
     finally:
-        main.configure_logging("INFO")
+        main.configure_logging()
     assert [line for line in stream.getvalue().splitlines() if '"logger":"myapp' in line] == []
 
 
