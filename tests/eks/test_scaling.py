@@ -452,3 +452,19 @@ def test_nothing_the_stack_runs_in_kube_system_escapes_a_digest(every_plan):
             if res.inputs["metadata"]["namespace"] in SYSTEM_NAMESPACES:
                 for container in res.inputs["spec"]["template"]["spec"]["containers"]:
                     assert "@sha256:" in container["image"], (name, res.name)
+
+
+def test_without_nat_the_preview_names_the_endpoints_the_cluster_agents_need():
+    from tests.conftest import raw_config
+
+    def warnings(network):
+        config = stack()
+        config["network"] = {"availability_zones": ZONES, "nat": "none", **network}
+        return [w for w in parse(raw_config(config), project=PROJECT, stack="t").warnings if "VPC endpoints" in w]
+
+    (warning,) = warnings({})
+    assert ("these have none: eks-auth (EKS Pod Identity), autoscaling (the Cluster Autoscaler), eks (the Cluster "
+            "Autoscaler), logs (the CloudWatch agent and Fluent Bit)") in warning
+    assert warnings({"extra_endpoints": ["eks-auth", "autoscaling", "eks", "logs"]}) == []
+    (only_logs,) = warnings({"extra_endpoints": ["eks-auth", "autoscaling", "eks"]})
+    assert "these have none: logs (the CloudWatch agent and Fluent Bit);" in only_logs

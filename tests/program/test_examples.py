@@ -33,7 +33,7 @@ def test_example_previews_and_passes_the_gate(path, tmp_path, capsys):
         assert len(providers) == 2
     if stack == "private-cluster":
         assert not [r for r in plan["resources"] if r["type"] == "aws:ec2/natGateway:NatGateway"]
-        assert len([r for r in plan["resources"] if r["type"] == "aws:ec2/vpcEndpoint:VpcEndpoint"]) == 7
+        assert len([r for r in plan["resources"] if r["type"] == "aws:ec2/vpcEndpoint:VpcEndpoint"]) == 9  # ecr.api, ecr.dkr, ec2, sts, s3, and logs, eks-auth, autoscaling, eks for the agents
         assert plan["warnings"] == []
     if stack == "cache-credentials":
         versions = [r for r in plan["resources"] if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
