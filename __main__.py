@@ -1,7 +1,8 @@
 """The container platform: reads the stack's configuration once, composes the components, exports
 what a user needs. Reads top-down like the architecture diagram in the README:
 registry → scanning → replication → caches → delivery roles → network → cluster (with the roles'
-access entries) → node groups → runners → image → scan gate → admission policy → workload → front door. Each component gets its spec (from the stack file) plus its wiring (other
+access entries) → node groups → their add-ons (Pod Identity agent, metrics-server), observability and
+the Cluster Autoscaler → runners → image → scan gate → admission policy → workload → front door. Each component gets its spec (from the stack file) plus its wiring (other
 components and their outputs); nothing here reads or reshapes config.
 """
 
@@ -23,6 +24,8 @@ from components.ecr import (
     RegistryScanning,
 )
 from components.eks import AccessGrant, EksCluster, EksClusterArgs, EksNetwork, EksNodeGroup, EksNodeGroupArgs
+from components.eks.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+from components.eks.observability import ClusterObservability, ClusterObservabilityArgs
 from components.shared.boundary import PermissionsBoundary, every_role_carries
 from components.supply_chain.admission import ImageAdmission, ImageAdmissionArgs
 from components.supply_chain.scan_gate import ImageScanGate, ImageScanGateArgs
@@ -93,6 +96,23 @@ if (k := settings.kubernetes) is not None:
         group, cluster=cluster, pull_through_cache_policy=cache.puller_policy if cache is not None else None))
         for group in k.node_groups}
     cluster.core_dns("cluster", list(groups.values()))
+    # Pods get AWS roles through EKS Pod Identity (the agent), and the HorizontalPodAutoscaler its
+    # metrics (metrics-server): both once nodes exist.
+    pod_identity_agent, _ = cluster.node_addons("cluster", list(groups.values()))
+    if k.observability is not None:
+        # Container Insights and the containers' logs, in log groups the program creates first.
+        ClusterObservability("observability", ClusterObservabilityArgs(
+            k.observability, cluster=cluster, depends_on=[*groups.values(), pod_identity_agent]))
+    if k.autoscaler is not None and cluster.provider is not None:
+        # Nodes follow the pods: the groups' desired sizes are the autoscaler's. Its image by digest,
+        # through the registry's cache for registry.k8s.io when the stack has one.
+        through_cache = settings.cache is not None and any("registry.k8s.io" in rule.hosts
+                                                           for rule in settings.cache.rules)
+        ClusterAutoscaler("autoscaler", ClusterAutoscalerArgs(
+            k.autoscaler, cluster=cluster, provider=cluster.provider, node_groups=list(groups.values()),
+            image=cache.cached_image(k.autoscaler.upstream_image) if cache is not None and through_cache
+            else k.autoscaler.upstream_image,
+            depends_on=[pod_identity_agent]))
 
     pulumi.export("vpc_id", network.vpc_id)
     pulumi.export("cluster", {

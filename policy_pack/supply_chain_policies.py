@@ -32,6 +32,12 @@ from support import (
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+# Kubernetes' own namespaces, where the cluster's add-ons run (EKS's from AWS's registries, the
+# stack's Cluster Autoscaler from registry.k8s.io or its cache): the admission policy binds none of
+# them by design (components/supply_chain/admission.py), the stack's workloads may not use them
+# (components/workload/service.py), and what the stack runs there is pinned by digest in its code.
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+DIGEST_SUFFIX = "@sha256:"
 # The API resource (plural) each workload type is created as: what a policy's resourceRules name.
 RESOURCE_OF = {
     "kubernetes:core/v1:Pod": "pods", "kubernetes:core/v1:ReplicationController": "replicationcontrollers",
@@ -39,6 +45,20 @@ RESOURCE_OF = {
     "kubernetes:apps/v1:StatefulSet": "statefulsets", "kubernetes:apps/v1:DaemonSet": "daemonsets",
     "kubernetes:batch/v1:Job": "jobs", "kubernetes:batch/v1:CronJob": "cronjobs",
 }
+
+
+def _system_namespace(res: PolicyResource) -> bool:
+    namespace = get(res.props, "metadata", "namespace")
+    return known(namespace) and namespace in SYSTEM_NAMESPACES
+
+
+def _images(res: PolicyResource) -> list[tuple[str, Any]]:
+    """(container name, image) of every container of a workload's pod spec."""
+    pod = get(res.props, "spec") if res.resource_type == "kubernetes:core/v1:Pod" else (
+        get(res.props, "spec", "jobTemplate", "spec", "template", "spec")
+        if res.resource_type == "kubernetes:batch/v1:CronJob" else get(res.props, "spec", "template", "spec"))
+    return [(str(get(c, "name")), get(c, "image")) for kind in ("initContainers", "containers")
+            for c in get(pod, kind) or []]
 
 
 def _who(res: PolicyResource) -> str:
@@ -54,11 +74,13 @@ def _who(res: PolicyResource) -> str:
     name="k8s-scan-gate-before-rollout",
     description="Every workload's image comes through the scan gate, which waits for the registry's scan during up.",
     level=EnforcementLevel.MANDATORY,
-    checks='Every Kubernetes workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ReplicationController) depends on a scan gate (`pulumi-python:dynamic:ScanFindingsGate`, `ImageScanGate`): its pod template takes its image from the gate, so `pulumi up` changes it only after the registry\'s scan of a new digest has finished with no finding at or above the stack\'s threshold.',
+    checks='Every Kubernetes workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod, ReplicationController) outside Kubernetes\' own namespaces (`kube-system`, `kube-public`, `kube-node-lease`: cluster add-ons pinned by digest, which `k8s-admission-pinned-images` checks) depends on a scan gate (`pulumi-python:dynamic:ScanFindingsGate`, `ImageScanGate`): its pod template takes its image from the gate, so `pulumi up` changes it only after the registry\'s scan of a new digest has finished with no finding at or above the stack\'s threshold.',
     why='Scan on push alone acts on nothing: without the gate an image with a critical CVE is pushed, scanned and rolled out in the same `up`.',
 )
 def k8s_scan_gate_before_rollout(args: StackValidationArgs, report_violation: Report) -> None:
     def check(res: PolicyResource) -> None:
+        if _system_namespace(res):
+            return  # a cluster add-on pinned by digest in code (k8s-admission-pinned-images checks the pin)
         gated = [d for d in res.dependencies or [] if d.resource_type == SCAN_GATE]
         gated += linked(res, "spec", SCAN_GATE)
         if gated:
@@ -169,7 +191,7 @@ def binding_gap(binding: PolicyResource, policies: list[PolicyResource], workloa
     name="k8s-admission-pinned-images",
     description="A ValidatingAdmissionPolicy (failurePolicy Fail, Deny) judges the pods of every workload's namespace.",
     level=EnforcementLevel.MANDATORY,
-    checks='A stack with Kubernetes workloads has a `ValidatingAdmissionPolicy` with validations and `failurePolicy: Fail` (the v1 default) whose rules judge creating and updating pods and the workload\'s own resource (a Deployment\'s template, not only its pods), bound by a `ValidatingAdmissionPolicyBinding` with `validationActions` `Deny` whose namespace selector selects each workload\'s namespace.',
+    checks='A stack with Kubernetes workloads has a `ValidatingAdmissionPolicy` with validations and `failurePolicy: Fail` (the v1 default) whose rules judge creating and updating pods and the workload\'s own resource (a Deployment\'s template, not only its pods), bound by a `ValidatingAdmissionPolicyBinding` with `validationActions` `Deny` whose namespace selector selects each workload\'s namespace. In Kubernetes\' own namespaces, which the policy binds none of by design (EKS\'s add-ons run there from AWS\'s registries), every image the stack runs is pinned by digest instead (the Cluster Autoscaler).',
     why='Anything that can create a pod could otherwise run any image from anywhere; the policy (ImageAdmission) admits only digest-pinned images from this registry.',
 )
 def k8s_admission_pinned_images(args: StackValidationArgs, report_violation: Report) -> None:
@@ -179,6 +201,15 @@ def k8s_admission_pinned_images(args: StackValidationArgs, report_violation: Rep
     def check(res: PolicyResource) -> None:
         namespace = get(res.props, "metadata", "namespace") or "default"
         if not known(namespace):
+            return
+        if namespace in SYSTEM_NAMESPACES:
+            # No binding there by design: what the stack runs there must be pinned by digest itself.
+            loose = [f"{name} ({image})" for name, image in _images(res)
+                     if known(image) and (not isinstance(image, str) or DIGEST_SUFFIX not in image)]
+            if loose:
+                report_violation(
+                    f"{_who(res)} in namespace {namespace}, which no admission policy binds (Kubernetes' own), runs "
+                    f"images not pinned by digest: {', '.join(loose)}. Pin each (IMAGE:TAG@sha256:DIGEST).", res.urn)
             return
         labels = _namespace_labels(args, namespace)
         gaps = []

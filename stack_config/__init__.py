@@ -281,6 +281,21 @@ def parse(raw: Mapping[str, Any], *, project: str, stack: str,
             "cluster's endpoint. Once it is done (and the runners' GitHub connection is approved), set "
             "bootstrap: false and run `pulumi up` from inside the VPC — the deploy workflow's runner "
             "(docs/deploying.md).")
+    if kubernetes is not None and network is not None and network.creates_vpc and network.nat == "none":
+        # Without NAT, what the cluster's own AWS clients call must have an endpoint: Pod Identity
+        # (eks-auth) for the autoscaler's and the agent's credentials, Auto Scaling and EKS for the
+        # autoscaler (EC2 is always there), CloudWatch Logs for the agent and Fluent Bit.
+        needed = {"eks-auth": "EKS Pod Identity"} if (kubernetes.autoscaler or kubernetes.observability) else {}
+        if kubernetes.autoscaler is not None:
+            needed.update({"autoscaling": "the Cluster Autoscaler", "eks": "the Cluster Autoscaler"})
+        if kubernetes.observability is not None:
+            needed["logs"] = "the CloudWatch agent and Fluent Bit"
+        missing = [f"{service} ({why})" for service, why in needed.items() if service not in network.extra_endpoints]
+        if missing:
+            warnings.append(
+                "network.nat: none — the nodes reach AWS only through VPC endpoints, and these have none: "
+                f"{', '.join(missing)}; add them to network.extra_endpoints (or set cluster.autoscaler.enabled / "
+                "cluster.observability.enabled to false), or their calls time out (docs/scaling.md).")
     if cache is not None and network is not None and network.creates_vpc and network.nat == "none":
         warnings.append(
             "pull_through_cache with network.nat: none — the FIRST pull of each image through a cache rule "

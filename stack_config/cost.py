@@ -30,6 +30,8 @@ class CostAssumptions:
     access_log_gb_per_month: float = 5.0
     workload_pushes_per_day: float = 2.0
     runner_minutes_per_month: float = 1500.0
+    container_insights_observations_per_node_month: float = 20_000_000.0
+    container_log_gb_per_month: float = 5.0
     tag_mix: Mapping[str, float] = field(default_factory=lambda: {"v1.2.3": 1.0})
 
     def to_json(self) -> dict:

@@ -10,14 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from components.ecr.repository import EcrRepositorySpec
+from components.eks.autoscaler import ClusterAutoscalerSpec, check_autoscaler_spec
 from components.eks.cluster import ClusterAdmin, EksClusterSpec, check_cluster_spec
 from components.eks.network import EksNetworkSpec, check_network_spec
 from components.eks.node_group import NodeGroupSpec, Taint, TaintEffect, check_node_group_spec
+from components.eks.observability import ClusterObservabilitySpec, check_observability_spec
 from components.shared.arns import ROLE_ARN_RE
 from components.shared.placement import Placement
 
 from . import schema
-from .values import ConfigError, Value, domain, given, required
+from .values import ConfigError, Value, domain, given, opt, required
 from .workload import WorkloadConfig, workload_section
 
 if TYPE_CHECKING:
@@ -38,6 +40,10 @@ class KubernetesConfig:
     """The service built from ``app/`` and run on one of the groups."""
     front_door: FrontDoorSpec | None = None
     """The load balancer in front of the service (``front_door``)."""
+    autoscaler: ClusterAutoscalerSpec | None = None
+    """The Cluster Autoscaler on the node groups (``cluster.autoscaler``); None: turned off."""
+    observability: ClusterObservabilitySpec | None = None
+    """Metrics and logs in CloudWatch (``cluster.observability``); None: turned off."""
 
     @property
     def bootstrap(self) -> bool:
@@ -113,6 +119,29 @@ def _node_groups(fields: dict[str, Value], node: Value, cluster_name: str,
     return groups
 
 
+def autoscaler_section(fields: dict[str, Value], node: Value, cluster: EksClusterSpec) -> ClusterAutoscalerSpec | None:
+    section = fields["autoscaler"] if opt(fields, "autoscaler", lambda v: v) else node.child("autoscaler", {})
+    keys = section.object(schema.keys_of("cluster.autoscaler"))
+    if not opt(keys, "enabled", Value.boolean, True):
+        return None
+    spec = ClusterAutoscalerSpec(placement=cluster.placement, cluster_name=cluster.name,
+                                 kubernetes_version=cluster.version, **given(keys, {"image": Value.string}))
+    domain(lambda: check_autoscaler_spec(spec), section.path)
+    return spec
+
+
+def observability_section(fields: dict[str, Value], node: Value,
+                          cluster: EksClusterSpec) -> ClusterObservabilitySpec | None:
+    section = fields["observability"] if opt(fields, "observability", lambda v: v) else node.child("observability", {})
+    keys = section.object(schema.keys_of("cluster.observability"))
+    if not opt(keys, "enabled", Value.boolean, True):
+        return None
+    spec = ClusterObservabilitySpec(placement=cluster.placement, cluster_name=cluster.name,
+                                    **given(keys, {"log_retention_days": Value.positive_int}))
+    domain(lambda: check_observability_spec(spec), section.path)
+    return spec
+
+
 def assume_role_arn(value: object) -> str | None:
     """The role of the stack's ``aws:assumeRoles`` (the AWS provider's list of roles it assumes, in
     order), which the kubeconfig's ``aws eks get-token --role-arn`` must assume too; None without one.
@@ -142,7 +171,8 @@ def assume_role_arn(value: object) -> str | None:
 
 def cluster_section(node: Value, placement: Placement, *, project: str, stack: str, protect: bool,
                     bootstrap: bool = False, aws_profile: str | None = None, assumed_role: str | None = None,
-                    ) -> tuple[EksClusterSpec, tuple[NodeGroupSpec, ...]]:
+                    ) -> tuple[EksClusterSpec, tuple[NodeGroupSpec, ...], ClusterAutoscalerSpec | None,
+                               ClusterObservabilitySpec | None]:
     if isinstance(node.value, dict) and "node_group" in node.value:  # the retired single-group key
         raise ConfigError(f"{node.path}.node_group", node.value["node_group"],
                           "was replaced by cluster.node_groups, a list: move the object into it as its first "
@@ -158,7 +188,8 @@ def cluster_section(node: Value, placement: Placement, *, project: str, stack: s
             "log_retention_days": Value.positive_int, "deletion_protection": Value.boolean,
             "zonal_shift": Value.boolean, "creator_arn": Value.string})})
     domain(lambda: check_cluster_spec(spec), "cluster")
-    return spec, _node_groups(fields, node, spec.name, spec.version)
+    return (spec, _node_groups(fields, node, spec.name, spec.version), autoscaler_section(fields, node, spec),
+            observability_section(fields, node, spec))
 
 
 def kubernetes_section(fields: dict[str, Value], placement: Placement, *, project: str, stack: str,
@@ -177,12 +208,13 @@ def kubernetes_section(fields: dict[str, Value], placement: Placement, *, projec
                                   "needs cluster (and network): the service runs on the stack's cluster")
         return None
     network = network_section(fields["network"], placement, protect)
-    cluster, groups = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect,
+    cluster, groups, autoscaler, observability = cluster_section(fields["cluster"], placement, project=project, stack=stack, protect=protect,
                                       bootstrap=bootstrap, aws_profile=aws_profile,
                                       assumed_role=assume_role_arn(aws_assume_roles))
     workload = (workload_section(fields["workload"], repositories, groups, root)
                 if "workload" in fields else None)
-    config = KubernetesConfig(network=network, cluster=cluster, node_groups=groups, workload=workload)
+    config = KubernetesConfig(network=network, cluster=cluster, node_groups=groups, workload=workload,
+                              autoscaler=autoscaler, observability=observability)
     if "front_door" in fields:
         from .front_door import front_door_section  # it reads this config
 

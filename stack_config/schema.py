@@ -21,6 +21,7 @@ from components.ecr.pull_through_cache import UPSTREAMS
 from components.ecr.registry import RegistryEncryption
 from components.ecr.repository import ENCRYPTION_TYPES, TAG_MUTABILITIES, EcrRepositorySpec
 from components.ecr.scanning import SCAN_TYPES, RegistryScanningSpec
+from components.eks.autoscaler import ClusterAutoscalerSpec
 from components.eks.cluster import ACCESS_POLICIES, UPGRADE_POLICIES, ClusterAdmin, EksClusterSpec
 from components.eks.network import NAT_MODES, EksNetworkSpec
 from components.eks.node_group import (
@@ -31,6 +32,7 @@ from components.eks.node_group import (
     NodeGroupSpec,
     Taint,
 )
+from components.eks.observability import ClusterObservabilitySpec
 from components.supply_chain.findings import MAX_TIMEOUT_MINUTES, THRESHOLDS, Allowance
 from components.supply_chain.scan_gate import ScanGateSpec
 from components.workload.front_door import SCHEMES, TLS_POLICIES, FrontDoorSpec
@@ -180,6 +182,8 @@ KEYS: tuple[Key, ...] = (
     Key('cluster.log_retention_days', 'cluster', 'integer (a CloudWatch retention)', '`90`', 'Retention of `/aws/eks/NAME/cluster`, which the program creates (encrypted) before the cluster; EKS would otherwise create it with no expiry.'),
     Key('cluster.deletion_protection', 'cluster', 'boolean', 'top-level `protect`', "EKS deletion protection: EKS refuses to delete the cluster until it is turned off (an `up` with `false`). With `protect`, the cluster, its key and log group are also protected in Pulumi, and the pack's `eks-deletion-protection` (mandatory) refuses a protected cluster without it."),
     Key('cluster.zonal_shift', 'cluster', 'boolean', 'top-level `protect`', "Register the cluster with Amazon Application Recovery Controller zonal shift (EKS `zonalShiftConfig`): you, or zonal autoshift once you turn it on in ARC, can move the cluster's traffic away from an impaired availability zone. No charge. Set on the `aws.eks.Cluster` pulumi-eks creates through a transform (pulumi-eks 4.4 has no argument for it)."),
+    Key('cluster.autoscaler', 'cluster', 'object', 'on', 'The Cluster Autoscaler on the managed node groups, below: it adds nodes while pods cannot be scheduled and removes unneeded ones, within each group\'s `min_size` and `max_size` (docs/scaling.md).'),
+    Key('cluster.observability', 'cluster', 'object', 'on', "Metrics and logs in CloudWatch through the `amazon-cloudwatch-observability` EKS add-on, below (docs/scaling.md#where-to-look)."),
     Key('cluster.node_groups', 'cluster', 'list of objects', 'one group with the defaults below', 'The managed node groups, below; the first keeps the Pulumi name `nodes` unless it sets `name`. (The single-object `cluster.node_group` of earlier versions is refused with a pointer here.)'),
 
     # cluster.node_groups[]
@@ -187,9 +191,9 @@ KEYS: tuple[Key, ...] = (
     Key('cluster.node_groups[].instance_types', 'cluster.node_groups[]', 'list of strings', '`[t3.large]`', 'EC2 instance types, one architecture (Graviton families such as `m7g`, `c6gn`, `t4g`, and `a1`, are arm64). Changing them replaces the node group (a new group is created before the old one goes).'),
     Key('cluster.node_groups[].ami_type', 'cluster.node_groups[]', '', '`AL2023_x86_64_STANDARD`', 'Must match the instance types\' architecture (a mismatch is a config error, not nodes that never become ready). Changing it replaces the node group.', choices=tuple(AMI_TYPES)),
     Key('cluster.node_groups[].capacity_type', 'cluster.node_groups[]', '', '`ON_DEMAND`', 'SPOT nodes can be reclaimed with two minutes\' notice.', choices=CAPACITY_TYPES),
-    Key('cluster.node_groups[].min_size', 'cluster.node_groups[]', 'integer', '`2`', 'min ≤ desired ≤ max (at most 450).'),
-    Key('cluster.node_groups[].desired_size', 'cluster.node_groups[]', 'integer', '`2`', 'Nodes to start with.'),
-    Key('cluster.node_groups[].max_size', 'cluster.node_groups[]', 'integer', '`3`', 'Upper bound for scaling.'),
+    Key('cluster.node_groups[].min_size', 'cluster.node_groups[]', 'integer', '`2`', 'The fewest nodes: the Cluster Autoscaler never goes below it. min ≤ desired ≤ max (at most 450). Raising it above the nodes the group has now is refused by EKS (the desired size is the autoscaler\'s): see docs/scaling.md.'),
+    Key('cluster.node_groups[].desired_size', 'cluster.node_groups[]', 'integer', '`2`', "Nodes to start with. After the group's creation the Cluster Autoscaler sets the desired size; a later change here is ignored (no perpetual diff)."),
+    Key('cluster.node_groups[].max_size', 'cluster.node_groups[]', 'integer', '`3`', 'The most nodes the Cluster Autoscaler adds up to (the estimate prices both ends).'),
     Key('cluster.node_groups[].disk_size', 'cluster.node_groups[]', 'integer (GiB)', '`20`', 'Root volume (Bottlerocket: data volume), gp3 and encrypted, at least the AMI\'s own 20 GiB; set in the group\'s launch template (with IMDSv2 and a hop limit of 1), so a change is a new template version that EKS rolls out node by node (the group stays). What replaces the group instead: `name`, `instance_types`, `ami_type`, `capacity_type`; sizes, labels and taints change in place.'),
     Key('cluster.node_groups[].labels', 'cluster.node_groups[]', 'map of string → string', '`{}`', 'Kubernetes labels on every node.'),
     Key('cluster.node_groups[].taints', 'cluster.node_groups[]', 'list of objects', '`[]`', 'Taints on every node: `key`, optional `value`, `effect`.'),
@@ -201,6 +205,12 @@ KEYS: tuple[Key, ...] = (
     Key('cluster.node_groups[].release_version', 'cluster.node_groups[]', 'string', 'the latest recommended, read at preview', "The EKS-optimised AMI release the nodes run: AL2023 `KUBERNETES.PATCH-YYYYMMDD` for the group's Kubernetes version (`1.35.4-20261205`), Bottlerocket `VERSION-COMMIT`. Without it, the latest recommended release is read at preview from the AMI's public SSM parameter (`/aws/service/eks/optimized-ami/VERSION/amazon-linux-2023/ARCH/standard/recommended/release_version`; Bottlerocket `/aws/service/bottlerocket/aws-k8s-VERSION/ARCH/latest/image_version`), so a new AWS release shows in the next preview. A change rolls the nodes `max_unavailable` at a time ([patching nodes](upgrading.md#patching-nodes))."),
     Key('cluster.node_groups[].max_unavailable', 'cluster.node_groups[]', 'integer', '`1`', "Nodes EKS replaces at a time when it updates the group (a version, an AMI release, a launch template change): 1-100, EKS's update config."),
     Key('cluster.node_groups[].node_repair', 'cluster.node_groups[]', 'boolean', '`true`', "EKS node auto repair: EKS replaces nodes that report unhealthy (the node monitoring agent's or kubelet's conditions). No charge."),
+    # cluster.autoscaler
+    Key('cluster.autoscaler.enabled', 'cluster.autoscaler', 'boolean', '`true`', "The Cluster Autoscaler runs in `kube-system`, with its own AWS role through EKS Pod Identity, allowed to change only the Auto Scaling groups tagged as this cluster's. `false`: the groups keep the size they have (the desired size stays ignored)."),
+    Key('cluster.autoscaler.image', 'cluster.autoscaler', 'image reference', "the program's pin for `cluster.version` (1.35, 1.36)", "`registry.k8s.io/autoscaling/cluster-autoscaler:vX.Y.Z@sha256:…`, of the cluster's minor version (required for a version the program pins none for). With a pull-through cache rule for `k8s`, the pod pulls it through the cache, by the same digest."),
+    # cluster.observability
+    Key('cluster.observability.enabled', 'cluster.observability', 'boolean', '`true`', 'The `amazon-cloudwatch-observability` add-on: Container Insights (node, pod and container metrics) and the containers\' logs, with the agent\'s own AWS role through EKS Pod Identity.'),
+    Key('cluster.observability.log_retention_days', 'cluster.observability', 'integer (a CloudWatch retention)', '`30`', 'Retention of `/aws/containerinsights/CLUSTER/{application,dataplane,host,performance}`, which the program creates with the cluster\'s key before the add-on.'),
     # workload
     Key('workload.repository', 'workload', 'string', '— (required)', 'The repository (of `repositories`) the image is pushed to.'),
     Key('workload.name', 'workload', 'string', "the repository's last path part", 'The name of the service account, Deployment, PodDisruptionBudget and Service: a Kubernetes Service name (RFC 1035: a lowercase letter first). A repository whose name is not one (`1app`, `my_app`) needs it.'),
@@ -211,7 +221,10 @@ KEYS: tuple[Key, ...] = (
     Key('workload.build_args', 'workload', 'map of string → string', '`{}`', 'Docker build arguments (part of the image tag).'),
     Key('workload.target', 'workload', 'string', 'the last stage', 'A Dockerfile stage to build (part of the image tag).'),
     Key('workload.namespace', 'workload', 'string', 'the repository name', 'The namespace, labelled to enforce the Pod Security Standard `restricted`. Not `kube-system`, `kube-public`, `kube-node-lease` or `default` (their system pods would be refused).'),
-    Key('workload.replicas', 'workload', 'integer', '`2`', '1-100. With more than one, a PodDisruptionBudget lets one pod go at a time.'),
+    Key('workload.min_replicas', 'workload', 'integer', '`2`', 'The fewest pods (1-100): the HorizontalPodAutoscaler never goes below it, and the Deployment is created with it. It must be above `min_available`, so a node can always drain. (The fixed `replicas` of earlier versions is refused with a pointer here.)'),
+    Key('workload.max_replicas', 'workload', 'integer', '`6`', 'The most pods the HorizontalPodAutoscaler makes (`min_replicas`-100), at least `min_available`. Nodes for them come from the Cluster Autoscaler, up to each node group\'s `max_size`.'),
+    Key('workload.cpu_target', 'workload', 'integer', '`70`', "The pods' average CPU use the HorizontalPodAutoscaler aims at, in percent of `cpu_request` (1-100); metrics-server measures it every 15 s."),
+    Key('workload.min_available', 'workload', 'integer', '`min_replicas` − 1', 'Pods the PodDisruptionBudget keeps through evictions (node drains, the Cluster Autoscaler\'s scale-down, node updates); `0`: no budget. Below `min_replicas`, at most `max_replicas`.'),
     Key('workload.container_port', 'workload', 'integer', "the image's port", "The port the image's command listens on. The Dockerfile states it (its `EXPOSE` and the command's `--port` must agree); a different value here is refused rather than a Deployment probing a port nothing listens on."),
     Key('workload.service_port', 'workload', 'integer', '`80`', "The Service's port inside the cluster (`kubectl port-forward svc/NAME 8080:PORT`)."),
     Key('workload.readiness_path', 'workload', 'HTTP path', '`/readyz`', 'The readiness probe (on the container port): a pod gets traffic only while it answers 2xx.'),
@@ -279,6 +292,8 @@ KEYS: tuple[Key, ...] = (
     Key('cost.key_age_days', 'cost', 'number', '`730`', 'Age of the KMS keys the estimate assumes. Each automatic rotation (every 365 days unless the key says otherwise) adds $1 a key-month, for the first two rotations; the default prices the keys as they are billed from their second year on.'),
     Key('cost.lb_lcus', 'cost', 'number', '`1`', "Average Load Balancer Capacity Units the front door uses each hour (one LCU: 25 new connections/s, 3,000 active connections, 1 GB/h of traffic, or 1,000 rule evaluations/s, whichever is highest)."),
     Key('cost.requests_millions_per_month', 'cost', 'number', '`10`', 'Millions of requests a month through the front door (what a WAF web ACL bills per request).'),
+    Key('cost.container_insights_observations_per_node_month', 'cost', 'number', '`20000000`', "Container Insights observations (metric data points) a month per node, with its pods and containers: what the observability add-on is billed by (an assumption: about 450 series a minute per node)."),
+    Key('cost.container_log_gb_per_month', 'cost', 'number', '`5`', "GB of container logs (the service's structured logs among them) Fluent Bit sends a month."),
     Key('cost.runner_minutes_per_month', 'cost', 'number', '`1500`', "Build minutes a month on the stack's CodeBuild runners (every pull-request preview, deploy and drift job runs on one; about 50 a day)."),
     Key('cost.access_log_gb_per_month', 'cost', 'number', '`5`', "GB of load-balancer access logs written a month (stored for `front_door.access_log_retention_days`)."),
     Key('cost.workload_pushes_per_day', 'cost', 'number', '`2`', "Images `pulumi up` pushes a day to the workload's repository under its content tag (`sha-` and 16 hex digits): a push per code change. The repository's rules must select them, or they are never expired (the estimate says so)."),
@@ -292,6 +307,7 @@ SPEC_OF: dict[str, type] = {
     "encryption": RegistryEncryption, "repositories[]": EcrRepositorySpec, "scanning": RegistryScanningSpec,
     "network": EksNetworkSpec, "cluster": EksClusterSpec, "cluster.admins[]": ClusterAdmin,
     "cluster.node_groups[]": NodeGroupSpec, "cluster.node_groups[].taints[]": Taint,
+    "cluster.autoscaler": ClusterAutoscalerSpec, "cluster.observability": ClusterObservabilitySpec,
     "delivery": GithubActionsRolesSpec, "delivery.runners": RunnerSpec, "front_door": FrontDoorSpec,
     "workload.scan_gate": ScanGateSpec, "workload.scan_gate.allow[]": Allowance,
 }
@@ -307,12 +323,15 @@ def spec_field(path: str) -> tuple[type, str] | None:
     k = _BY_PATH[path]
     if path == "delivery.runners":
         return None  # read into its own spec (below), not a field of the roles'
-    if path in ("cluster.node_groups", "workload.repository", "workload.scan_gate"):
+    if k.name == "enabled" and k.parent in ("cluster.autoscaler", "cluster.observability"):
+        return None  # whether the spec exists at all
+    if path in ("cluster.node_groups", "cluster.autoscaler", "cluster.observability", "workload.repository",
+                "workload.scan_gate"):
         from .eks import KubernetesConfig  # they import this module
         from .workload import WorkloadConfig
 
-        if path == "cluster.node_groups":
-            return KubernetesConfig, "node_groups"
+        if path.startswith("cluster."):
+            return KubernetesConfig, path.rsplit(".", 1)[1]
         return WorkloadConfig, path.rsplit(".", 1)[1]
     if k.parent == "workload":
         return (ImageSpec if k.name in IMAGE_KEYS else WorkloadSpec), k.name

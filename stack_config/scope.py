@@ -15,6 +15,7 @@ from components.shared.scope import (
     PlatformScope,
     access_log_bucket_prefix,
     cluster_log_group,
+    container_insights_prefix,
     flow_log_group,
     runner_log_group,
 )
@@ -32,6 +33,8 @@ def platform_scope(*, project: str, stack: str, placement: Placement, regions: S
     if kubernetes is not None:
         cluster = kubernetes.cluster.name
         log_groups.append(cluster_log_group(cluster))
+        if kubernetes.observability is not None:
+            log_groups.append(container_insights_prefix(cluster))
         if kubernetes.network.creates_vpc:
             log_groups.append(flow_log_group(project, stack))
         door = kubernetes.front_door

@@ -65,6 +65,11 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
                           "was replaced by front_door.client_cidrs: the nodes have private addresses only, so "
                           "clients reach the service through the front door's load balancer (front_door), "
                           "which admits these ranges; move the list there")
+    if isinstance(node.value, dict) and "replicas" in node.value:  # the retired fixed count
+        raise ConfigError(f"{node.path}.replicas", node.value["replicas"],
+                          "was replaced by workload.min_replicas and workload.max_replicas: a "
+                          "HorizontalPodAutoscaler now sets the count between them from the pods' CPU use; move "
+                          "the value to min_replicas (the service never runs fewer)")
     fields = node.object(schema.keys_of("workload"))
     scan_gate = given(fields, {"scan_gate": scan_gate_section}).get("scan_gate", ScanGateSpec())
     repository = required(fields, node, "repository", " (a repository of `repositories`)").string()
@@ -98,7 +103,8 @@ def workload_section(node: Value, repositories: Sequence[EcrRepositorySpec], gro
         raise ConfigError(f"{node.path}.dockerfile", image.dockerfile_path,
                           f"EXPOSEs {exposed} but its command listens on --port {command_port}; make them agree")
     service_keys = given(fields, {
-        "namespace": Value.string, "replicas": Value.positive_int, "container_port": Value.positive_int,
+        "namespace": Value.string, "min_replicas": Value.positive_int, "max_replicas": Value.positive_int,
+        "cpu_target": Value.positive_int, "min_available": Value.non_negative_int, "container_port": Value.positive_int,
         "service_port": Value.positive_int, "readiness_path": Value.string, "liveness_path": Value.string,
         "cpu_request": Value.tag_value, "memory_request": Value.string, "memory_limit": Value.string,
         "node_port": Value.positive_int, "prestop_seconds": Value.positive_int,

@@ -17,7 +17,11 @@ lifecycle rules' tag filters: each kind of push (untagged, ``cost.tag_mix``'s sa
 workload's content tags) goes to the first rule that selects it; what no rule selects is never
 expired. The front door: load balancer hours and LCUs, public addresses, WAF, access-log storage.
 The scan gate: its ECR and Inspector reads during ``pulumi up``, which are not billed (an item at $0
-with its source, so the estimate says what the gate adds).
+with its source, so the estimate says what the gate adds). Scale: the estimate's total is at the
+minimum scale (every node group at its ``min_size``, where the Cluster Autoscaler leaves an idle
+stack), and ``monthly_at_max`` at the maximum (every group at its ``max_size``); what grows with the
+nodes (instances, their volumes, Container Insights' observations) carries both quantities. The
+CloudWatch observability add-on: observations, container logs and Application Signals.
 
 Not included: data transfer to the internet, cross-AZ traffic, requests (KMS, Secrets Manager,
 ECR, S3 API), ACM, Route 53, Inspector scans of pull-through cache repositories, taxes, free tiers,
@@ -57,17 +61,27 @@ class LineItem:
     urn: str | None
     item: str
     quantity: float
+    """At the minimum scale: every node group at its ``min_size`` (what the stack costs at rest)."""
     unit: str
     unit_price: float
     region: str
+    quantity_at_max: float | None = None
+    """At the maximum scale (every node group at its ``max_size``), for what scales with the nodes;
+    None: the same at every scale."""
 
     @property
     def monthly(self) -> float:
         return round(self.quantity * self.unit_price, 2)
 
+    @property
+    def monthly_at_max(self) -> float:
+        return round((self.quantity if self.quantity_at_max is None else self.quantity_at_max) * self.unit_price, 2)
+
     def to_json(self) -> dict:
         return {"urn": self.urn, "item": self.item, "quantity": round(self.quantity, 4), "unit": self.unit,
-                "unit_price": self.unit_price, "monthly": self.monthly}
+                "unit_price": self.unit_price, "monthly": self.monthly,
+                "quantity_at_max": None if self.quantity_at_max is None else round(self.quantity_at_max, 4),
+                "monthly_at_max": self.monthly_at_max}
 
 
 @dataclass
@@ -81,10 +95,17 @@ class CostReport:
 
     @property
     def monthly(self) -> float:
+        """At the minimum scale."""
         return round(sum(i.monthly for i in self.items), 2)
 
+    @property
+    def monthly_at_max(self) -> float:
+        """At the maximum scale: every node group at its ``max_size``."""
+        return round(sum(i.monthly_at_max for i in self.items), 2)
+
     def to_json(self) -> dict:
-        return {"currency": "USD", "monthly": self.monthly, "prices_checked": self.prices_checked,
+        return {"currency": "USD", "monthly": self.monthly, "monthly_at_max": self.monthly_at_max,
+                "prices_checked": self.prices_checked,
                 "priced_on": self.priced_on, "items": [i.to_json() for i in self.items], "missing": self.missing,
                 "assumed_prices": self.assumed_prices, "assumptions": self.assumptions}
 
@@ -202,9 +223,16 @@ class _Pricer:
         return figures[instance_type]
 
     def add(self, urn: str | None, item: str, quantity: float, unit: str, unit_price: float | None,
-            region: str) -> None:
-        if unit_price is not None and quantity > 0:
-            self.report.items.append(LineItem(urn, item, quantity, unit, unit_price, region))
+            region: str, at_max: float | None = None) -> None:
+        if unit_price is not None and (quantity > 0 or (at_max or 0) > 0):
+            self.report.items.append(LineItem(urn, item, quantity, unit, unit_price, region, at_max))
+
+    def assumed(self, key: str) -> float:
+        """A global price the book marks assumed (no stored copy of its source was checked)."""
+        if key in self.prices["assumed"]:
+            self.report.assumed_prices.append(f"{key}: {self.prices['assumed'][key]}")
+        value: float = self.prices["global"][key]
+        return value
 
 
 def _region_of(res: PlannedResource, plan: Plan, default: str) -> str:
@@ -283,24 +311,32 @@ def _cluster(resources: list[PlannedResource], c: _Context) -> None:
                         c.price.regional(where, "logs_ingest_gb", "control-plane logs"), where)
 
 
+def node_range(res: PlannedResource) -> tuple[float, float]:
+    """(fewest, most) nodes of a managed node group: its min and max size. The desired size is the
+    Cluster Autoscaler's after creation (ignored by the plan), so the estimate prices both ends."""
+    scaling = res.inputs.get("scalingConfig") or {}
+    return float(scaling.get("minSize") or 0), float(scaling.get("maxSize") or scaling.get("desiredSize") or 0)
+
+
 def _node_group(resources: list[PlannedResource], c: _Context) -> None:
     for res in resources:
         where = c.where(res)
-        scaling = res.inputs.get("scalingConfig") or {}
-        desired = float(scaling.get("desiredSize") or 0)
+        fewest, most = node_range(res)
         types = res.inputs.get("instanceTypes") or []
         spot = res.inputs.get("capacityType") == "SPOT"
+        scale = f"{fewest:g}-{most:g} nodes"
         if types:
             hourly = c.price.ec2(where, types[0], f"node group {res.name}")
             if hourly is not None and spot:
                 hourly = round(hourly * (1 - c.a.spot_discount), 6)
             kind = (f"SPOT (assumed {format(c.a.spot_discount, '.0%')} below on-demand)" if spot
                     else "on-demand")
-            c.price.add(res.urn, f"EKS nodes {res.name}: {types[0]} {kind}", desired * HOURS, "instance-hour",
-                        hourly, where)
+            c.price.add(res.urn, f"EKS nodes {res.name}: {types[0]} {kind}, {scale}", fewest * HOURS, "instance-hour",
+                        hourly, where, at_max=most * HOURS)
         disk, volume_type = _node_volume(res, c.plan)
-        c.price.add(res.urn, f"EKS node volumes {res.name} ({volume_type})", desired * disk, "GB-month",
-                    c.price.regional(where, f"ebs_{volume_type}_gb_month", f"node group {res.name}"), where)
+        c.price.add(res.urn, f"EKS node volumes {res.name} ({volume_type}), {scale}", fewest * disk, "GB-month",
+                    c.price.regional(where, f"ebs_{volume_type}_gb_month", f"node group {res.name}"), where,
+                    at_max=most * disk)
 
 
 def _node_volume(res: PlannedResource, plan: Plan) -> tuple[float, str]:
@@ -374,11 +410,23 @@ def _flow_log_groups(plan: Plan) -> set[str]:
             for key in ("logDestination", "logGroupName") for urn in res.property_dependencies.get(key, [])}
 
 
+CONTAINER_INSIGHTS = "/aws/containerinsights/"
+
+
 def _log_group(resources: list[PlannedResource], c: _Context) -> None:
     flow = _flow_log_groups(c.plan)
     for res in resources:
         where = c.where(res)
-        monthly_gb = c.a.flow_log_gb_per_month if res.urn in flow else c.a.control_plane_log_gb_per_month
+        name = str(res.inputs.get("name", ""))
+        if name.startswith(CONTAINER_INSIGHTS):
+            # The containers' logs are priced with the add-on (_observability); the performance events'
+            # storage is within Container Insights' observations, and on AL2023 nodes the dataplane and
+            # host groups stay empty by default.
+            if not name.endswith("/application"):
+                continue
+            monthly_gb = c.a.container_log_gb_per_month
+        else:
+            monthly_gb = c.a.flow_log_gb_per_month if res.urn in flow else c.a.control_plane_log_gb_per_month
         retention = float(res.inputs.get("retentionInDays") or 0)
         months = min(retention or 3653, 3653) / DAYS
         c.price.add(res.urn, f"log storage {res.inputs.get('name', res.name)} (retention {int(retention)} days)",
@@ -497,6 +545,41 @@ def _scan_gate(resources: list[PlannedResource], c: _Context) -> None:
                     runs * per_run, "API call", c.g["scan_gate_api_call"], where)
 
 
+def _observability(resources: list[PlannedResource], c: _Context) -> None:
+    """What the ``amazon-cloudwatch-observability`` add-on brings: Container Insights with enhanced
+    observability, billed per observation (each metric data point the agent sends; its count grows
+    with the nodes and their pods: ``cost.container_insights_observations_per_node_month``), the
+    containers' logs ingested (``cost.container_log_gb_per_month``), and Application Signals, billed
+    per signal (each inbound and outbound request of an instrumented service): none while the
+    service is not instrumented (docs/scaling.md)."""
+    groups = [r for r in c.plan.by_type(t.NODE_GROUP)]
+    fewest = sum(node_range(g)[0] for g in groups)
+    most = sum(node_range(g)[1] for g in groups)
+    for res in resources:
+        if res.inputs.get("addonName") != "amazon-cloudwatch-observability":
+            continue
+        where = c.where(res)
+        per_node = c.a.container_insights_observations_per_node_month / 1e6
+        c.price.add(res.urn, f"Container Insights observations ({per_node:g} million per node-month assumed, "
+                             f"{fewest:g}-{most:g} nodes)", fewest * per_node, "million observations",
+                    c.price.assumed("container_insights_observation_million"), where, at_max=most * per_node)
+        c.price.add(res.urn, "container log ingestion (Fluent Bit, assumed volume)", c.a.container_log_gb_per_month,
+                    "GB", c.price.regional(where, "logs_ingest_gb", "container logs"), where)
+        instrumented = any(_instrumented(d) for d in c.plan.by_type(t.DEPLOYMENT))
+        signals = 2 * c.a.requests_millions_per_month if instrumented else 0.0
+        c.price.report.items.append(LineItem(
+            res.urn, "Application Signals (" + ("an inbound and an outbound signal per request assumed)" if instrumented
+                                                else "no instrumented service: no signals)"),
+            signals, "million signals", c.price.assumed("application_signals_million"), where))
+
+
+def _instrumented(deployment: PlannedResource) -> bool:
+    """Whether a Deployment's pods get Application Signals' instrumentation (the add-on's annotation)."""
+    annotations = ((((deployment.inputs.get("spec") or {}).get("template") or {}).get("metadata") or {})
+                   .get("annotations") or {})
+    return any(k.startswith("instrumentation.opentelemetry.io/inject-") and v == "true" for k, v in annotations.items())
+
+
 PRICERS: dict[str, Pricer] = {
     t.CLUSTER: _cluster,
     t.NODE_GROUP: _node_group,
@@ -513,6 +596,7 @@ PRICERS: dict[str, Pricer] = {
     t.WEB_ACL: _web_acl,
     t.CODEBUILD_PROJECT: _runners,
     t.SCAN_GATE: _scan_gate,
+    t.ADDON: _observability,
 }
 """Resource type → its pricer, in the order the estimate lists them. Every other type is free or
 outside the estimate (see the module docstring)."""
@@ -600,7 +684,14 @@ def render(report: CostReport) -> str:
     for item in sorted(report.items, key=lambda i: -i.monthly):
         lines.append(f"    {item.item:<{width}}  {item.quantity:>10.2f} {item.unit:<14} × ${item.unit_price:<8g}"
                      f" = ${item.monthly:>9.2f}")
-    lines.append(f"    {'total':<{width}}  {'':>10} {'':<14}   {'':<8}  = ${report.monthly:>9.2f}")
+    lines.append(f"    {'total, at the minimum scale (every node group at its min_size)':<{width}}  {'':>10} {'':<14}   "
+                 f"{'':<8}  = ${report.monthly:>9.2f}")
+    lines.append(f"    {'total, at the maximum scale (every node group at its max_size)':<{width}}  {'':>10} {'':<14}   "
+                 f"{'':<8}  = ${report.monthly_at_max:>9.2f}")
+    for item in report.items:
+        if item.quantity_at_max is not None:
+            lines.append(f"      at the maximum: {item.item}: {item.quantity_at_max:.2f} {item.unit} = "
+                         f"${item.monthly_at_max:.2f}")
     assumptions = ", ".join(f"{k}={v:g}" if not isinstance(v, dict) else f"{k}={json.dumps(v)}"
                             for k, v in report.assumptions.items())
     lines.append(f"    assumptions (stack config `cost`): {assumptions}")

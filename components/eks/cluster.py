@@ -73,6 +73,14 @@ UpgradePolicy = Literal["STANDARD", "EXTENDED"]
 UPGRADE_POLICIES: tuple[str, ...] = get_args(UpgradePolicy)
 # The add-ons every cluster runs as EKS add-ons (CoreDNS: ``EksCluster.core_dns``, once nodes exist).
 CORE_ADDONS = ("vpc-cni", "kube-proxy", "coredns")
+# The add-ons scaling and Pod Identity need, once nodes exist (``EksCluster.node_addons``): the EKS
+# Pod Identity agent (AWS's add-on; a DaemonSet handing pods their associated role's credentials)
+# and metrics-server (an EKS community add-on: the resource metrics the HorizontalPodAutoscaler reads).
+POD_IDENTITY_AGENT, METRICS_SERVER = "eks-pod-identity-agent", "metrics-server"
+# The EKS build of metrics-server listens on 10251, not the upstream 10250 (EKS user guide,
+# https://docs.aws.amazon.com/eks/latest/userguide/metrics-server.html; terraform-aws-eks v21.7.0
+# added the same node security-group rule): the API server's aggregation layer calls it there.
+METRICS_SERVER_PORT = 10251
 
 
 @dataclass(frozen=True)
@@ -370,7 +378,8 @@ class EksCluster(pulumi.ComponentResource):
     vpc_cni: aws.eks.Addon
     """The VPC CNI add-on (its own IRSA role); node groups wait for it."""
     addon_versions: dict[str, pulumi.Output[str]]
-    """vpc-cni, kube-proxy and coredns: EKS's default version for the cluster's Kubernetes version."""
+    """Each add-on's (vpc-cni, kube-proxy, coredns, and those ``addon_version`` reads) EKS default
+    version for the cluster's Kubernetes version."""
     key_arn: pulumi.Output[str]
     """The key of Kubernetes secrets and the control-plane logs (other log groups may use it)."""
     creator_arn: str | None
@@ -550,6 +559,49 @@ class EksCluster(pulumi.ComponentResource):
             resolve_conflicts_on_update="OVERWRITE", tags=dict(self.spec.placement.tags) or None,
             configuration_values=json.dumps({"tolerations": tolerations}) if tolerations else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(node_groups)))
+
+    def addon_version(self, addon: str) -> pulumi.Output[str]:
+        """EKS's default version of ``addon`` for the cluster's Kubernetes version (read at preview,
+        like the core add-ons'): fixed per version, so it moves with ``cluster.version`` only."""
+        if addon not in self.addon_versions:
+            self.addon_versions[addon] = aws.eks.get_addon_version_output(
+                addon_name=addon, kubernetes_version=self.spec.version, most_recent=False,
+                opts=pulumi.InvokeOutputOptions(parent=self)).version
+        return self.addon_versions[addon]
+
+    def node_addons(self, name: str, node_groups: Sequence[EksNodeGroup]) -> tuple[aws.eks.Addon, aws.eks.Addon]:
+        """The EKS Pod Identity agent and metrics-server as EKS add-ons at their default versions,
+        after the node groups (their pods need nodes to become ACTIVE), and the node security
+        group's rule that lets the control plane reach metrics-server on its port.
+
+        Managed nodes carry the cluster security group EKS creates, whose own rule admits all traffic
+        from itself (the control plane's interfaces carry it too), so the port is reachable today;
+        the rule states the requirement, and keeps it if the nodes ever get a group of their own.
+        With every group tainted, metrics-server tolerates those taints (``coredns_tolerations``;
+        the agent is a DaemonSet that tolerates every taint)."""
+        from .node_group import KUBERNETES_EFFECTS
+
+        tags = dict(self.spec.placement.tags) or None
+        after = pulumi.ResourceOptions(parent=self, depends_on=list(node_groups))
+        agent = aws.eks.Addon(
+            f"{name}-pod-identity-agent", cluster_name=self.cluster_name, addon_name=POD_IDENTITY_AGENT,
+            addon_version=self.addon_version(POD_IDENTITY_AGENT), resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE", tags=tags, opts=after)
+        self.metrics_server_rule = aws.vpc.SecurityGroupIngressRule(
+            f"{name}-metrics-server-from-control-plane", security_group_id=self.cluster_security_group_id,
+            referenced_security_group_id=self.cluster_security_group_id, ip_protocol="tcp",
+            from_port=METRICS_SERVER_PORT, to_port=METRICS_SERVER_PORT,
+            description="metrics-server (EKS add-on) from the control plane", tags=tags,
+            opts=pulumi.ResourceOptions(parent=self))
+        tolerations = coredns_tolerations([[(t.key, t.value, KUBERNETES_EFFECTS[t.effect]) for t in group.spec.taints]
+                                           for group in node_groups])
+        metrics = aws.eks.Addon(
+            f"{name}-metrics-server", cluster_name=self.cluster_name, addon_name=METRICS_SERVER,
+            addon_version=self.addon_version(METRICS_SERVER), resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE", tags=tags,
+            configuration_values=json.dumps({"tolerations": tolerations}) if tolerations else None,
+            opts=pulumi.ResourceOptions.merge(after, pulumi.ResourceOptions(depends_on=[self.metrics_server_rule])))
+        return agent, metrics
 
     def _check_upgrade(self, spec: EksClusterSpec) -> None:
         """Refuse, at preview, a ``cluster.version`` EKS would refuse for the live cluster: more than one

@@ -97,11 +97,11 @@ class NodeGroupSpec:
     capacity_type: CapacityType = "ON_DEMAND"
     """ON_DEMAND or SPOT."""
     min_size: int = 2
-    """The fewest nodes."""
+    """The fewest nodes (the Cluster Autoscaler never goes below it)."""
     desired_size: int = 2
-    """Nodes to start with (min ≤ desired ≤ max)."""
+    """Nodes to start with (min ≤ desired ≤ max); after creation the Cluster Autoscaler sets it."""
     max_size: int = 3
-    """The most nodes (at most 450)."""
+    """The most nodes the Cluster Autoscaler adds up to (at most 450)."""
     disk_size: int = 20
     """Root volume GiB (the data volume on Bottlerocket)."""
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -226,6 +226,9 @@ def check_node_group_spec(args: NodeGroupSpec, cluster_name: str | None = None,
         if not isinstance(value, int) or isinstance(value, bool) or value < (0 if key == "min_size" else 1):
             raise InvalidValue(key, value, "is not a positive integer" if key != "min_size" else
                                "is not a whole number of nodes (0 or more)")
+    if args.min_size > args.max_size:
+        raise InvalidValue("min_size", args.min_size,
+                           f"is above max_size ({args.max_size}); the Cluster Autoscaler keeps the group between them")
     if not args.min_size <= args.desired_size <= args.max_size:
         raise InvalidValue("desired_size", args.desired_size,
                            f"must be between min_size ({args.min_size}) and max_size ({args.max_size})")
@@ -402,6 +405,10 @@ class EksNodeGroup(pulumi.ComponentResource):
             subnet_ids=cluster.private_subnet_ids,
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=spec.min_size, desired_size=spec.desired_size, max_size=spec.max_size),
+            # The desired size is the Cluster Autoscaler's once the group exists: pulumi-eks registers
+            # the aws.eks.NodeGroup with ignoreChanges ["scalingConfig.desiredSize"]
+            # (nodejs/eks/nodes/nodegroup.ts createManagedNodeGroup), so an up never resets it.
+            ignore_scaling_changes=True,
             instance_types=list(spec.instance_types),
             ami_type=spec.ami_type,
             capacity_type=spec.capacity_type,

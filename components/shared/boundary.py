@@ -40,9 +40,11 @@ ROLE = "aws:iam/role:Role"
 # Managed policies no role the program creates may get (and that the pack refuses anywhere).
 FORBIDDEN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 # Services allowed whole (service:*): the ones the platform's roles work with — the catalog's, and
-# EKS Pod Identity (nodes) — except those allowed action by action below.
+# what the cluster's own roles call: EKS Pod Identity (nodes), CloudWatch metrics and X-Ray traces
+# (the CloudWatch agent's Pod Identity role, CloudWatchAgentServerPolicy and AWSXrayWriteOnlyAccess;
+# its logs stay confined to the stack's log groups) — except those allowed action by action below.
 EXACT = ("iam", "sts", "kms", "s3", "secretsmanager", "ssm")
-WORKLOAD_SERVICES = ("eks-auth",)
+WORKLOAD_SERVICES = ("eks-auth", "cloudwatch", "xray")
 GLOBAL = ("iam", "sts", "route53")
 BOUNDED_ROLE_WRITES = ("iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy",
                        "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy")

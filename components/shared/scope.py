@@ -32,6 +32,18 @@ def cluster_log_group(cluster: str) -> str:
     return f"/aws/eks/{cluster}/cluster"
 
 
+def container_insights_prefix(cluster: str) -> str:
+    """Where the CloudWatch observability add-on's log groups of a cluster are (the name is the add-on's)."""
+    return f"/aws/containerinsights/{cluster}/"
+
+
+def container_insights_log_groups(cluster: str) -> tuple[str, ...]:
+    """The log groups the CloudWatch observability add-on writes a cluster's container logs and
+    performance events to (its chart's ``log_group_name`` values)."""
+    return tuple(f"{container_insights_prefix(cluster)}{kind}" for kind in ("application", "dataplane", "host",
+                                                                             "performance"))
+
+
 def flow_log_group(project: str, stack: str) -> str:
     return f"/{project}/{stack}/vpc-flow-logs"
 
@@ -60,6 +72,7 @@ class PlatformScope:
     cluster: str | None = None
     runner_project: str | None = None
     log_groups: Sequence[str] = ()
+    """Log group names, or prefixes ending in ``/`` (every group below it: the add-on's)."""
     bucket_prefix: str | None = None
     """The access-log bucket's name prefix, when the stack has a front door with logs."""
     record_names: Sequence[str] = ()
@@ -118,7 +131,8 @@ class PlatformScope:
         base = f"arn:{self.partition}:logs:{region}:{account}:log-group"
         if compact:
             return [f"{base}:{name}*" for name in self.log_groups]
-        return [arn for name in self.log_groups for arn in (f"{base}:{name}", f"{base}:{name}:*")]
+        return [arn for name in self.log_groups
+                for arn in ((f"{base}:{name}*",) if name.endswith("/") else (f"{base}:{name}", f"{base}:{name}:*"))]
 
     def project_arns(self, account: str) -> list[str]:
         if self.runner_project is None:

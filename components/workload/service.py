@@ -5,8 +5,12 @@ A namespace that enforces ``restricted``; a service account without a token; a D
 the pushed image by digest as the image's own non-root UID, with a read-only root filesystem (an
 ``emptyDir`` on ``/tmp``), no privilege escalation, every capability dropped and the runtime's
 default seccomp profile; probes on the container's named port; spread across zones; rolling
-updates that never go below the desired replicas. A PodDisruptionBudget (with more than one
-replica) still lets a node drain. A NodePort Service (the chapter's 32410 by default): the target of
+updates that never go below the current replicas. A HorizontalPodAutoscaler (``autoscaling/v2``)
+sets the replica count between the stack's minimum and maximum from the pods' CPU use against their
+request (metrics-server, ``EksCluster.node_addons``); the Deployment states the minimum only for its
+creation and leaves ``spec.replicas`` to the autoscaler afterwards (``ignore_changes``). A
+PodDisruptionBudget keeps ``min_available`` pods through evictions, below the minimum so a node can
+always drain. A NodePort Service (the chapter's 32410 by default): the target of
 the front door's load balancer (``ServiceFrontDoor``), and of ``kubectl port-forward``. The nodes
 have private addresses only, so the NodePort itself is no way in from outside the VPC.
 """
@@ -33,6 +37,15 @@ _SERVICE_NAME_RE = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # RFC 1035
 # admission policy (components/supply_chain/admission.py) binds none of them.
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
 MAX_PRESTOP_SECONDS = 300
+MAX_REPLICAS = 100
+# The HorizontalPodAutoscaler's behaviour, written out: Kubernetes' own defaults for autoscaling/v2
+# (kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#default-behavior): scale up
+# at once, by the larger of doubling and four pods each 15 s; scale down only to the highest
+# recommendation of the last 300 s, by up to all of the surplus each 15 s.
+# (stabilization window seconds, select policy, ((policy type, value, period seconds), ...))
+ScalingRules = tuple[int, str, tuple[tuple[str, int, int], ...]]
+SCALE_UP: ScalingRules = (0, "Max", (("Percent", 100, 15), ("Pods", 4, 15)))
+SCALE_DOWN: ScalingRules = (300, "Max", (("Percent", 100, 15),))
 _CPU_RE = re.compile(r"^([0-9]+m|[0-9]+(\.[0-9]+)?)\Z")
 # Kubernetes quantities as the API server reads them: a decimal with a binary or decimal suffix
 # (0.5Gi, 1.5G, 512Mi), or an exponent (129e6).
@@ -65,8 +78,15 @@ class WorkloadSpec:
     node_group: str | None = None
     """The node group the pods are pinned to (a node selector on its name); None: no selector
     (a cluster with one group). Its taints are tolerated either way."""
-    replicas: int = 2
-    """1-100; with more than one, a PodDisruptionBudget lets one pod go at a time."""
+    min_replicas: int = 2
+    """The fewest pods the autoscaler keeps (1-100; the Deployment starts with them)."""
+    max_replicas: int = 6
+    """The most pods the autoscaler makes (min_replicas-100)."""
+    cpu_target: int = 70
+    """The pods' average CPU use, in percent of their ``cpu_request``, the autoscaler aims at (1-100)."""
+    min_available: int | None = None
+    """Pods a PodDisruptionBudget keeps through evictions (node drains, scale-down); None:
+    ``min_replicas - 1`` (at the minimum one pod may go at a time); 0: no budget."""
     container_port: int = 8080
     """The port the image's command listens on (its ``EXPOSE``)."""
     service_port: int = 80
@@ -99,6 +119,11 @@ class WorkloadSpec:
     @property
     def namespace_name(self) -> str:
         return self.namespace if self.namespace is not None else self.name
+
+    @property
+    def pdb_min_available(self) -> int:
+        """What the PodDisruptionBudget keeps (0: no budget)."""
+        return self.min_available if self.min_available is not None else self.min_replicas - 1
 
 
 @dataclass(frozen=True)
@@ -138,8 +163,29 @@ def check_workload_spec(args: WorkloadSpec) -> None:
                            "namespace enforces the restricted Pod Security profile, which would refuse the system "
                            "pods there, and the image admission policy leaves system namespaces alone, so the "
                            "service would run unchecked: give the service a namespace of its own")
-    if not isinstance(args.replicas, int) or isinstance(args.replicas, bool) or not 1 <= args.replicas <= 100:
-        raise InvalidValue("replicas", args.replicas, "is not a number of replicas (1-100)")
+    for key in ("min_replicas", "max_replicas"):
+        value = getattr(args, key)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_REPLICAS:
+            raise InvalidValue(key, value, f"is not a number of replicas (1-{MAX_REPLICAS})")
+    if args.min_replicas > args.max_replicas:
+        raise InvalidValue("min_replicas", args.min_replicas,
+                           f"is above max_replicas ({args.max_replicas}); the autoscaler keeps the pods between the two")
+    if args.min_available is not None and (
+            not isinstance(args.min_available, int) or isinstance(args.min_available, bool) or args.min_available < 0):
+        raise InvalidValue("min_available", args.min_available, "is not a number of pods (0 or more; 0: no budget)")
+    keep = args.pdb_min_available
+    if args.max_replicas < keep:
+        raise InvalidValue("max_replicas", args.max_replicas,
+                           f"is below the PodDisruptionBudget's minimum (min_available: {keep}); the budget could "
+                           "never be met and no pod could ever be evicted")
+    if args.min_replicas <= keep:
+        raise InvalidValue("min_replicas", args.min_replicas,
+                           f"is not above the PodDisruptionBudget's minimum (min_available: {keep}); at the "
+                           "minimum scale no pod could be evicted, so no node could drain (Cluster Autoscaler's "
+                           "scale-down, node updates): raise min_replicas or lower min_available")
+    if not isinstance(args.cpu_target, int) or isinstance(args.cpu_target, bool) or not 1 <= args.cpu_target <= 100:
+        raise InvalidValue("cpu_target", args.cpu_target,
+                           "is not a CPU utilisation in percent of cpu_request (1-100)")
     for key in ("container_port", "service_port"):
         port = getattr(args, key)
         if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
@@ -181,8 +227,17 @@ def check_workload_spec(args: WorkloadSpec) -> None:
                            "it, and the server would get no time to finish what is in flight")
 
 
+def _rules(rules: ScalingRules) -> k8s.autoscaling.v2.HPAScalingRulesArgs:
+    window, select, policies = rules
+    return k8s.autoscaling.v2.HPAScalingRulesArgs(
+        stabilization_window_seconds=window, select_policy=select,
+        policies=[k8s.autoscaling.v2.HPAScalingPolicyArgs(type=kind, value=value, period_seconds=period)
+                  for kind, value, period in policies])
+
+
 class ServiceWorkload(pulumi.ComponentResource):
-    """Namespace, service account, Deployment, PodDisruptionBudget, NodePort Service."""
+    """Namespace, service account, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, NodePort
+    Service."""
 
     namespace: pulumi.Output[str]
     node_port: int
@@ -249,7 +304,8 @@ class ServiceWorkload(pulumi.ComponentResource):
             f"{name}-deployment",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=namespace_name, labels=labels),
             spec=k8s.apps.v1.DeploymentSpecArgs(
-                replicas=spec.replicas,
+                # The minimum, for the Deployment's creation; then the autoscaler's (ignore_changes).
+                replicas=spec.min_replicas,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
                 # Never below the desired replicas during a rollout: a new pod first, then an old one goes.
                 strategy=k8s.apps.v1.DeploymentStrategyArgs(
@@ -278,14 +334,36 @@ class ServiceWorkload(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=[account])))
-        if spec.replicas > 1:
-            # One pod may be evicted at a time: a node can always drain, the service never goes dark.
+            # spec.replicas is the autoscaler's once the Deployment exists. With server-side apply
+            # (pulumi-kubernetes' default), the provider drops an ignored field from its apply when
+            # another manager owns it (the HPA's scale updates) and otherwise sends the live value,
+            # so an up neither conflicts with the HPA nor resets the count
+            # (provider/pkg/await/await.go handleSSAIgnoreFields, docs/deploying.md).
+            opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(
+                depends_on=[account], ignore_changes=["spec.replicas"])))
+        self.autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-hpa",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=namespace_name, labels=labels),
+            spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+                scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                    api_version="apps/v1", kind="Deployment", name=spec.name),
+                min_replicas=spec.min_replicas, max_replicas=spec.max_replicas,
+                # CPU use against the pods' request (metrics-server's resource metrics).
+                metrics=[k8s.autoscaling.v2.MetricSpecArgs(
+                    type="Resource", resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
+                        name="cpu", target=k8s.autoscaling.v2.MetricTargetArgs(
+                            type="Utilization", average_utilization=spec.cpu_target)))],
+                behavior=k8s.autoscaling.v2.HorizontalPodAutoscalerBehaviorArgs(
+                    scale_up=_rules(SCALE_UP), scale_down=_rules(SCALE_DOWN))),
+            opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=[self.deployment])))
+        if spec.pdb_min_available > 0:
+            # Evictions keep this many pods: below the minimum scale, so a node can always drain.
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-pdb",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=namespace_name, labels=labels),
                 spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
-                    max_unavailable=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
+                    min_available=spec.pdb_min_available,
+                    selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)),
                 opts=in_namespace)
         self.service = k8s.core.v1.Service(
             f"{name}-service",

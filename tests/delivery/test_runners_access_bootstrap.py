@@ -277,7 +277,7 @@ def test_prods_workstation_step_creates_what_aws_apis_reach_and_no_kubernetes_ob
                 "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"):
         assert first.by_type(typ), typ
     # ...and the second step (from the runner in the VPC) adds exactly the image, its scan gate, the
-    # admission policy and the workload.
+    # admission policy, the workload (with its autoscaler) and the Cluster Autoscaler (Kubernetes objects).
     added = {r.urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] for r in full.resources} - \
             {r.urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] for r in first.resources}
     assert added == {"pulumi:providers:kubernetes", "containerplatform:index:ServiceImage",
@@ -287,7 +287,11 @@ def test_prods_workstation_step_creates_what_aws_apis_reach_and_no_kubernetes_ob
                      "kubernetes:core/v1:Service", "containerplatform:index:ImageScanGate",
                      "pulumi-python:dynamic:ScanFindingsGate", "containerplatform:index:ImageAdmission",
                      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
-                     "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"}
+                     "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+                     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "containerplatform:index:ClusterAutoscaler",
+                     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+                     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+                     "kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"}
     assert {r.urn for r in first.resources} <= {r.urn for r in full.resources}
     assert any(w.startswith("bootstrap: this run creates no Kubernetes provider and the workload") for w in first.warnings)
     assert "service" not in first.outputs and "service" in full.outputs

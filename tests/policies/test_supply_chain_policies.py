@@ -146,3 +146,27 @@ def test_namespace_selectors_read_as_kubernetes_reads_them(selector, selected):
     import supply_chain_policies as scp
 
     assert scp.selects(selector, {"kubernetes.io/metadata.name": "shop", "team": "shop"}) is selected
+
+
+def _system_workload(image: str):
+    def program() -> None:
+        import pulumi_kubernetes as k8s
+
+        k8s.apps.v1.Deployment("addon", metadata={"name": "addon", "namespace": "kube-system"}, spec={
+            "selector": {"matchLabels": {"app": "addon"}},
+            "template": {"metadata": {"labels": {"app": "addon"}},
+                         "spec": {"initContainers": [{"name": "init", "image": image}],
+                                  "containers": [{"name": "addon", "image": image}]}}})
+    return program
+
+
+def test_in_kube_system_a_cluster_add_on_needs_a_digest_not_a_binding_or_a_gate(pack):
+    """Kubernetes' own namespaces are bound by no admission policy by design (EKS's add-ons run there);
+    what the stack runs there (the Cluster Autoscaler) is pinned by digest in its code instead."""
+    pinned = "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0@sha256:" + "a" * 64
+    assert mandatory(run_function(settings_for({}), _system_workload(pinned)), pack) == []
+    loose = "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0"
+    assert mandatory(run_function(settings_for({}), _system_workload(loose)), pack) == [
+        (ADMISSION_POLICY, "addon",
+         "Deployment addon in namespace kube-system, which no admission policy binds (Kubernetes' own), runs images "
+         f"not pinned by digest: init ({loose}), addon ({loose}). Pin each (IMAGE:TAG@sha256:DIGEST).")]

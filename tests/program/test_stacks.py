@@ -109,22 +109,23 @@ TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 
 
-def test_dev_replicates_myapp_to_eu_west_1_and_caches_ecr_public_and_quay(plans):
+def test_dev_replicates_myapp_to_eu_west_1_and_caches_ecr_public_quay_and_k8s(plans):
     plan = plans("dev")
     (replication,) = plan.by_type("aws:ecr/replicationConfiguration:ReplicationConfiguration")
     assert replication.inputs["replicationConfiguration"]["rules"] == [{
         "destinations": [{"region": "eu-west-1", "registryId": "111122223333"}],
         "repositoryFilters": [{"filter": "myapp", "filterType": "PREFIX_MATCH"}]}]
     templates = {t.inputs["prefix"]: t for t in plan.by_type(TEMPLATE)}
-    assert set(templates) == {"ROOT", "ecr-public", "quay"}
+    assert set(templates) == {"ROOT", "ecr-public", "quay", "k8s"}  # k8s: the Cluster Autoscaler's image
     assert templates["ROOT"].inputs["region"] == "eu-west-1"
     assert templates["ROOT"].inputs["imageTagMutability"] == "IMMUTABLE"
     assert json.loads(templates["ROOT"].inputs["lifecyclePolicy"])["rules"][1]["selection"]["countNumber"] == 20
-    assert {templates[p].inputs["imageTagMutability"] for p in ("ecr-public", "quay")} == {"MUTABLE"}
+    assert {templates[p].inputs["imageTagMutability"] for p in ("ecr-public", "quay", "k8s")} == {"MUTABLE"}
     assert sorted(s.inputs.get("region", "home") for s in plan.by_type(SCANNING)) == ["eu-west-1", "home"]
     assert plan.outputs["pull_through_cache"] == {
         "ecr-public": "111122223333.dkr.ecr.eu-central-1.amazonaws.com/ecr-public",
-        "quay": "111122223333.dkr.ecr.eu-central-1.amazonaws.com/quay"}
+        "quay": "111122223333.dkr.ecr.eu-central-1.amazonaws.com/quay",
+        "k8s": "111122223333.dkr.ecr.eu-central-1.amazonaws.com/k8s"}
     assert "ecr:BatchImportUpstreamImage" in plan.outputs["pull_through_cache_puller_policy"]
 
 

@@ -60,14 +60,15 @@ def test_a_registry_only_stack_has_no_cluster_items():
 def test_control_plane_standard_and_extended():
     standard = items(report(cluster_stack()), "EKS control plane")[0]
     assert (standard.quantity, standard.unit_price, standard.monthly) == (730, 0.10, 73.0)
-    extended = items(report(cluster_stack(cluster={"version": "1.33", "upgrade_policy": "EXTENDED"})),
+    extended = items(report(cluster_stack(cluster={"version": "1.33", "upgrade_policy": "EXTENDED",
+                                                   "autoscaler": {"enabled": False}})),
                      "EKS control plane")[0]
     assert "extended support" in extended.item and extended.monthly == 438.0
 
 
 def test_nodes_on_demand_and_spot_with_its_assumption():
-    on_demand = items(report(cluster_stack({"instance_types": ["t3.large"], "desired_size": 3, "max_size": 3})),
-                      "EKS nodes")[0]
+    on_demand = items(report(cluster_stack({"instance_types": ["t3.large"], "min_size": 3, "desired_size": 3,
+                                            "max_size": 3})), "EKS nodes")[0]
     assert on_demand.quantity == 3 * 730 and on_demand.unit_price == EU["ec2"]["t3.large"]
     spot = items(report(cluster_stack({"instance_types": ["t3.large"], "desired_size": 3, "max_size": 3,
                                        "capacity_type": "SPOT"}), spot_discount=0.7), "EKS nodes")[0]
@@ -162,13 +163,15 @@ def test_the_preview_prints_the_table_and_adds_cost_to_the_json(tmp_path, capsys
     text = capsys.readouterr().out
     assert "Estimated monthly cost (USD, AWS list prices checked 2026-11-28; the 730 hours from 2026-11-29)" in text
     cost = json.loads(out.read_text())["cost"]
-    assert set(cost) == {"currency", "monthly", "prices_checked", "priced_on", "items", "assumptions", "missing",
-                         "assumed_prices"}
+    assert set(cost) == {"currency", "monthly", "monthly_at_max", "prices_checked", "priced_on", "items",
+                         "assumptions", "missing", "assumed_prices"}
     assert cost["priced_on"] == "2026-11-29"
     assert cost["currency"] == "USD" and cost["prices_checked"] == "2026-11-28"
     assert cost["monthly"] == round(sum(i["monthly"] for i in cost["items"]), 2)
     for item in cost["items"]:
-        assert set(item) == {"urn", "item", "quantity", "unit", "unit_price", "monthly"}
+        assert set(item) == {"urn", "item", "quantity", "unit", "unit_price", "monthly", "quantity_at_max",
+                             "monthly_at_max"}
+    assert cost["monthly_at_max"] == round(sum(i["monthly_at_max"] for i in cost["items"]), 2) > cost["monthly"]
     assert cost["assumptions"]["image_size_mb"] == 150
     assert main(["dev", "--no-policy", "--no-cost", "--json", str(out)]) == 0
     assert "cost" not in json.loads(out.read_text())
@@ -190,7 +193,8 @@ def test_assumptions_come_from_stack_config():
                           "image_size_mb, pushes_per_day, untagged_fraction, days_without_lifecycle, cached_gb, "
                           "nat_gb_per_month, endpoint_gb_per_month, control_plane_log_gb_per_month, "
                           "flow_log_gb_per_month, spot_discount, rescans_per_image_month, key_age_days, "
-                          "lb_lcus, requests_millions_per_month, runner_minutes_per_month, access_log_gb_per_month, "
+                          "lb_lcus, requests_millions_per_month, container_insights_observations_per_node_month, "
+                          "container_log_gb_per_month, runner_minutes_per_month, access_log_gb_per_month, "
                           "workload_pushes_per_day, tag_mix"),
 ])
 def test_cost_errors(cost, message):
@@ -203,7 +207,8 @@ def test_cost_errors(cost, message):
 
 
 def test_the_control_plane_is_priced_by_the_calendar_on_the_day_given():
-    extended_134 = cluster_stack(cluster={"version": "1.34", "upgrade_policy": "EXTENDED"})
+    extended_134 = cluster_stack(cluster={"version": "1.34", "upgrade_policy": "EXTENDED",
+                                          "autoscaler": {"enabled": False}})
     # 1.34 leaves standard support on 2026-12-02: from 2026-11-29, 3 days standard, the rest extended.
     plane = items(report(extended_134, on=date(2026, 11, 29)), "EKS control plane")
     assert [(i.quantity, i.unit_price) for i in plane] == [(72.0, 0.10), (658.0, 0.60)]
@@ -214,7 +219,7 @@ def test_the_control_plane_is_priced_by_the_calendar_on_the_day_given():
     after = items(report(extended_134, on=date(2027, 1, 1)), "EKS control plane")
     assert [(i.quantity, i.unit_price) for i in after] == [(730.0, 0.60)]
     # STANDARD upgrades the control plane instead: never billed extended.
-    standard = items(report(cluster_stack(cluster={"version": "1.34"}), on=date(2027, 1, 1)), "EKS control plane")
+    standard = items(report(cluster_stack(cluster={"version": "1.34", "autoscaler": {"enabled": False}}), on=date(2027, 1, 1)), "EKS control plane")
     assert [(i.quantity, i.unit_price) for i in standard] == [(730.0, 0.10)]
 
 
@@ -257,8 +262,12 @@ def test_replicas_are_scanned_where_they_land():
 
 def test_prices_without_a_source_are_named_as_assumed():
     rep = report(cluster_stack())
-    assert rep.assumed_prices == ["vended_logs_gb in eu-central-1: " + PRICES["assumed"]["vended_logs_gb"]]
-    assert report(cluster_stack(region="us-east-1"), region="us-east-1").assumed_prices == []
+    cloudwatch = [f"{key}: {PRICES['assumed'][key]}" for key in ("application_signals_million",
+                                                                 "container_insights_observation_million")]
+    assert rep.assumed_prices == [*cloudwatch, "vended_logs_gb in eu-central-1: " + PRICES["assumed"]["vended_logs_gb"]]
+    assert report(cluster_stack(region="us-east-1"), region="us-east-1").assumed_prices == cloudwatch
+    without = report(cluster_stack(cluster={"observability": {"enabled": False}}))
+    assert without.assumed_prices == ["vended_logs_gb in eu-central-1: " + PRICES["assumed"]["vended_logs_gb"]]
     assert EU["ec2"]["m7g.large"] == 0.0978
 
 
@@ -396,3 +405,43 @@ def test_the_scan_gate_adds_its_reads_at_no_charge_with_the_source(scanning, per
     (short,) = items(report({**config, "workload": {"repository": "myapp", "scan_gate": {"timeout_minutes": 2}}}),
                      "scan gate")
     assert "at most " + str(per_run - 48) + " calls" in short.item
+
+
+# --- issue 31: the range between the node groups' minimum and maximum, and what CloudWatch adds.
+
+
+def test_the_estimate_prices_the_minimum_and_the_maximum_scale():
+    rep = report(cluster_stack({"instance_types": ["t3.large"], "min_size": 1, "desired_size": 2, "max_size": 5,
+                                "disk_size": 40}))
+    (nodes,) = items(rep, "EKS nodes")
+    assert (nodes.quantity, nodes.quantity_at_max) == (1 * 730, 5 * 730)  # never the desired size (the autoscaler's)
+    assert nodes.monthly_at_max == round(5 * 730 * EU["ec2"]["t3.large"], 2)
+    (volumes,) = items(rep, "EKS node volumes")
+    assert (volumes.quantity, volumes.quantity_at_max) == (40, 200)
+    (observations,) = items(rep, "Container Insights observations")
+    assert (observations.quantity, observations.quantity_at_max) == (20, 100)  # 20 million per node-month
+    grows = sum(i.monthly_at_max - i.monthly for i in rep.items)
+    assert rep.monthly_at_max == pytest.approx(rep.monthly + grows, abs=0.02)
+    assert rep.monthly_at_max - rep.monthly == pytest.approx(
+        4 * (730 * EU["ec2"]["t3.large"] + 40 * EU["ebs_gp3_gb_month"])
+        + 80 * PRICES["global"]["container_insights_observation_million"], abs=0.05)
+
+
+def test_the_observability_add_on_brings_observations_logs_and_no_signals_without_instrumentation():
+    rep = report(cluster_stack(), container_log_gb_per_month=12)
+    (logs,) = items(rep, "container log ingestion")
+    assert (logs.quantity, logs.unit_price) == (12, EU["logs_ingest_gb"])
+    (stored,) = items(rep, "log storage /aws/containerinsights/")
+    assert "/application" in stored.item and stored.quantity == pytest.approx(12 * 30 / (730 / 24))
+    (signals,) = items(rep, "Application Signals")
+    assert signals.quantity == 0 and "no instrumented service" in signals.item
+    assert not items(report(cluster_stack(cluster={"observability": {"enabled": False}})), "Container Insights")
+
+
+def test_the_shipped_stacks_range(plans):
+    for name in ("dev", "prod"):
+        rep = estimate(plans(name), "eu-central-1", "111122223333", A, on=ON)
+        assert rep.monthly_at_max > rep.monthly, name
+        assert {i.item.split(":")[0] for i in rep.items if i.quantity_at_max is not None} >= {
+            "EKS nodes nodes-nodes", "EKS node volumes nodes-nodes (gp3), " + ("1-3" if name == "dev" else "3-6")
+            + " nodes"}, name

@@ -105,7 +105,7 @@ def test_the_pods_run_as_the_dockerfiles_user():
     uid = dockerfile_user(ROOT / "app" / "Dockerfile")
     assert uid == 10001
     plan = run_config(stack())
-    (deployment,) = plan.by_type(DEPLOYMENT)
+    deployment = plan.one(DEPLOYMENT, "service-deployment")
     pod = deployment.inputs["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsUser"] == uid
     assert pod["containers"][0]["securityContext"]["runAsUser"] == uid
@@ -146,7 +146,23 @@ def test_the_pods_run_as_the_dockerfiles_user():
                           "namespace enforces the restricted Pod Security profile, which would refuse the system "
                           "pods there, and the image admission policy leaves system namespaces alone, so the service "
                           "would run unchecked: give the service a namespace of its own"),
-    ({"replicas": 0}, "workload.replicas: 0 is not a positive integer"),
+    ({"replicas": 3}, "workload.replicas: 3 was replaced by workload.min_replicas and workload.max_replicas: a "
+                      "HorizontalPodAutoscaler now sets the count between them from the pods' CPU use; move the value "
+                      "to min_replicas (the service never runs fewer)"),
+    ({"min_replicas": 0}, "workload.min_replicas: 0 is not a positive integer"),
+    ({"max_replicas": 101}, "workload.max_replicas: 101 is not a number of replicas (1-100)"),
+    ({"min_replicas": 5, "max_replicas": 4}, "workload.min_replicas: 5 is above max_replicas (4); the autoscaler "
+                                             "keeps the pods between the two"),
+    ({"min_replicas": 4, "max_replicas": 5, "min_available": 6},
+     "workload.max_replicas: 5 is below the PodDisruptionBudget's minimum (min_available: 6); the budget could never "
+     "be met and no pod could ever be evicted"),
+    ({"min_replicas": 3, "min_available": 3},
+     "workload.min_replicas: 3 is not above the PodDisruptionBudget's minimum (min_available: 3); at the minimum "
+     "scale no pod could be evicted, so no node could drain (Cluster Autoscaler's scale-down, node updates): raise "
+     "min_replicas or lower min_available"),
+    ({"min_available": -1}, "workload.min_available: -1 is not a whole number (0 or more)"),
+    ({"cpu_target": 0}, "workload.cpu_target: 0 is not a positive integer"),
+    ({"cpu_target": 101}, "workload.cpu_target: 101 is not a CPU utilisation in percent of cpu_request (1-100)"),
     ({"build_args": {"BAD-NAME": "x"}}, 'workload.build_args.BAD-NAME: "BAD-NAME" is not a build argument name'),
 ])
 def test_workload_errors(workload, message):
@@ -179,8 +195,9 @@ def test_graviton_nodes_get_an_arm64_image():
 # ------------------------------------------------------------------------------ what is declared
 
 def objects(plan, prefix="kubernetes:"):
+    """The workload's own Kubernetes objects, by kind (the Cluster Autoscaler has some too)."""
     return {r.type.split(":")[-1]: r for r in plan.resources if r.type.startswith(prefix)
-            and r.type != "pulumi:providers:kubernetes"}
+            and r.type != "pulumi:providers:kubernetes" and "ServiceWorkload::" in (r.parent or "")}
 
 
 def test_the_image_is_built_by_content_and_pushed_with_a_secret_password(plans):
@@ -203,7 +220,8 @@ def test_the_deployment_runs_the_image_by_digest_under_restricted_and_more(plans
     pod = spec["template"]["spec"]
     (container,) = pod["containers"]
     assert container["image"] == image.outputs["repoDigest"] and "@sha256:" in container["image"]
-    assert spec["replicas"] == 3
+    assert spec["replicas"] == 3  # the minimum, at creation; then the HorizontalPodAutoscaler's
+    assert deployment.ignore_changes == ["spec.replicas"]
     assert spec["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
     assert container["resources"] == {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
@@ -229,7 +247,7 @@ def test_namespace_service_account_pdb_and_service(plans):
     assert namespace["name"] == "myapp" and namespace["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     assert found["ServiceAccount"].inputs["automountServiceAccountToken"] is False
     pdb = found["PodDisruptionBudget"].inputs["spec"]
-    assert pdb["maxUnavailable"] == 1 and "minAvailable" not in pdb  # lets a node drain
+    assert pdb["minAvailable"] == 1 and "maxUnavailable" not in pdb  # min_replicas 2 - 1: a node can drain
     service = found["Service"].inputs["spec"]
     assert service["type"] == "NodePort" and service["ports"][0]["nodePort"] == 32410
     assert service["ports"][0]["targetPort"] == "http"
@@ -239,7 +257,8 @@ def test_namespace_service_account_pdb_and_service(plans):
 
 
 def test_one_replica_has_no_pdb():
-    assert "PodDisruptionBudget" not in objects(run_config(stack(workload={"replicas": 1})))
+    found = objects(run_config(stack(workload={"min_replicas": 1})))
+    assert "PodDisruptionBudget" not in found and found["HorizontalPodAutoscaler"].inputs["spec"]["minReplicas"] == 1
 
 
 # ------------------------------------------------------------------------------ Kubernetes' own schema

@@ -22,6 +22,7 @@ EKS_KMS = "https://docs.aws.amazon.com/eks/latest/userguide/envelope-encryption.
 EKS_SLR = "https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks.html"
 EKS_NODEGROUP_SLR = "https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks-nodegroups.html"
 EKS_LAUNCH_TEMPLATE = "https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html"
+EKS_POD_IDENTITY = "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-association.html"
 ECR_TEMPLATES = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates.html"
 ECR_REPLICATION_SLR = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/slr-replication.html"
 ECR_CACHE_SLR = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/slr-pullthroughcache.html"
@@ -165,9 +166,16 @@ TYPES: tuple[Declared, ...] = (
                      *(Extra(op, a, EKS_LAUNCH_TEMPLATE) for op in ("create", "update")
                        for a in ("ec2:DescribeLaunchTemplateVersions", "ec2:RunInstances", "ec2:CreateTags",
                                  "iam:GetRole", "iam:ListAttachedRolePolicies", "ec2:DescribeSubnets"))), default_answer=True),
-    Declared("aws:eks/addon:Addon", "aws_eks_addon", EKS, iam_resource="eks:addon",
+    # Billed: not by EKS (add-ons are free), but by what one brings — the CloudWatch observability
+    # add-on's Container Insights observations, container logs and Application Signals (tools/cost.py).
+    Declared("aws:eks/addon:Addon", "aws_eks_addon", EKS, billed=True, iam_resource="eks:addon",
              extras=_pass("eks.amazonaws.com"), default_answer=True),
     Declared("aws:eks/accessEntry:AccessEntry", "aws_eks_access_entry", EKS, iam_resource="eks:access-entry"),
+    # A role for a service account through EKS Pod Identity (the Cluster Autoscaler's, the CloudWatch
+    # agent's): EKS passes the role to its Pod Identity service (pods.eks.amazonaws.com).
+    Declared("aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws_eks_pod_identity_association", EKS,
+             iam_resource="eks:podidentityassociation",
+             extras=_pass("pods.eks.amazonaws.com", EKS_POD_IDENTITY), default_answer=True),
     Declared("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "aws_eks_access_policy_association", EKS,
              iam_resource="eks:access-entry", default_answer=True),
     # The CI runners

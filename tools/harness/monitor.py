@@ -138,6 +138,9 @@ class PlannedResource:
     children: dict[str, dict] = field(default_factory=dict)
     """A remote component's children, by type: the inputs its plugin would register them with, after
     the component's transforms (the resources themselves are not in the plan)."""
+    children_ignore_changes: dict[str, list[str]] = field(default_factory=dict)
+    """A remote component's children, by type: the ``ignore_changes`` its plugin registers them with
+    (pulumi-eks's ``ignoreScalingChanges``)."""
     _outputs: Any = None  # the mock's answer, converted on first use (most plans never read it)
     _wire_inputs: Any = None  # the inputs as sent, secrets in their wire form (see ``revealed``)
 
@@ -253,6 +256,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         id_, state = self.mocks.new_resource(args)
         planned.children = {value[CHILD_REF]["type"]: value[CHILD_REF].get("inputs", {})
                             for value in state.values() if isinstance(value, dict) and CHILD_REF in value}
+        planned.children_ignore_changes = {
+            value[CHILD_REF]["type"]: list(value[CHILD_REF].get("ignoreChanges", []))
+            for value in state.values() if isinstance(value, dict) and CHILD_REF in value}
         state = self._children(urn, state)
         outputs = struct_pb2.Struct()
         outputs.update(state)

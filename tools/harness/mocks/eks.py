@@ -138,7 +138,7 @@ def remote_node_group(name: str, inputs: dict, w: Where, world: EksWorld,
     version = inputs.get("version")
     if not version and not inputs.get("launchTemplate"):
         version = cluster_version
-    child = {k: v for k, v in inputs.items() if k not in ("cluster", "nodeRole")}
+    child = {k: v for k, v in inputs.items() if k not in ("cluster", "nodeRole", "ignoreScalingChanges")}
     child.update(clusterName=cluster_name or "", version=version)
     child = (transform or _same)(t.AWS_NODE_GROUP, name, child)
     version, release = child.get("version") or None, child.get("releaseVersion") or None
@@ -166,8 +166,12 @@ def remote_node_group(name: str, inputs: dict, w: Where, world: EksWorld,
              "releaseVersion": release or (recommended_release(version) if version else None),
              # EKS's one Auto Scaling group per managed node group.
              "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{_group_uuid(w, name)}"}]}]}
+    # The plugin's own options on the child: with ignoreScalingChanges the desired size is left to
+    # whoever scales the group (nodegroup.ts createManagedNodeGroup: ignoreChanges
+    # ["scalingConfig.desiredSize"]); without it every up sets it back.
+    ignore = ["scalingConfig.desiredSize"] if inputs.get("ignoreScalingChanges") else []
     return "", {"nodeGroup": {CHILD_REF: {"type": t.AWS_NODE_GROUP, "name": f"{name}-nodeGroup", "state": state,
-                                          "inputs": child}}}
+                                          "inputs": child, "ignoreChanges": ignore}}}
 
 
 def _kubeconfig(cluster_name: str, endpoint: str, region: str, certificate: str, role_arn: str | None) -> dict:
