@@ -71,6 +71,11 @@ class StackFigures:
     def monthly(self) -> float:
         return float(self.plan["cost"]["monthly"])
 
+    @property
+    def monthly_at_max(self) -> float:
+        """Every node group at its ``max_size``."""
+        return float(self.plan["cost"]["monthly_at_max"])
+
     def cost_of(self, test: Any) -> float:
         return round(sum(i["monthly"] for i in self.plan["cost"]["items"] if test(i)), 2)
 
@@ -141,7 +146,8 @@ def stacks_table(figures: dict[str, StackFigures]) -> str:
             ("nodes (min-max, capacity, types)", lambda f: f.nodes),
             ("logs kept, days: VPC flow logs / control plane / CI runners",
              lambda f: f"{f.log_days('vpc-flow-logs')} / {f.log_days('/aws/eks/')} / {f.log_days('/aws/codebuild/')}"),
-            ("monthly estimate", lambda f: f"**{_money(f.monthly)}**"),
+            ("monthly estimate (node groups at min_size)", lambda f: f"**{_money(f.monthly)}**"),
+            ("… at max_size", lambda f: _money(f.monthly_at_max)),
             ("… of which Amazon Inspector (ENHANCED scanning)", lambda f: _money(f.inspector)),
             ("… of which the front door", lambda f: _money(f.front_door))]
     lines = ["| offline preview | " + " | ".join(f"`{s}`" for s in figures) + " |",
