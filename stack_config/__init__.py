@@ -48,9 +48,10 @@ from components.supply_chain.admission import ImageAdmissionSpec, check_admissio
 
 from . import schema
 from .cache import cache_section
-from .cost import CostAssumptions, cost_section
+from .cost import cost_section
 from .delivery import delivery_section, runners_section
-from .eks import KubernetesConfig, kubernetes_section
+from .eks import kubernetes_section
+from .model import CostAssumptions, KubernetesConfig
 from .registry import encryption, repository
 from .replication import replication_section
 from .scanning import scanning_section

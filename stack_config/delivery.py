@@ -10,7 +10,7 @@ from components.delivery.runners import RunnerSpec, check_runner_spec
 from components.shared.placement import Placement
 
 from . import schema
-from .eks import KubernetesConfig
+from .model import KubernetesConfig
 from .values import ConfigError, Value, domain, given, opt, required
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -19,44 +19,13 @@ from components.shared.arns import ROLE_ARN_RE
 from components.shared.placement import Placement
 
 from . import schema
+from .front_door import front_door_section
+from .model import KubernetesConfig
 from .values import ConfigError, Value, domain, given, opt, required
-from .workload import WorkloadConfig, workload_section
+from .workload import workload_section
 
 if TYPE_CHECKING:
-    from components.workload.front_door import FrontDoorSpec
-
-
-@dataclass(frozen=True)
-class KubernetesConfig:
-    """The network, the cluster, its node groups and (optionally) the workload on them."""
-
-    network: EksNetworkSpec
-    """The VPC the cluster and nodes run in."""
-    cluster: EksClusterSpec
-    """The control plane."""
-    node_groups: tuple[NodeGroupSpec, ...]
-    """At least one group; the first keeps the name ``nodes`` (and its URNs) by default."""
-    workload: WorkloadConfig | None = None
-    """The service built from ``app/`` and run on one of the groups."""
-    front_door: FrontDoorSpec | None = None
-    """The load balancer in front of the service (``front_door``)."""
-    autoscaler: ClusterAutoscalerSpec | None = None
-    """The Cluster Autoscaler on the node groups (``cluster.autoscaler``); None: turned off."""
-    observability: ClusterObservabilitySpec | None = None
-    """Metrics and logs in CloudWatch (``cluster.observability``); None: turned off."""
-
-    @property
-    def bootstrap(self) -> bool:
-        """A bootstrap run: nothing is applied through the cluster's endpoint."""
-        return self.cluster.bootstrap
-
-    @property
-    def private_only(self) -> bool:
-        """The API endpoint is private: only machines in (or routed into) the VPC reach it."""
-        return not self.cluster.public_access_cidrs
-
-    def group(self, name: str) -> NodeGroupSpec:
-        return next(g for g in self.node_groups if g.name == name)
+    pass
 
 
 def network_section(node: Value, placement: Placement, protect: bool) -> EksNetworkSpec:
@@ -216,7 +185,5 @@ def kubernetes_section(fields: dict[str, Value], placement: Placement, *, projec
     config = KubernetesConfig(network=network, cluster=cluster, node_groups=groups, workload=workload,
                               autoscaler=autoscaler, observability=observability)
     if "front_door" in fields:
-        from .front_door import front_door_section  # it reads this config
-
         config = replace(config, front_door=front_door_section(fields["front_door"], placement, config, protect))
     return config

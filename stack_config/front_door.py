@@ -6,7 +6,7 @@ from components.shared.placement import Placement
 from components.workload.front_door import FrontDoorSpec, check_front_door_spec, check_front_door_timing
 
 from . import schema
-from .eks import KubernetesConfig
+from .model import KubernetesConfig
 from .values import ConfigError, Value, domain, given, required
 
 

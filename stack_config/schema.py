@@ -39,6 +39,8 @@ from components.workload.front_door import SCHEMES, TLS_POLICIES, FrontDoorSpec
 from components.workload.image import PLATFORMS, ImageSpec
 from components.workload.service import WorkloadSpec
 
+from .model import CostAssumptions, KubernetesConfig, WorkloadConfig
+
 
 @dataclass(frozen=True)
 class Key:
@@ -327,17 +329,12 @@ def spec_field(path: str) -> tuple[type, str] | None:
         return None  # whether the spec exists at all
     if path in ("cluster.node_groups", "cluster.autoscaler", "cluster.observability", "workload.repository",
                 "workload.scan_gate"):
-        from .eks import KubernetesConfig  # they import this module
-        from .workload import WorkloadConfig
-
         if path.startswith("cluster."):
             return KubernetesConfig, path.rsplit(".", 1)[1]
         return WorkloadConfig, path.rsplit(".", 1)[1]
     if k.parent == "workload":
         return (ImageSpec if k.name in IMAGE_KEYS else WorkloadSpec), k.name
     if k.parent == "cost":
-        from .cost import CostAssumptions  # it reads its keys from this module
-
         return CostAssumptions, k.name
     spec = SPEC_OF.get(k.parent)
     return (spec, FIELD_OF.get(path, k.name)) if spec is not None else None

@@ -20,7 +20,7 @@ from components.shared.scope import (
     runner_log_group,
 )
 
-from .eks import KubernetesConfig
+from .model import KubernetesConfig
 
 
 def platform_scope(*, project: str, stack: str, placement: Placement, regions: Sequence[str],

@@ -4,7 +4,6 @@ cluster's node groups."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from components.ecr.repository import EcrRepositorySpec
@@ -22,23 +21,8 @@ from components.workload.image import (
 from components.workload.service import WorkloadSpec, check_workload_spec
 
 from . import schema
+from .model import WorkloadConfig
 from .values import ConfigError, Value, domain, given, required
-
-
-@dataclass(frozen=True)
-class WorkloadConfig:
-    """The service: its repository, the image built for its node group, and its objects."""
-
-    repository: str
-    """The repository (of ``repositories``) the image is pushed to."""
-    node_group: str
-    """The node group the service runs on (its taints are tolerated, its architecture built for)."""
-    image: ImageSpec
-    """The build."""
-    service: WorkloadSpec
-    """The Kubernetes objects."""
-    scan_gate: ScanGateSpec = ScanGateSpec()
-    """What ``pulumi up`` waits for, and judges, before the Deployment runs a new image."""
 
 
 def _allowance(node: Value) -> Allowance:

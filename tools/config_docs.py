@@ -137,7 +137,8 @@ def render_permissions(text: str) -> str:
         pattern = _block(name)
         if not pattern.search(text):
             raise KeyError(f"docs/permissions.md has no <!-- {name} --> block")
-        text = pattern.sub(lambda m, body=body: m.group(1) + body() + "\n" + m.group(2), text)
+        generated = body()
+        text = pattern.sub(lambda m: m.group(1) + generated + "\n" + m.group(2), text)
     return text
 
 

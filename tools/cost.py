@@ -41,7 +41,7 @@ from typing import Any
 
 from components.eks.versions import VERSIONS, standard_support_end
 from components.supply_chain.findings import MAX_TIMEOUT_MINUTES, POLL_SECONDS
-from stack_config.cost import CostAssumptions
+from stack_config.model import CostAssumptions
 from tools import tokens as t
 from tools.harness import Plan, PlannedResource
 

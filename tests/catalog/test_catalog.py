@@ -14,7 +14,7 @@ import pulumi_eks
 import pytest
 
 from components.shared import catalog
-from stack_config.cost import CostAssumptions
+from stack_config.model import CostAssumptions
 from tools import cost, tfplan
 from tools.catalog import declared
 from tools.catalog.actions import record

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from stack_config import ConfigError, parse
-from stack_config.cost import CostAssumptions
+from stack_config.model import CostAssumptions
 from tests.conftest import PROJECT, raw_config, run_config
 from tools.cost import HOURS, estimate, images_kept, key_rotations, load_prices
 from tools.preview import main
