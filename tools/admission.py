@@ -223,8 +223,8 @@ def admit(policies: Iterable[Mapping[str, Any]], bindings: Iterable[Mapping[str,
 
 def admission_objects(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The plan's ValidatingAdmissionPolicies and their bindings, as the API server would get them."""
-    return ([_ints(r.inputs) for r in plan.by_type(t.VALIDATING_ADMISSION_POLICY)],
-            [_ints(r.inputs) for r in plan.by_type(t.VALIDATING_ADMISSION_POLICY_BINDING)])
+    return ([api_numbers(r.inputs) for r in plan.by_type(t.VALIDATING_ADMISSION_POLICY)],
+            [api_numbers(r.inputs) for r in plan.by_type(t.VALIDATING_ADMISSION_POLICY_BINDING)])
 
 
 def pod_templates(plan: Plan) -> list[PlannedResource]:
@@ -246,12 +246,12 @@ def pod_of(workload: Mapping[str, Any]) -> dict[str, Any]:
             "spec": template.get("spec") or {}}
 
 
-def _ints(value: Any) -> Any:
+def api_numbers(value: Any) -> Any:
     """The engine carries numbers as doubles; the provider sends the API server integers."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: _ints(v) for k, v in value.items()}
+        return {k: api_numbers(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_ints(v) for v in value]
+        return [api_numbers(v) for v in value]
     return value

@@ -22,6 +22,7 @@ from components.workload.image import (
 from tests.conftest import config_error as error
 from tests.conftest import run_config
 from tests.policy_support import resource_violations
+from tools.admission import api_numbers
 from tools.harness import ROOT, stack_names
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -263,15 +264,6 @@ def test_one_replica_has_no_pdb():
 
 # ------------------------------------------------------------------------------ Kubernetes' own schema
 
-def _ints(value):
-    """The engine carries numbers as doubles; the provider sends integers to the API server."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _ints(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_ints(v) for v in value]
-    return value
 
 
 @pytest.mark.parametrize("stack_name", stack_names())
@@ -281,12 +273,12 @@ def test_every_manifest_passes_kubernetes_validate_strict_at_the_clusters_versio
     manifests = [r for r in plan.resources if r.type.startswith("kubernetes:")]
     assert len(manifests) >= 4
     for res in manifests:
-        kubernetes_validate.validate(_ints(res.inputs), version, strict=True)
+        kubernetes_validate.validate(api_numbers(res.inputs), version, strict=True)
 
 
 def test_strict_validation_catches_a_misspelled_field(plans):
     deployment = plans("dev").one(DEPLOYMENT, "service-deployment").inputs
-    bad = _ints(deployment)
+    bad = api_numbers(deployment)
     bad["spec"]["template"]["spec"]["containers"][0]["readinessProbes"] = {}
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(bad, "1.35", strict=True)
@@ -300,7 +292,7 @@ def test_latest_and_foreign_images_fail_and_the_shipped_stacks_pass(plans):
     assert resource_violations(cp.k8s_image_from_ecr, DEPLOYMENT, deployment) == []
     for image, policy in (("111122223333.dkr.ecr.eu-central-1.amazonaws.com/myapp:latest", cp.k8s_no_latest_tag),
                           ("docker.io/library/nginx:1.27", cp.k8s_image_from_ecr)):
-        variant = _ints(deployment)
+        variant = api_numbers(deployment)
         variant["spec"]["template"]["spec"]["containers"][0]["image"] = image
         assert resource_violations(policy, DEPLOYMENT, variant), (image, policy.name)
 
