@@ -210,7 +210,7 @@ def test_the_autoscaler_pod_meets_restricted_and_its_image_would_pass_the_admiss
     assert resource_violations(cp.k8s_pod_security, t.DEPLOYMENT, deployment.inputs) == []
     assert resource_violations(cp.k8s_image_from_ecr, t.DEPLOYMENT, deployment.inputs) == []
     policies, bindings = a.admission_objects(plan)
-    moved = a._ints(copy.deepcopy(deployment.inputs))
+    moved = a.api_numbers(copy.deepcopy(deployment.inputs))
     moved["metadata"]["namespace"] = config.kubernetes.workload.service.namespace_name
     assert a.admit(policies, bindings, a.Request(a.pod_of(moved))) == a.Decision(True)
     moved["spec"]["template"]["spec"]["containers"][0]["image"] = f"{ca.UPSTREAM}:v1.35.0"
@@ -395,7 +395,7 @@ def test_the_service_is_not_annotated_for_injection_which_the_admission_policy_w
     annotations = (deployment.inputs["spec"]["template"]["metadata"].get("annotations") or {})
     assert not [k for k in annotations if k.startswith("instrumentation.opentelemetry.io/")]
     policies, bindings = a.admission_objects(plan)
-    pod = a.pod_of(a._ints(deployment.inputs))
+    pod = a.pod_of(a.api_numbers(deployment.inputs))
     assert a.admit(policies, bindings, a.Request(pod)) == a.Decision(True)
     injected = copy.deepcopy(pod)
     container = injected["spec"]["containers"][0]

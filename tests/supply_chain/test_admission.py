@@ -72,7 +72,7 @@ def test_every_planned_pod_template_is_admitted(every_plan):
             continue
         assert len(policies) == len(bindings) == 1, name
         for workload in workloads:
-            obj = a._ints(workload.inputs)
+            obj = a.api_numbers(workload.inputs)
             for request in (a.Request(obj), a.Request(obj, operation="UPDATE"), a.Request(a.pod_of(obj))):
                 assert a.admit(policies, bindings, request) == a.Decision(True), (name, workload.name)
                 checked += 1
@@ -164,7 +164,7 @@ def test_a_workload_with_a_bad_template_is_refused_itself(dev):
     """Judging the template refuses the Deployment (what `kubectl apply` or `pulumi up` shows), not
     only each pod its ReplicaSet would make."""
     policies, bindings = objects(dev)
-    deployment = a._ints(dev.one(t.DEPLOYMENT, "service-deployment").inputs)
+    deployment = a.api_numbers(dev.one(t.DEPLOYMENT, "service-deployment").inputs)
     bad = copy.deepcopy(deployment)
     bad["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.27"
     expected = a.Decision(False, (denial(dev, messages(dev)["containers"]),))
