@@ -15,6 +15,7 @@ from components.delivery import (
     GithubActionsRoles,
     GithubActionsRolesArgs,
 )
+from components.delivery.cluster_reader import PreviewClusterReader, PreviewClusterReaderArgs, reader_group
 from components.ecr import (
     EcrRegistry,
     EcrReplication,
@@ -89,13 +90,19 @@ if (k := settings.kubernetes) is not None:
     # cluster admin); the preview role reads, which preview and refresh need (docs/delivery.md).
     grants = {} if roles is None else {
         "ci-deploy": AccessGrant(roles.deploy_role_arn, "cluster-admin"),
-        "ci-preview": AccessGrant(roles.preview_role_arn, "view")}
+        # View reads neither RBAC objects nor admission policies: a group bound to a ClusterRole
+        # that reads them (below) lets the drift check refresh them (docs/delivery.md).
+        "ci-preview": AccessGrant(roles.preview_role_arn, "view",
+                                  kubernetes_groups=(reader_group(pulumi.get_project()),))}
     cluster = EksCluster("cluster", EksClusterArgs(k.cluster, network=network, grants=grants))
     # Each group's node role gets the cache's first-pull statement from the cache component itself.
     groups = {group.name: EksNodeGroup(group.name, EksNodeGroupArgs(
         group, cluster=cluster, pull_through_cache_policy=cache.puller_policy if cache is not None else None))
         for group in k.node_groups}
     cluster.core_dns("cluster", list(groups.values()))
+    if roles is not None and cluster.provider is not None:
+        PreviewClusterReader("preview-reader", PreviewClusterReaderArgs(
+            provider=cluster.provider, group=reader_group(pulumi.get_project())))
     # Pods get AWS roles through EKS Pod Identity (the agent), and the HorizontalPodAutoscaler its
     # metrics (metrics-server): both once nodes exist.
     pod_identity_agent, _ = cluster.node_addons("cluster", list(groups.values()))

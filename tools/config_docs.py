@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -132,13 +132,16 @@ def catalog_sources() -> str:
     return "\n".join(lines)
 
 
+def _replacement(generated: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: m.group(1) + generated + "\n" + m.group(2)
+
+
 def render_permissions(text: str) -> str:
     for name, body in (("catalog-table", catalog_table), ("catalog-sources", catalog_sources)):
         pattern = _block(name)
         if not pattern.search(text):
             raise KeyError(f"docs/permissions.md has no <!-- {name} --> block")
-        generated = body()
-        text = pattern.sub(lambda m: m.group(1) + generated + "\n" + m.group(2), text)
+        text = pattern.sub(_replacement(body()), text)
     return text
 
 

@@ -139,6 +139,9 @@ class AccessGrant:
     """The EKS access policy (as for ``ClusterAdmin``)."""
     namespaces: Sequence[str] = ()
     """The namespaces of admin, edit or view access; none: cluster-wide."""
+    kubernetes_groups: Sequence[str] = ()
+    """Kubernetes groups the principal is in, for RBAC objects that grant what the access policy
+    does not (EKS refuses ``system:`` groups)."""
 
 
 @dataclass(frozen=True)
@@ -638,6 +641,7 @@ class EksCluster(pulumi.ComponentResource):
             entry = aws.eks.AccessEntry(
                 f"{name}-access-{key}", cluster_name=cluster_name, principal_arn=grant.principal_arn,
                 type="STANDARD", tags=dict(spec.placement.tags) or None,
+                kubernetes_groups=list(grant.kubernetes_groups) or None,
                 # A principal has one entry: a replacement must delete the old one first (409 otherwise).
                 opts=pulumi.ResourceOptions(parent=self, protect=False, delete_before_replace=True))
             aws.eks.AccessPolicyAssociation(

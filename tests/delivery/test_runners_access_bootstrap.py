@@ -277,7 +277,8 @@ def test_prods_workstation_step_creates_what_aws_apis_reach_and_no_kubernetes_ob
                 "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"):
         assert first.by_type(typ), typ
     # ...and the second step (from the runner in the VPC) adds exactly the image, its scan gate, the
-    # admission policy, the workload (with its autoscaler) and the Cluster Autoscaler (Kubernetes objects).
+    # admission policy, the workload (with its autoscaler), the Cluster Autoscaler and the preview role's
+    # reader (Kubernetes objects).
     added = {r.urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] for r in full.resources} - \
             {r.urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] for r in first.resources}
     assert added == {"pulumi:providers:kubernetes", "containerplatform:index:ServiceImage",
@@ -289,6 +290,7 @@ def test_prods_workstation_step_creates_what_aws_apis_reach_and_no_kubernetes_ob
                      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
                      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
                      "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "containerplatform:index:ClusterAutoscaler",
+                     "containerplatform:index:PreviewClusterReader",
                      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
                      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
                      "kubernetes:rbac.authorization.k8s.io/v1:Role", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"}
