@@ -38,7 +38,9 @@ class PreviewClusterReaderArgs:
     """The cluster's Kubernetes provider and the group to bind."""
 
     provider: k8s.Provider
+    """The cluster's Kubernetes provider (``EksCluster.provider``)."""
     group: str
+    """The Kubernetes group the preview role's access entry names (``reader_group``)."""
 
 
 class PreviewClusterReader(pulumi.ComponentResource):
